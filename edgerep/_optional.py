@@ -1,0 +1,36 @@
+"""Optional heavy packages, imported only where needed, with the extra that installs them."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# package import name -> (distribution name, edgerep extra)
+_EXTRAS = {
+    "coremltools": ("coremltools", "coreml"),
+    "litert_torch": ("litert-torch", "tflite"),
+    "ai_edge_litert": ("ai-edge-litert", "tflite"),
+    "onnx": ("onnx", "onnx"),
+    "onnxruntime": ("onnxruntime", "onnx"),
+    "onnxscript": ("onnxscript", "onnx"),
+    "matplotlib": ("matplotlib", "plot"),
+    "safetensors": ("safetensors", "core"),
+}
+
+
+def require(module: str) -> ModuleType:
+    """Import ``module`` or raise ImportError naming the edgerep extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        dist, extra = _EXTRAS.get(module, (module, None))
+        hint = f"pip install 'edgerep[{extra}]'" if extra else f"pip install {dist}"
+        raise ImportError(f"{dist} is needed for this and is not installed: {hint}") from exc
+
+
+def available(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True

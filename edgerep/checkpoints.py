@@ -1,0 +1,278 @@
+"""Checkpoint reading, layout detection and key mapping (edgerep / timm / official layouts).
+
+Families register their foreign layouts with :func:`register_layouts`: a layout is a function that
+renames (and, where needed, reshapes) a foreign state dict into edgerep's keys. Detection tries every
+layout and keeps the one whose keys equal the model's. Foreign *fused* checkpoints (timm's
+``reparameterize_model`` output, Apple's ``_reparam`` files) are only partially fused: they are
+loaded into a scratch training-form model whose branch blocks are fused, then fused completely and
+copied into the user's ``inference_mode=True`` model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Union
+
+import torch
+from torch import Tensor, nn
+
+StateDict = dict[str, Tensor]
+Converter = Callable[[StateDict], StateDict]
+Source = Union[str, os.PathLike, Mapping[str, Any]]
+
+_WRAPPER_KEYS = ("state_dict_ema", "model_ema", "state_dict", "model", "net", "backbone")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read or does not fit the model (one clear line)."""
+
+
+@dataclass(frozen=True)
+class FamilyLayouts:
+    """Foreign checkpoint layouts of one model family."""
+
+    layouts: dict[str, Converter]
+    # Block types the foreign *fused* checkpoints have fused (the rest stays in training form there).
+    reference_fused_types: tuple[type[nn.Module], ...] = ()
+
+
+_FAMILIES: dict[str, FamilyLayouts] = {}
+
+
+def register_layouts(
+    family: str, layouts: dict[str, Converter], reference_fused_types: tuple[type[nn.Module], ...] = ()
+) -> None:
+    _FAMILIES[family] = FamilyLayouts(dict(layouts), tuple(reference_fused_types))
+
+
+@dataclass
+class LoadResult:
+    layout: str
+    fused_checkpoint: bool
+    source: str
+    sha256: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_state_dict(source: Source) -> StateDict:
+    """Read a state dict from a safetensors or torch file (``weights_only``), or take a mapping.
+
+    Unwraps ``{"state_dict": ...}``-style containers and a ``module.`` prefix (DataParallel).
+    """
+    if isinstance(source, Mapping):
+        obj: Any = source
+        name = "the given state dict"
+    else:
+        path = Path(source)
+        name = str(path)
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint file not found: {path}")
+        obj = _read_file(path)
+    for _ in range(2):  # {"model": {"state_dict": ...}} occurs in the wild
+        if isinstance(obj, Mapping):
+            inner = next((obj[k] for k in _WRAPPER_KEYS if isinstance(obj.get(k), Mapping)), None)
+            if inner is not None and not any(isinstance(v, Tensor) for v in obj.values()):
+                obj = inner
+    if not isinstance(obj, Mapping) or not obj or not all(isinstance(v, Tensor) for v in obj.values()):
+        raise CheckpointError(f"{name} holds no state dict of tensors (found {type(obj).__name__})")
+    prefix = "module."
+    if all(k.startswith(prefix) for k in obj):
+        obj = {k[len(prefix):]: v for k, v in obj.items()}
+    return dict(obj)
+
+
+def _read_file(path: Path) -> Any:
+    if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise CheckpointError(f"cannot read {path}: not a valid safetensors file ({exc})") from None
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights_only" in str(exc):
+            raise CheckpointError(
+                f"cannot read {path}: it holds Python objects besides tensors, which edgerep does not "
+                "unpickle (weights_only); re-save it as a plain state dict"
+            ) from None
+        raise CheckpointError(f"cannot read {path}: corrupt or not a torch checkpoint ({first})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"cannot read {path}: corrupt or truncated checkpoint ({first})") from None
+
+
+def save_checkpoint(model: nn.Module, path: str | os.PathLike) -> Path:
+    """Save ``model``'s state dict atomically (safetensors for ``.safetensors``, else torch.save)."""
+    path = Path(path)
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    meta = {"edgerep_model": str(getattr(model, "edgerep_model", "")), "fused": str(_is_fused(model))}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import save_file
+
+            save_file(state, tmp, metadata=meta)
+        else:
+            torch.save(state, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _is_fused(model: nn.Module) -> bool:
+    from .layers.base import Reparameterizable
+
+    blocks = [m for m in model.modules() if isinstance(m, Reparameterizable)]
+    return bool(blocks) and all(m.fused for m in blocks)
+
+
+def _fit_shapes(sd: StateDict, target: Mapping[str, Tensor]) -> StateDict:
+    """Reshape tensors that differ from the target only by singleton dims ((C,) vs (C, 1, 1))."""
+    out = {}
+    for k, v in sd.items():
+        t = target.get(k)
+        if t is not None and v.shape != t.shape and v.numel() == t.numel():
+            if [d for d in v.shape if d != 1] == [d for d in t.shape if d != 1]:
+                v = v.reshape(t.shape)
+        out[k] = v
+    return out
+
+
+def _candidates(sd: StateDict, family: str | None) -> list[tuple[str, StateDict]]:
+    out = [("edgerep", sd)]
+    if family in _FAMILIES:
+        for name, convert in _FAMILIES[family].layouts.items():
+            try:
+                out.append((name, convert(sd)))
+            except (KeyError, ValueError, IndexError):  # clearly not this layout
+                continue
+    return out
+
+
+def _load_strict(model: nn.Module, sd: StateDict, layout: str, name: str) -> None:
+    target = model.state_dict()
+    sd = _fit_shapes(sd, target)
+    for k, v in sd.items():
+        if v.shape != target[k].shape:
+            raise CheckpointError(
+                f"checkpoint {name} ({layout} layout) does not fit: {k} has shape {tuple(v.shape)}, "
+                f"the model expects {tuple(target[k].shape)}"
+                + (" (pass num_classes= to match the checkpoint's head)" if "head" in k or "fc" in k else "")
+            )
+    model.load_state_dict(sd, strict=True)
+
+
+def load_checkpoint(model: nn.Module, source: Source) -> LoadResult:
+    """Load weights into ``model``, detecting the checkpoint layout; strict, or a clear error.
+
+    Accepts a path (safetensors, or a torch file read with ``weights_only=True``) or a state dict.
+    Layouts: edgerep's own, and each family's registered foreign layouts (timm, official), both in
+    training form and fused. A fused edgerep checkpoint loads into an ``inference_mode=True`` model.
+    """
+    name = "state dict" if isinstance(source, Mapping) else str(source)
+    sd = read_state_dict(source)
+    model_name = getattr(model, "edgerep_model", None)
+    family = None
+    if model_name:
+        from .registry import get_spec
+
+        family = get_spec(model_name).family
+    target = model.state_dict()
+    keys = set(target)
+    candidates = _candidates(sd, family)
+    for layout, conv in candidates:
+        if set(conv) == keys:
+            _load_strict(model, conv, layout, name)
+            return _result(layout, _is_fused(model), source)
+
+    fused_model = _is_fused(model)
+    reference = _FAMILIES.get(family) if family else None
+    if fused_model and reference and reference.reference_fused_types and model_name:
+        scratch = _reference_fused_scratch(model, model_name, reference)
+        scratch_keys = set(scratch.state_dict())
+        for layout, conv in candidates:
+            if set(conv) == scratch_keys:
+                _load_strict(scratch, conv, layout, name)
+                from .reparam import reparameterize
+
+                reparameterize(scratch, inplace=True)
+                _load_strict(model, scratch.state_dict(), layout, name)
+                return _result(layout, True, source, ["completed the fusion of a partially fused checkpoint"])
+
+    if model_name:  # fused checkpoint into a training-form model, or the other way round
+        other = _other_form_keys(model, model_name, fused_model)
+        for layout, conv in candidates:
+            if set(conv) == other or (reference and _matches_reference(conv, model, model_name, reference)):
+                want = "inference_mode=False" if fused_model else "inference_mode=True"
+                form = "training-form (unfused)" if fused_model else "fused"
+                raise CheckpointError(
+                    f"checkpoint {name} holds a {form} {model_name} ({layout} layout); "
+                    f"build the model with {want} to load it"
+                )
+    best_layout, best = max(candidates, key=lambda c: len(set(c[1]) & keys))
+    missing = sorted(keys - set(best))
+    unexpected = sorted(set(best) - keys)
+    raise CheckpointError(
+        f"checkpoint {name} does not fit {model_name or type(model).__name__}: closest layout "
+        f"'{best_layout}' matches {len(set(best) & keys)}/{len(keys)} keys; "
+        f"first missing: {missing[0] if missing else '-'}; first unexpected: {unexpected[0] if unexpected else '-'}"
+    )
+
+
+def _result(layout: str, fused: bool, source: Source, notes: list[str] | None = None) -> LoadResult:
+    path = None if isinstance(source, Mapping) else str(source)
+    sha = file_sha256(path) if path else None
+    return LoadResult(layout, fused, path or "state dict", sha, notes or [])
+
+
+def _build_like(model: nn.Module, model_name: str, inference_mode: bool, device: str = "cpu") -> nn.Module:
+    from .registry import get_spec
+
+    spec = get_spec(model_name)
+    kwargs = dict(getattr(model, "edgerep_build_kwargs", {}))
+    kwargs["inference_mode"] = inference_mode
+    with torch.device(device):
+        return spec.build(**kwargs)
+
+
+def _reference_fused_scratch(model: nn.Module, model_name: str, ref: FamilyLayouts) -> nn.Module:
+    scratch = _build_like(model, model_name, inference_mode=False)
+    blocks = [m for m in scratch.modules() if isinstance(m, ref.reference_fused_types)]
+    with torch.no_grad():
+        for m in blocks:
+            m.reparameterize()
+    return scratch
+
+
+def _other_form_keys(model: nn.Module, model_name: str, fused_model: bool) -> set[str]:
+    return set(_build_like(model, model_name, inference_mode=not fused_model, device="meta").state_dict())
+
+
+def _matches_reference(conv: StateDict, model: nn.Module, model_name: str, ref: FamilyLayouts) -> bool:
+    if not ref.reference_fused_types or _is_fused(model):
+        return False
+    scratch = _build_like(model, model_name, inference_mode=False, device="meta")
+    for m in [m for m in scratch.modules() if isinstance(m, ref.reference_fused_types)]:
+        m.reparameterize()
+    return set(conv) == set(scratch.state_dict())

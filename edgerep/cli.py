@@ -1,0 +1,157 @@
+"""The ``edgerep`` command: a thin argparse layer over the public API.
+
+Building the parser imports nothing heavy (``edgerep --help`` does not import torch); each command
+imports what it needs when it runs. User errors (ValueError, TypeError, ImportError for a missing
+extra, OSError on files) exit with status 2 and one line; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Sequence
+
+from ._version import __version__
+
+# Modules that add a subcommand: each has ``register(subparsers)`` setting ``func`` on its parser.
+_COMMAND_MODULES = ("edgerep.export.command", "edgerep.bench.command")
+
+
+class UserError(Exception):
+    """An error in what the user asked for: printed as one line, exit status 2."""
+
+
+def _fmt_count(n: float | None, unit: str = "") -> str:
+    if n is None:
+        return "-"
+    if n >= 1e9:
+        return f"{n / 1e9:.3f}G{unit}"
+    if n >= 1e6:
+        return f"{n / 1e6:.3f}M{unit}"
+    return f"{n / 1e3:.1f}K{unit}"
+
+
+def print_table(rows: list[list[str]], header: list[str], file=None) -> None:
+    """Print an aligned plain-text table (numbers right-aligned)."""
+    file = file or sys.stdout
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def fmt(row: list[str]) -> str:
+        cells = []
+        for i, c in enumerate(row):
+            c = str(c)
+            numeric = c[:1].isdigit() or c[:1] == "-" and c[1:2].isdigit()
+            cells.append(c.rjust(widths[i]) if numeric and i else c.ljust(widths[i]))
+        return "  ".join(cells).rstrip()
+
+    print(fmt(header), file=file)
+    print("  ".join("-" * w for w in widths), file=file)
+    for r in rows:
+        print(fmt(r), file=file)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .factory import model_info
+    from .registry import list_models
+
+    names = list_models(args.pattern)
+    if not names:
+        raise UserError(f"no model matches {args.pattern!r}; try 'edgerep list' for all models")
+    rows = []
+    for n in names:
+        info = model_info(n)
+        c, h, w = info["input_size"]
+        rows.append([
+            n + (" (baseline)" if info["baseline"] else ""), info["task"], f"{c}x{h}x{w}",
+            _fmt_count(info["params_fused"]), _fmt_count(info["macs_fused"]),
+        ])
+    print_table(rows, ["model", "task", "input", "params (fused)", "MACs (fused)"])
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .factory import model_info
+
+    info = model_info(args.model)
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    pub = info["published"]
+    c, h, w = info["input_size"]
+    lines = [
+        ("model", info["name"] + (" (baseline)" if info["baseline"] else "")),
+        ("family / task", f"{info['family']} / {info['task']}"),
+        ("input", f"{c}x{h}x{w} RGB" + (" (fixed: the model runs only at this size)" if info["fixed_input_size"] else "")),
+        ("preprocessing", f"resize {info['interpolation']}, crop {info['crop_pct']}, "
+                          f"mean {tuple(info['mean'])}, std {tuple(info['std'])}"),
+        ("params train / fused", f"{_fmt_count(info['params_train'])} / {_fmt_count(info['params_fused'])}"
+                                 f"  (published {_fmt_count(pub['params_train'])} / {_fmt_count(pub['params_fused'])})"),
+        ("MACs fused", f"{_fmt_count(info['macs_fused'])}  (published {_fmt_count(pub['macs_fused'])})"),
+    ]
+    if pub["accuracy"]:
+        lines.append(("published accuracy", ", ".join(f"{k} {v}" for k, v in pub["accuracy"].items())))
+    if pub["latency_ms"] is not None:
+        lines.append(("published latency", f"{pub['latency_ms']} ms on {pub['latency_device']}"))
+    lines.append(("source", pub["source"]))
+    width = max(len(k) for k, _ in lines)
+    for k, v in lines:
+        print(f"{k.ljust(width)}  {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edgerep",
+        description="Re-parameterizable mobile vision models: fuse, export, verify, benchmark.",
+    )
+    parser.add_argument("--version", action="version", version=f"edgerep {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list registered models (fnmatch PATTERN, e.g. 'fastvit_*')")
+    p.add_argument("pattern", nargs="?", default="*", metavar="PATTERN")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("info", help="describe one model: input, preprocessing, counts, published figures")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("--json", action="store_true", help="print the model_info() dict as JSON")
+    p.set_defaults(func=_cmd_info)
+
+    for module in _COMMAND_MODULES:
+        try:
+            importlib.import_module(module).register(sub)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module, module.rsplit(".", 1)[0]):
+                raise
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, KeyError) and text.startswith("'"):
+        text = text.strip("'")
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("edgerep: interrupted", file=sys.stderr)
+        return 130
+    except (UserError, ValueError, TypeError, ImportError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"edgerep: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

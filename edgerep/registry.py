@@ -1,0 +1,112 @@
+"""Model registry: register_model / list_models / lookup with "did you mean"."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from torch import nn
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+FACE_MEAN = (0.5, 0.5, 0.5)
+FACE_STD = (0.5, 0.5, 0.5)
+
+# Families register themselves on import; listed here so the registry loads them lazily, once.
+_FAMILY_MODULES = (
+    "edgerep.models.mobileone",
+    "edgerep.models.fastvit",
+    "edgerep.models.repnext",
+    "edgerep.models.facelivt",
+    "edgerep.models.edgeface",
+)
+
+
+@dataclass(frozen=True)
+class Published:
+    """Figures from the paper or reference code (../shared/docs/ARCHITECTURES.md), with source."""
+
+    source: str
+    params_train: float | None = None
+    params_fused: float | None = None
+    macs_fused: float | None = None
+    accuracy: dict[str, float] = field(default_factory=dict)
+    latency_ms: float | None = None
+    latency_device: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything edgerep knows about a registered model besides its weights."""
+
+    name: str
+    family: str
+    task: str  # "classification" or "face-embedding"
+    builder: Callable[..., nn.Module]
+    input_size: tuple[int, int, int]
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    published: Published
+    num_classes: int = 1000
+    interpolation: str = "bicubic"
+    crop_pct: float = 0.875
+    baseline: bool = False
+    # Smallest input the test-suite may use (the architecture allows any multiple of 32 above it).
+    test_input_size: tuple[int, int, int] | None = None
+    # True when the model only runs at ``input_size`` (e.g. FaceLiVT's token-axis Linear layers).
+    fixed_input_size: bool = False
+
+    def build(self, **kwargs: Any) -> nn.Module:
+        return self.builder(**kwargs)
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+_loaded = False
+
+
+def register_model(spec: ModelSpec) -> ModelSpec:
+    if spec.task not in ("classification", "face-embedding"):
+        raise ValueError(f"task must be 'classification' or 'face-embedding', got {spec.task!r}")
+    if spec.name in _REGISTRY:
+        raise ValueError(f"model {spec.name!r} is registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def _load_families() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in _FAMILY_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # a family not written yet
+            if exc.name != module:
+                raise
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Registered model names matching an fnmatch ``pattern`` (e.g. ``"fastvit_*"``), sorted."""
+    _load_families()
+    return sorted(n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern))
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The spec of ``name``; ValueError naming the closest registered names otherwise."""
+    _load_families()
+    if not isinstance(name, str):
+        raise TypeError(f"model name must be a string, got {type(name).__name__}")
+    spec = _REGISTRY.get(name)
+    if spec is None:
+        raise ValueError(unknown_model_message(name))
+    return spec
+
+
+def unknown_model_message(name: str) -> str:
+    close = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown model {name!r}{hint} (see 'edgerep list' for all {len(_REGISTRY)} models)"
