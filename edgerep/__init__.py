@@ -23,9 +23,11 @@ _API = {
     "CheckpointError": "edgerep.checkpoints",
     "count_macs": "edgerep.counting",
     "count_params": "edgerep.counting",
-    "export": "edgerep.export",
-    "ExportResult": "edgerep.export",
-    "bench": "edgerep.bench",
+    # The exporters live in edgerep/exporters/ (not export/): a subpackage named ``export`` would
+    # replace the ``edgerep.export`` function with a module as soon as it is imported.
+    "export": "edgerep.exporters",
+    "ExportResult": "edgerep.exporters",
+    "benchmark": "edgerep.bench",
 }
 
 __all__ = ["__version__", *_API]

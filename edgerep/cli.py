@@ -16,7 +16,7 @@ from typing import Sequence
 from ._version import __version__
 
 # Modules that add a subcommand: each has ``register(subparsers)`` setting ``func`` on its parser.
-_COMMAND_MODULES = ("edgerep.export.command", "edgerep.bench.command")
+_COMMAND_MODULES = ("edgerep.exporters.command", "edgerep.bench.command")
 
 
 class UserError(Exception):
