@@ -148,9 +148,13 @@ def fusion_report(model: nn.Module) -> FusionReport:
     """
     report = FusionReport()
     inside_unfused: set[str] = set()
+
+    def inside(name: str) -> bool:  # below a block already reported as unfused
+        return any(p == "" or name.startswith(p + ".") for p in inside_unfused)
+
     for name, m in model.named_modules():
         if isinstance(m, Reparameterizable):
-            if any(name.startswith(p + ".") for p in inside_unfused):
+            if inside(name):
                 continue
             kind = type(m).__name__
             if m.fused:
@@ -159,7 +163,7 @@ def fusion_report(model: nn.Module) -> FusionReport:
             else:
                 inside_unfused.add(name)
                 report.entries.append(FusionEntry(name, kind, "unfused", "not reparameterized yet"))
-        elif any(name.startswith(p + ".") for p in inside_unfused):
+        elif inside(name):
             continue
         elif isinstance(m, _BatchNorm):
             report.entries.append(FusionEntry(
