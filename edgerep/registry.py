@@ -106,7 +106,28 @@ def get_spec(name: str) -> ModelSpec:
     return spec
 
 
+def closest(name: str, choices: list[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
+    """The ``n`` choices most like ``name``, best first (ties alphabetical).
+
+    Scores also compare with look-alike characters folded (o/0, l/1, '-'/'_', case), so a typed
+    ``mobileone_so`` suggests ``mobileone_s0`` first.
+    """
+
+    def fold(s: str) -> str:
+        return s.lower().replace("-", "_").translate(str.maketrans("oli", "011"))
+
+    scored = []
+    for c in choices:
+        score = max(
+            difflib.SequenceMatcher(None, name, c).ratio(),
+            difflib.SequenceMatcher(None, fold(name), fold(c)).ratio(),
+        )
+        if score >= cutoff:
+            scored.append((-score, c))
+    return [c for _, c in sorted(scored)[:n]]
+
+
 def unknown_model_message(name: str) -> str:
-    close = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
+    close = closest(name, list(_REGISTRY))
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"unknown model {name!r}{hint} (see 'edgerep list' for all {len(_REGISTRY)} models)"

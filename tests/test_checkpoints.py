@@ -1,0 +1,100 @@
+"""Checkpoint reading and layout errors: one clear line, never a pickle traceback."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import edgerep
+from edgerep.checkpoints import CheckpointError, read_state_dict
+
+from .helpers import randomize
+
+SMALL = "mobileone_s0"
+
+
+def test_missing_file(tmp_path) -> None:
+    with pytest.raises(CheckpointError, match="not found"):
+        read_state_dict(tmp_path / "nope.pth")
+
+
+def test_corrupt_torch_file(tmp_path) -> None:
+    path = tmp_path / "bad.pth"
+    path.write_bytes(b"\x80\x04 this is not a checkpoint" * 10)
+    with pytest.raises(CheckpointError, match="cannot read") as exc:
+        read_state_dict(path)
+    assert "\n" not in str(exc.value)
+
+
+def test_truncated_torch_file(tmp_path) -> None:
+    path = tmp_path / "cut.pth"
+    torch.save({"w": torch.randn(100, 100)}, path)
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(CheckpointError, match="corrupt|truncated"):
+        read_state_dict(path)
+
+
+class TrainingConfig:  # an arbitrary Python object, as training scripts pickle into checkpoints
+    lr = 0.1
+
+
+def test_pickled_objects_are_not_unpickled(tmp_path) -> None:
+    path = tmp_path / "obj.pth"
+    torch.save({"w": torch.zeros(2), "cfg": TrainingConfig()}, path)
+    with pytest.raises(CheckpointError, match="weights_only|Python objects"):
+        read_state_dict(path)
+
+
+def test_corrupt_safetensors(tmp_path) -> None:
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    with pytest.raises(CheckpointError, match="safetensors"):
+        read_state_dict(path)
+
+
+def test_wrappers_and_prefix_are_unwrapped(tmp_path) -> None:
+    path = tmp_path / "wrapped.pth.tar"
+    torch.save({"epoch": 3, "state_dict": {"module.a": torch.ones(1), "module.b": torch.zeros(2)}}, path)
+    assert sorted(read_state_dict(path)) == ["a", "b"]
+
+
+def test_not_a_state_dict(tmp_path) -> None:
+    path = tmp_path / "list.pt"
+    torch.save([torch.ones(1)], path)
+    with pytest.raises(CheckpointError, match="no state dict"):
+        read_state_dict(path)
+
+
+def test_round_trip_both_formats(tmp_path) -> None:
+    model = randomize(edgerep.create_model(SMALL)).eval()
+    x = torch.randn(1, 3, 64, 64)
+    for suffix in (".safetensors", ".pt"):
+        path = edgerep.save_checkpoint(model, tmp_path / f"m{suffix}")
+        other = edgerep.create_model(SMALL, checkpoint=path).eval()
+        assert torch.equal(other(x), model(x))
+
+
+def test_mismatch_names_layout_and_keys() -> None:
+    sd = edgerep.create_model(SMALL).state_dict()
+    sd.pop(next(iter(sd)))
+    sd["extra.weight"] = torch.zeros(1)
+    with pytest.raises(CheckpointError) as exc:
+        edgerep.create_model(SMALL, checkpoint=sd)
+    msg = str(exc.value)
+    assert "layout 'edgerep'" in msg and "first missing" in msg and "extra.weight" in msg
+
+
+def test_fused_checkpoint_into_training_form_says_how() -> None:
+    fused = edgerep.create_model(SMALL, inference_mode=True).state_dict()
+    with pytest.raises(CheckpointError, match="inference_mode=True"):
+        edgerep.create_model(SMALL, checkpoint=fused)
+    unfused = edgerep.create_model(SMALL).state_dict()
+    with pytest.raises(CheckpointError, match="inference_mode=False"):
+        edgerep.create_model(SMALL, inference_mode=True, checkpoint=unfused)
+
+
+def test_head_size_mismatch_suggests_num_classes() -> None:
+    sd = edgerep.create_model(SMALL, num_classes=10).state_dict()
+    with pytest.raises(CheckpointError, match="num_classes"):
+        edgerep.create_model(SMALL, checkpoint=sd)
+    assert edgerep.create_model(SMALL, num_classes=10, checkpoint=sd) is not None
