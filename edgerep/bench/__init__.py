@@ -1,0 +1,244 @@
+"""``edgerep bench``: latency of registered models on torch, onnxruntime, LiteRT and Core ML.
+
+``benchmark()`` (``edgerep.benchmark``) measures and returns a :class:`Report` whose records follow
+the versioned schema in report.schema.json; the iOS/Android harnesses write the same schema and
+``edgerep bench ingest`` merges their files into the same tables and plots.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .records import Record, Report, host_machine
+from .schema import SCHEMA_ID, ReportError, load_reports, validate
+from .stats import DEFAULT, MODELBENCH, PROTOCOLS, QUICK, Protocol, get_protocol, summarize
+
+__all__ = [
+    "benchmark", "Report", "Record", "Protocol", "DEFAULT", "MODELBENCH", "QUICK", "SUITES",
+    "SCHEMA_ID", "ReportError", "load_reports", "validate", "suite_models",
+]
+
+# Suites: the new families against their baselines (the registry marks baselines).
+SUITES: dict[str, tuple[str, ...]] = {
+    "imagenet": ("fastvit_*", "repnext_*", "mobileone_*"),
+    "face": ("facelivt*", "edgeface_*"),
+}
+PRECISIONS = ("fp32", "fp16", "int8")
+Progress = Callable[[int, int, str], None]
+
+
+def suite_models(suite: str) -> list[str]:
+    """Every registered model of the suite's families, family by family, cheapest first."""
+    from ..factory import model_info
+    from ..registry import list_models
+
+    if suite not in SUITES:
+        raise ValueError(f"suite must be one of {', '.join(SUITES)}, got {suite!r}")
+    names: list[str] = []
+    for pattern in SUITES[suite]:
+        found = [n for n in list_models(pattern) if n not in names]
+        names.extend(sorted(found, key=lambda n: model_info(n)["macs_fused"]))
+    return names
+
+
+def _as_list(value: str | Iterable[str] | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = value.split(",")
+    else:
+        items = list(value)
+    items = [i.strip() if isinstance(i, str) else i for i in items]
+    if any(not isinstance(i, str) or not i for i in items):
+        raise ValueError(f"{what} must be names separated by commas, got {value!r}")
+    return list(dict.fromkeys(items))
+
+
+def resolve_runtimes(runtimes: str | Iterable[str] | None) -> list[str]:
+    from .runners import ALIASES, RUNNERS
+
+    names = _as_list(runtimes, "runtime") or list(RUNNERS)
+    resolved = []
+    for name in names:
+        key = ALIASES.get(name.lower(), name.lower())
+        if key not in RUNNERS:
+            raise ValueError(f"unknown runtime {name!r}; choose from {', '.join(RUNNERS)} "
+                             f"(comma-separated, e.g. --runtime torch,onnxruntime)")
+        if key not in resolved:
+            resolved.append(key)
+    return resolved
+
+
+def _resolve_protocol(protocol: str | Protocol, quick: bool, **counts: int | None) -> Protocol:
+    proto = get_protocol(protocol)
+    if quick:
+        if proto is not DEFAULT and proto is not QUICK:
+            raise ValueError(f"quick=True (--quick) conflicts with protocol {proto.name!r}; use one")
+        proto = QUICK
+    return proto.with_counts(**counts)
+
+
+def _check_threads(threads: int | None) -> None:
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise ValueError(f"threads must be a positive integer (or None for the runtime's default), got {threads!r}")
+
+
+def benchmark(
+    models: str | Sequence[Any] = (),
+    *,
+    suite: str | None = None,
+    runtimes: str | Iterable[str] | None = None,
+    threads: int | None = 1,
+    precision: str | Iterable[str] = "fp32",
+    protocol: str | Protocol = "default",
+    quick: bool = False,
+    rounds: int | None = None,
+    iterations: int | None = None,
+    warmup: int | None = None,
+    trim: int | None = None,
+    checkpoint: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    keep_samples: bool = False,
+    progress: Progress | None = None,
+) -> Report:
+    """Measure latency of models on runtimes; return a :class:`Report` (iterate it for records).
+
+    Args:
+        models: registered names (or :class:`~edgerep.bench.workload.Workload` objects for your own
+            networks); added to the suite's models.
+        suite: "imagenet" (FastViT and RepNeXt against the MobileOne baselines) or "face"
+            (FaceLiVT against the EdgeFace baselines).
+        runtimes: any of torch, onnxruntime, litert, coreml (default: all; those that cannot run
+            here give "unavailable" records with the reason). torch runs the unfused and the fused
+            form; the others run the fused artifact of ``edgerep export``, cached in ``cache_dir``
+            (default ``$EDGEREP_CACHE`` or ``~/.cache/edgerep/bench``).
+        threads: threads given to every runtime (None: the runtime's default).
+        precision: fp32, fp16 or int8 (a comma-separated list measures each).
+        protocol: "default" (5 rounds x 20, trim 4), "modelbench" (20 x 50, trim 10) or "quick"
+            (2 x 5, trim 1); ``rounds``/``iterations``/``warmup``/``trim`` override its counts.
+        checkpoint: weights for a single model (random seeded weights otherwise: latency does not
+            depend on them).
+        keep_samples: keep every timed sample in the records (``samples_ms``).
+        progress: called as ``progress(done, total, label)`` before each record and at the end.
+    """
+    from .cache import ExportCache
+    from .runners import RUNNERS
+    from .workload import Workload
+
+    _check_threads(threads)
+    precisions = _as_list(precision, "precision")
+    for p in precisions:
+        if p not in PRECISIONS:
+            raise ValueError(f"unknown precision {p!r}; choose from {', '.join(PRECISIONS)}")
+    proto = _resolve_protocol(protocol, quick, rounds=rounds, iterations=iterations,
+                              warmup=warmup, trim=trim)
+    runners = [RUNNERS[name]() for name in resolve_runtimes(runtimes)]
+
+    entries: list[Any] = [models] if isinstance(models, (str, Workload)) else list(models)
+    if suite is not None:
+        entries += [n for n in suite_models(suite) if n not in entries]
+    if not entries:
+        raise ValueError("no model to benchmark: name models (see 'edgerep list') or pass a suite "
+                         f"({' or '.join(SUITES)})")
+    if checkpoint is not None and len(entries) != 1:
+        raise ValueError(f"checkpoint applies to one model, but {len(entries)} are benchmarked; "
+                         "benchmark that model alone")
+    works = [e if isinstance(e, Workload) else Workload.from_registry(_model_name(e), checkpoint)
+             for e in entries]
+
+    cache = ExportCache(cache_dir)
+    report = Report(machine=host_machine(), protocol=proto.to_dict())
+    reasons = {r.runtime: r.unavailable_reason() for r in runners}
+    for r in runners:
+        report.runtimes[r.runtime] = (r.version() if reasons[r.runtime] is None else None) or "n/a"
+    _add_framework_versions(report.runtimes)
+    ceilings: dict[str, float | None] = {}
+
+    plan = [(w, r, form, p) for w in works for r in runners for form in r.forms for p in precisions]
+    for i, (work, runner, form, prec) in enumerate(plan):
+        if progress:
+            progress(i, len(plan), f"{work.name} {runner.runtime} {form} {prec}")
+        record = _measure_record(work, runner, form, prec, threads, proto, cache, reasons[runner.runtime],
+                                 ceilings, keep_samples)
+        report.records.append(record)
+        if i + 1 == len(plan) or plan[i + 1][0] is not work:
+            work.release()
+            gc.collect()
+    if progress:
+        progress(len(plan), len(plan), "done")
+    return report
+
+
+def _model_name(entry: Any) -> str:
+    from ..registry import get_spec
+
+    if not isinstance(entry, str):
+        raise TypeError(f"models must be registered names or Workload objects, got {type(entry).__name__}")
+    return get_spec(entry).name
+
+
+def _add_framework_versions(versions: dict[str, str]) -> None:
+    import torch
+
+    from .._version import __version__
+
+    versions.setdefault("torch", torch.__version__.split("+")[0])
+    versions["edgerep"] = __version__
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _measure_record(work: Any, runner: Any, form: str, precision: str, threads: int | None,
+                    proto: Protocol, cache: Any, unavailable: str | None,
+                    ceilings: dict[str, float | None], keep_samples: bool) -> Record:
+    from .measure import measure
+    from .memory import PeakMemory
+    from .runners import Unavailable
+
+    record = Record(
+        model=work.name, form=form, runtime=runner.runtime, precision=precision,
+        family=work.family, task=work.task, baseline=work.baseline, threads=threads,
+        input_shape=[1, *work.input_size], backend=runner.backend(),
+    )
+    if unavailable is not None:
+        record.status, record.reason = "unavailable", unavailable
+        return record
+    record.runtime_version = runner.version()
+    step = "setup"
+    try:
+        runner.check_precision(precision)
+        record.params, record.macs = work.counts(form)
+        step = "export"
+        artifact = runner.artifact(work, form, precision, cache)
+        if artifact is not None:
+            record.artifact_bytes = artifact.bytes
+        step = "ceiling"
+        if runner.runtime not in ceilings:
+            try:
+                with runner.session(threads):
+                    ceilings[runner.runtime] = runner.ceiling(threads, cache)
+            except Exception:  # the ceiling is context, not the measurement: report it as unknown
+                ceilings[runner.runtime] = None
+        record.ceiling_gmacs_per_s = ceilings[runner.runtime]
+        step = "measurement"
+        loader = runner.loader(work, form, threads, artifact)
+        with runner.session(threads), PeakMemory() as memory:
+            result = measure(loader, proto)
+        record.peak_memory_bytes = memory.bytes
+        record.load_ms, record.first_ms = result.load_ms, result.first_ms
+        record.set_summary(summarize(result.rounds, proto.trim))
+        if keep_samples:
+            record.samples_ms = result.rounds
+    except Unavailable as exc:
+        record.status, record.reason = "unavailable", str(exc)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # one model failing on one runtime must not stop the run
+        record.status = "failed"
+        record.reason = f"{step} failed: {type(exc).__name__}: {_one_line(exc)}"
+    return record

@@ -1,0 +1,108 @@
+"""The on-disk cache of exported artifacts, so that a second benchmark run does not re-export.
+
+An entry is a directory named after the model, target and precision plus a hash of everything that
+changes the artifact (model identity and weights' seed or checkpoint hash, target, precision, input
+size, batch, edgerep version). It holds the artifact (with any side files, e.g. ``.onnx.data``) and
+``entry.json``, written last: an entry without it is incomplete and is rebuilt. Entries are built in
+a temporary directory and renamed into place, so an interrupted export leaves nothing half-written.
+Location: ``$EDGEREP_CACHE`` or ``~/.cache/edgerep/bench``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .._version import __version__
+
+_ENTRY = "entry.json"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("EDGEREP_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path("~/.cache/edgerep/bench").expanduser()
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def tree_bytes(path: Path) -> int:
+    """Size of a file, or of every file under a directory (an .mlpackage)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+@dataclass(frozen=True)
+class CachedArtifact:
+    path: Path  # the artifact the runtime loads
+    bytes: int  # artifact plus side files (external weights)
+    created: bool  # False when it came from the cache
+
+
+class ExportCache:
+    """Artifacts keyed by what produced them; ``get`` exports on a miss."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root).expanduser() if root is not None else default_cache_dir()
+
+    @staticmethod
+    def key(identity: dict[str, Any]) -> str:
+        payload = json.dumps({**identity, "edgerep": __version__}, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def entry_dir(self, label: str, identity: dict[str, Any]) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
+        return self.root / f"{safe}-{self.key(identity)}"
+
+    def get(self, label: str, identity: dict[str, Any], build: Callable[[Path], Path]) -> CachedArtifact:
+        """The artifact for ``identity``; on a miss ``build(directory)`` writes it and returns its path."""
+        entry = self.entry_dir(label, identity)
+        found = self._read(entry)
+        if found is not None:
+            return found
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".tmp-{entry.name}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            artifact = Path(build(tmp))
+            rel = artifact.resolve().relative_to(tmp.resolve())
+            meta = {"artifact": str(rel), "identity": identity, "edgerep": __version__}
+            (tmp / _ENTRY).write_text(json.dumps(meta, indent=2, default=str), "utf-8")
+            if entry.exists():  # incomplete leftover, or a concurrent run finished first
+                if self._read(entry) is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    return self._read(entry)  # type: ignore[return-value]
+                shutil.rmtree(entry, ignore_errors=True)
+            os.replace(tmp, entry)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        result = self._read(entry)
+        assert result is not None  # just written
+        return CachedArtifact(result.path, result.bytes, created=True)
+
+    @staticmethod
+    def _read(entry: Path) -> CachedArtifact | None:
+        try:
+            meta = json.loads((entry / _ENTRY).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        path = entry / meta["artifact"]
+        if not path.exists():
+            return None
+        size = sum(tree_bytes(p) for p in entry.iterdir() if p.name != _ENTRY)
+        return CachedArtifact(path, size, created=False)

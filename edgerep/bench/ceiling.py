@@ -1,0 +1,160 @@
+"""The machine ceiling: GMAC/s of a large fp32 GEMM on a runtime at a thread count.
+
+A model's efficiency is its achieved GMAC/s (MACs / median latency) over this ceiling: how much of
+what the runtime can do on this machine the network's layers reach (depthwise convolutions, small
+feature maps, memory-bound ops and framework overhead keep it below 1).
+The GEMM is (1024 x 1024) @ (1024 x 1024) with constant weights, 2^30 MACs; the ceiling is the
+median of ``reps`` timed runs after a warm-up, the same statistic as the records' GMAC/s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .._optional import require
+from .cache import ExportCache
+
+N = 1024
+MACS = N ** 3
+
+
+def _median_gmacs(step: Callable[[], Any], reps: int) -> float:
+    step()  # warm-up: first-call allocation and packing
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return MACS / statistics.median(times) / 1e9
+
+
+def _operands() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((N, N), dtype=np.float32),
+            rng.standard_normal((N, N), dtype=np.float32) / np.float32(N ** 0.5))
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Set torch's intra-op thread count inside the block, restoring it afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def torch_gemm(threads: int | None, reps: int = 10) -> float:
+    import torch
+
+    a, b = (torch.from_numpy(x) for x in _operands())
+    with torch_threads(threads), torch.inference_mode():
+        return _median_gmacs(lambda: torch.mm(a, b), reps)
+
+
+def onnxruntime_gemm(threads: int | None, reps: int = 10) -> float:
+    onnx = require("onnx")
+    ort = require("onnxruntime")
+    from onnx import TensorProto, helper, numpy_helper
+
+    a, b = _operands()
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["c"])], "gemm",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [N, N])],
+        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [N, N])],
+        initializer=[numpy_helper.from_array(b, "b")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = min(model.ir_version, 9)
+    session = ort.InferenceSession(
+        model.SerializeToString(), onnxruntime_session_options(ort, threads),
+        providers=["CPUExecutionProvider"])
+    return _median_gmacs(lambda: session.run(None, {"a": a}), reps)
+
+
+def onnxruntime_session_options(ort: Any, threads: int | None) -> Any:
+    options = ort.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
+class _Gemm:
+    """Built lazily as a torch module: ``x @ w`` with a constant ``w``."""
+
+    @staticmethod
+    def module() -> Any:
+        import torch
+
+        class Gemm(torch.nn.Module):
+            def __init__(self, w: np.ndarray):
+                super().__init__()
+                self.register_buffer("w", torch.from_numpy(w))
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return x @ self.w
+
+        return Gemm(_operands()[1]).eval()
+
+
+def litert_gemm(threads: int | None, cache: ExportCache, reps: int = 10) -> float:
+    interpreter_mod = _litert_interpreter()
+
+    def build(directory: Path) -> Path:
+        import torch
+
+        litert_torch = require("litert_torch")
+        path = directory / "gemm1024.tflite"
+        litert_torch.convert(_Gemm.module(), (torch.zeros(N, N),)).export(str(path))
+        return path
+
+    artifact = cache.get("ceiling-gemm1024-tflite", {"ceiling": "gemm", "n": N, "target": "tflite"}, build)
+    interp = interpreter_mod.Interpreter(model_path=str(artifact.path), num_threads=threads)
+    interp.allocate_tensors()
+    index = interp.get_input_details()[0]["index"]
+    a = _operands()[0]
+
+    def step() -> None:
+        interp.set_tensor(index, a)
+        interp.invoke()
+
+    return _median_gmacs(step, reps)
+
+
+def _litert_interpreter() -> Any:
+    require("ai_edge_litert")
+    import ai_edge_litert.interpreter as interpreter
+
+    return interpreter
+
+
+def coreml_gemm(compute_units: str, cache: ExportCache, reps: int = 10) -> float:
+    ct = require("coremltools")
+
+    def build(directory: Path) -> Path:
+        import torch
+
+        path = directory / "gemm1024.mlpackage"
+        exported = torch.export.export(_Gemm.module(), (torch.zeros(N, N),)).run_decompositions({})
+        mlmodel = ct.convert(exported, inputs=[ct.TensorType(name="a", shape=(N, N), dtype=np.float32)],
+                             compute_precision=ct.precision.FLOAT32, convert_to="mlprogram")
+        mlmodel.save(str(path))
+        return path
+
+    artifact = cache.get("ceiling-gemm1024-coreml", {"ceiling": "gemm", "n": N, "target": "coreml"}, build)
+    model = ct.models.MLModel(str(artifact.path), compute_units=ct.ComputeUnit[compute_units])
+    a = {"a": _operands()[0]}
+    return _median_gmacs(lambda: model.predict(a), reps)
