@@ -1,0 +1,238 @@
+"""Core ML target: an ML Program converted through ``torch.export`` by coremltools.
+
+fp16 compute by default (Apple's advice: convert in fp16, compare on real inputs, fall back to fp32
+if the error is too large); int8 is 8-bit linear weight quantization (coremltools.optimize) over
+fp16 compute. Inputs are float32 tensors, or with ``image_input`` an ImageType that takes raw RGB
+pixels and applies ``x / 255 - mean`` itself (its scale is one scalar, so ``1 / std`` is folded
+into the first convolution by prepare.py). Outputs are float32.
+
+Prediction needs macOS: elsewhere ``run`` returns None and verification checks the structure of the
+saved package (spec loads without the model, names, shapes, types, no batch_norm).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from edgerep._optional import require
+
+from ._io import quiet
+from .targets import ExportOptions
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+DEFAULT_DEPLOYMENT_TARGET = "iOS16"
+# ML Programs need iOS15 / macOS12 or newer; int8 weights (constexpr ops) iOS16 / macOS13.
+DEPLOYMENT_TARGETS = ("iOS15", "iOS16", "iOS17", "iOS18", "iOS26", "macOS12", "macOS13", "macOS14",
+                      "macOS15", "macOS26")
+_SPEC_PATH = "Data/com.apple.CoreML/model.mlmodel"
+
+
+def _coremltools() -> Any:
+    with quiet():  # coremltools prints "Failed to load ..." lines on Linux at import
+        return require("coremltools")
+
+
+def deployment_target(options: ExportOptions) -> str:
+    """Canonical spelling of the requested target (``ios17`` -> ``iOS17``); ValueError when unknown."""
+    requested = options.deployment_target or DEFAULT_DEPLOYMENT_TARGET
+    canonical = {t.lower(): t for t in DEPLOYMENT_TARGETS}.get(str(requested).lower())
+    if canonical is None:
+        raise ValueError(
+            f"deployment target {requested!r} is not supported for ML Programs; allowed: "
+            f"{', '.join(DEPLOYMENT_TARGETS)} (default {DEFAULT_DEPLOYMENT_TARGET})"
+        )
+    if options.precision == "int8" and canonical in ("iOS15", "macOS12"):
+        raise ValueError(
+            f"int8 weights need deployment target iOS16/macOS13 or newer, got {requested!r}; "
+            "pass --deployment-target iOS16"
+        )
+    return canonical
+
+
+def validate(options: ExportOptions) -> None:
+    deployment_target(options)
+
+
+def convert(model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
+    """Convert ``model`` (fused, eval, wrapped) to an .mlpackage at ``path``."""
+    import torch
+
+    ct = _coremltools()
+    target_name = deployment_target(options)
+    target = getattr(ct.target, target_name)
+    shape = tuple(example.shape)
+    if options.image_input:
+        inputs = [ct.ImageType(
+            name=options.input_name, shape=shape, scale=1.0 / 255.0,
+            bias=[-m for m in options.mean], color_layout=ct.colorlayout.RGB,
+        )]
+    else:
+        inputs = [ct.TensorType(name=options.input_name, shape=shape, dtype=np.float32)]
+    precision = ct.precision.FLOAT32 if options.precision == "fp32" else ct.precision.FLOAT16
+    with quiet(), torch.no_grad():
+        program = torch.export.export(model, (example,)).run_decompositions({})
+        mlmodel = ct.convert(
+            program, inputs=inputs,
+            outputs=[ct.TensorType(name=options.output_name, dtype=np.float32)],
+            convert_to="mlprogram", minimum_deployment_target=target, compute_precision=precision,
+        )
+        if options.precision == "int8":
+            from coremltools.optimize.coreml import (
+                OpLinearQuantizerConfig, OptimizationConfig, linear_quantize_weights,
+            )
+
+            config = OptimizationConfig(global_config=OpLinearQuantizerConfig(mode="linear_symmetric"))
+            mlmodel = linear_quantize_weights(mlmodel, config=config)
+        mlmodel.save(str(path))
+    info = {
+        "format": "ML Program (.mlpackage)",
+        "deployment_target": target_name,
+        "compute_precision": "float32" if options.precision == "fp32" else "float16",
+        "input_type": "ImageType RGB, scale 1/255, bias -mean" if options.image_input else "TensorType float32",
+    }
+    if options.precision == "int8":
+        info["int8"] = ("8-bit linear symmetric weight quantization (coremltools.optimize), fp16 "
+                        "compute; tensors under 2048 elements stay fp16")
+    return info
+
+
+def run(path: Path, inputs: np.ndarray) -> np.ndarray | None:
+    """Predict with Core ML (macOS only); None elsewhere."""
+    if sys.platform != "darwin":
+        return None
+    ct = _coremltools()
+    model = ct.models.MLModel(str(path), compute_units=ct.ComputeUnit.CPU_ONLY)
+    spec = model.get_spec()
+    name = spec.description.input[0].name
+    out_name = spec.description.output[0].name
+    if spec.description.input[0].type.WhichOneof("Type") == "imageType":
+        from PIL import Image
+
+        outs = []
+        for sample in inputs:  # one image per prediction
+            img = Image.fromarray(np.clip(sample, 0, 255).astype(np.uint8).transpose(1, 2, 0), "RGB")
+            outs.append(np.asarray(model.predict({name: img})[out_name]))
+        return np.concatenate(outs)
+    return np.asarray(model.predict({name: inputs.astype(np.float32)})[out_name])
+
+
+def _spec_file(path: Path) -> Path:
+    manifest = path / "Manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        root = data.get("rootModelIdentifier")
+        entry = data.get("itemInfoEntries", {}).get(root, {})
+        if entry.get("path"):
+            return path / "Data" / entry["path"]
+    return path / _SPEC_PATH
+
+
+def load_spec(path: Path) -> Any:
+    """The package's protobuf spec, read directly (no compilation, works on Linux)."""
+    _coremltools()
+    from coremltools.proto import Model_pb2
+
+    spec = Model_pb2.Model()
+    spec.ParseFromString(_spec_file(path).read_bytes())
+    return spec
+
+
+def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
+    """Write ``metadata`` into user_defined_metadata, plus model/input/output descriptions."""
+    spec = load_spec(path)
+    meta = spec.description.metadata
+    for key, value in metadata.items():
+        meta.userDefined[key] = value
+    meta.author = "edgerep"
+    meta.versionString = metadata.get("edgerep.edgerep_version", "")
+    model = metadata.get("edgerep.model", "model")
+    meta.shortDescription = f"{model} (fused, exported by edgerep)"
+    _describe(spec, metadata)
+    spec_file = _spec_file(path)
+    tmp = spec_file.with_name(spec_file.name + ".tmp")
+    tmp.write_bytes(spec.SerializeToString())
+    os.replace(tmp, spec_file)
+
+
+def _describe(spec: Any, metadata: dict[str, str]) -> None:
+    try:
+        inp = json.loads(metadata.get("edgerep.input", "{}"))
+        pre = json.loads(metadata.get("edgerep.preprocessing", "{}"))
+    except ValueError:
+        return
+    if spec.description.input:
+        if inp.get("kind") == "image":
+            text = "RGB image, raw pixels; normalization is inside the model"
+        else:
+            text = (f"float32 {inp.get('layout', 'NCHW')} {inp.get('shape')}: RGB, (x/255 - mean) / std, "
+                    f"mean {pre.get('mean')}, std {pre.get('std')}")
+        spec.description.input[0].shortDescription = text
+    if spec.description.output and metadata.get("edgerep.output_meaning"):
+        spec.description.output[0].shortDescription = metadata["edgerep.output_meaning"]
+
+
+def read_metadata(path: Path) -> dict[str, str]:
+    return dict(load_spec(path).description.metadata.userDefined)
+
+
+def _operations(block: Any) -> list:
+    ops = []
+    for op in block.operations:
+        ops.append(op)
+        for inner in op.blocks:
+            ops.extend(_operations(inner))
+    return ops
+
+
+def op_histogram(path: Path) -> dict[str, int]:
+    spec = load_spec(path)
+    counts: Counter[str] = Counter()
+    for function in spec.mlProgram.functions.values():
+        for block in function.block_specializations.values():
+            counts.update(op.type for op in _operations(block) if op.type != "const")
+    return dict(counts.most_common())
+
+
+def check_structure(path: Path, expected: dict) -> dict[str, Any]:
+    """Check the saved package without running it: the model loads (spec only), names, shapes, types.
+
+    ``expected``: input_name, input_shape, input_kind ("image" | "tensor"), output_name, output_shape.
+    """
+    ct = _coremltools()
+    problems: list[str] = []
+    with quiet():
+        ct.models.MLModel(str(path), skip_model_load=True)  # raises if the package is malformed
+    spec = load_spec(path)
+    if spec.WhichOneof("Type") != "mlProgram":
+        problems.append(f"model type is {spec.WhichOneof('Type')}, not mlProgram")
+    ins, outs = spec.description.input, spec.description.output
+    if [i.name for i in ins] != [expected["input_name"]]:
+        problems.append(f"inputs {[i.name for i in ins]} != [{expected['input_name']!r}]")
+    elif expected["input_kind"] == "image":
+        img = ins[0].type.imageType
+        if ins[0].type.WhichOneof("Type") != "imageType" or (img.height, img.width) != tuple(
+                expected["input_shape"][-2:]):
+            problems.append("input is not an RGB image of the expected size")
+    else:
+        arr = ins[0].type.multiArrayType
+        if list(arr.shape) != list(expected["input_shape"]) or arr.dataType != arr.FLOAT32:
+            problems.append(f"input shape/dtype {list(arr.shape)} != {list(expected['input_shape'])} float32")
+    if [o.name for o in outs] != [expected["output_name"]]:
+        problems.append(f"outputs {[o.name for o in outs]} != [{expected['output_name']!r}]")
+    else:
+        arr = outs[0].type.multiArrayType
+        if arr.shape and list(arr.shape) != list(expected["output_shape"]):
+            problems.append(f"output shape {list(arr.shape)} != {list(expected['output_shape'])}")
+        if arr.dataType != arr.FLOAT32:
+            problems.append("output is not float32")
+    return {"problems": problems}

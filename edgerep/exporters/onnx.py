@@ -1,0 +1,178 @@
+"""ONNX target: torch's dynamo exporter, one self-contained file, checked, run with onnxruntime.
+
+fp16 converts the fp32 graph's weights and arithmetic to float16 and keeps float32 inputs/outputs
+(onnxruntime's float16 converter); int8 is static QDQ quantization (per-channel int8 weights, uint8
+activations) calibrated on the batch it is given.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from edgerep._optional import require
+
+from ._io import quiet
+from .targets import ExportOptions
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+MIN_OPSET = 18  # the dynamo exporter's minimum
+DEFAULT_OPSET = 20  # torch 2.13's default; the first with a single Gelu op (18 spells it in 5 ops)
+MAX_OPSET = 23  # torch 2.13's newest
+
+
+def validate(options: ExportOptions) -> None:
+    opset = options.opset
+    if opset is not None and (isinstance(opset, bool) or not isinstance(opset, int)
+                              or not MIN_OPSET <= opset <= MAX_OPSET):
+        raise ValueError(
+            f"opset {opset!r} is not supported: the dynamo exporter writes opsets "
+            f"{MIN_OPSET}..{MAX_OPSET}; pass --opset between them (default {DEFAULT_OPSET})"
+        )
+
+
+def convert(model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
+    """Export ``model`` (fused, eval, wrapped) to ``path``; returns notes for the sidecar."""
+    import torch
+
+    onnx = require("onnx")
+    require("onnxscript")
+    opset = options.opset or DEFAULT_OPSET
+    info: dict = {"opset": opset, "exporter": "torch.onnx.export(dynamo=True)"}
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".edgerep-onnx-") as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        with quiet(), torch.no_grad():
+            torch.onnx.export(
+                model, (example,), str(fp32), dynamo=True, external_data=False, opset_version=opset,
+                input_names=[options.input_name], output_names=[options.output_name],
+                verbose=False, optimize=True,
+            )
+        if options.precision == "fp32":
+            fp32.replace(path)
+        elif options.precision == "fp16":
+            _to_fp16(fp32, path)
+            info["fp16"] = "float16 weights and compute, float32 input/output (onnxruntime float16 converter)"
+        else:
+            info["int8"] = _quantize_int8(fp32, path, options.calibration, Path(tmp))
+    onnx.checker.check_model(str(path), full_check=True)
+    return info
+
+
+def _to_fp16(src: Path, dst: Path) -> None:
+    onnx = require("onnx")
+    require("onnxruntime")
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    with quiet():
+        model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True)
+    onnx.save(model, str(dst))
+
+
+def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None, workdir: Path) -> str:
+    require("onnxruntime")
+    from onnxruntime.quantization import (
+        CalibrationDataReader, QuantFormat, QuantType, quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    if calibration is None:
+        raise ValueError("int8 export needs a calibration batch")
+    batches = _calibration_batches(src, calibration)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._it = iter(batches)
+
+        def get_next(self) -> dict | None:
+            return next(self._it, None)
+
+    pre = workdir / "pre.onnx"
+    with quiet():
+        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+        quantize_static(
+            str(pre), str(dst), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+        )
+    n = sum(next(iter(b.values())).shape[0] for b in batches)
+    return f"static QDQ (per-channel int8 weights, uint8 activations, MinMax), calibrated on {n} images"
+
+
+def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[dict[str, np.ndarray]]:
+    """Split the calibration tensor into batches of the exported (fixed) batch size."""
+    onnx = require("onnx")
+    dim = onnx.load(str(model_path), load_external_data=False).graph.input[0].type.tensor_type.shape.dim
+    batch = dim[0].dim_value or 1
+    data = calibration.detach().float().numpy()
+    usable = (len(data) // batch) * batch or batch
+    if len(data) < batch:
+        data = np.concatenate([data] * (batch // len(data) + 1))
+    name = onnx.load(str(model_path), load_external_data=False).graph.input[0].name
+    return [{name: data[i:i + batch]} for i in range(0, usable, batch)]
+
+
+def session(path: Path, threads: int = 1):  # noqa: ANN201 - onnxruntime.InferenceSession
+    ort = require("onnxruntime")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def run(path: Path, inputs: np.ndarray) -> np.ndarray:
+    sess = session(path)
+    return sess.run(None, {sess.get_inputs()[0].name: inputs.astype(np.float32)})[0]
+
+
+def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
+    """Replace the edgerep entries of ``metadata_props`` (the file is rewritten in place; the caller
+    writes to a temporary path)."""
+    onnx = require("onnx")
+    model = onnx.load(str(path))
+    keep = [p for p in model.metadata_props if p.key not in metadata]
+    del model.metadata_props[:]
+    model.metadata_props.extend(keep)
+    for key, value in metadata.items():
+        model.metadata_props.add(key=key, value=value)
+    model.producer_name = "edgerep"
+    if "edgerep.model" in metadata:
+        model.doc_string = f"{metadata['edgerep.model']} exported by edgerep"
+    onnx.save(model, str(path))
+
+
+def read_metadata(path: Path) -> dict[str, str]:
+    onnx = require("onnx")
+    model = onnx.load(str(path), load_external_data=False)
+    return {p.key: p.value for p in model.metadata_props}
+
+
+def op_histogram(path: Path) -> dict[str, int]:
+    onnx = require("onnx")
+    graph = onnx.load(str(path), load_external_data=False).graph
+    counts: Counter[str] = Counter()
+    stack = [graph]
+    while stack:  # include subgraphs (If/Loop bodies)
+        g = stack.pop()
+        for node in g.node:
+            counts[node.op_type] += 1
+            stack.extend(a.g for a in node.attribute if a.type == onnx.AttributeProto.GRAPH)
+    return dict(counts.most_common())
+
+
+def io_signature(path: Path) -> dict:
+    onnx = require("onnx")
+    graph = onnx.load(str(path), load_external_data=False).graph
+
+    def desc(v) -> dict:  # noqa: ANN001
+        t = v.type.tensor_type
+        return {"name": v.name, "shape": [d.dim_value or d.dim_param for d in t.shape.dim],
+                "dtype": onnx.helper.tensor_dtype_to_np_dtype(t.elem_type).name}
+
+    return {"inputs": [desc(v) for v in graph.input], "outputs": [desc(v) for v in graph.output]}
