@@ -27,7 +27,8 @@ class LowRankLinear(nn.Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rank_ratio: float) -> None:
         super().__init__()
-        if isinstance(rank_ratio, bool) or not isinstance(rank_ratio, (int, float)) or not 0 < rank_ratio <= 1:
+        valid = isinstance(rank_ratio, (int, float)) and not isinstance(rank_ratio, bool)
+        if not valid or not 0 < rank_ratio <= 1:
             raise ValueError(
                 f"rank_ratio must be a number in (0, 1], got {rank_ratio!r}; "
                 "pass e.g. 0.6 for EdgeFace-XS (gamma 0.6), or use nn.Linear for no factorisation"

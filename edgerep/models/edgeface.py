@@ -35,7 +35,7 @@ from edgerep.layers.xca import CrossCovarianceAttention
 from edgerep.registry import FACE_MEAN, FACE_STD, ModelSpec, Published, register_model
 
 _LN_EPS = 1e-6
-_LAYER_NORM_NOTE = "LayerNorm kept: per-token statistics (data-dependent), no linear fold exists"
+_LAYER_NORM_NOTE = "LayerNorm kept: it normalizes by per-token statistics (data-dependent)"
 _LOW_RANK_NOTE = "low-rank Linear pairs kept: merging them would add parameters and MACs"
 
 
@@ -94,7 +94,8 @@ class FourierPositionalEncoding(nn.Module):
     def _features(self, length: int, dim_t: Tensor) -> Tensor:
         device = dim_t.device
         # positions 1..L scaled to (0, 2pi]; channel pairs (2i, 2i+1) share frequency dim_t[2i]
-        pos = torch.arange(1, length + 1, dtype=torch.float32, device=device) / (length + 1e-6) * (2 * math.pi)
+        pos = torch.arange(1, length + 1, dtype=torch.float32, device=device)
+        pos = pos / (length + 1e-6) * (2 * math.pi)
         pos = pos[:, None] / dim_t
         return torch.stack((pos[:, 0::2].sin(), pos[:, 1::2].cos()), dim=2).flatten(1)
 
@@ -328,7 +329,7 @@ class EdgeFaceConfig:
 
 CONFIGS: dict[str, EdgeFaceConfig] = {
     "edgeface_xxs": EdgeFaceConfig(dims=(24, 48, 88, 168), depths=(2, 2, 6, 2), heads=4),
-    "edgeface_xs_gamma_06": EdgeFaceConfig(dims=(32, 64, 100, 192), depths=(3, 3, 9, 3), heads=4, rank_ratio=0.6),
+    "edgeface_xs_gamma_06": EdgeFaceConfig((32, 64, 100, 192), (3, 3, 9, 3), heads=4, rank_ratio=0.6),
     "edgeface_s_gamma_05": EdgeFaceConfig(dims=(48, 96, 160, 304), depths=(3, 3, 9, 3), rank_ratio=0.5),
     "edgeface_base": EdgeFaceConfig(dims=(80, 160, 288, 584), depths=(3, 3, 9, 3)),
 }
@@ -349,10 +350,18 @@ def _from_official(sd: StateDict) -> StateDict:
 register_layouts("edgeface", {"official": _from_official})
 
 _SOURCE = "otroshi/edgeface (T-BIOM 2024), backbones/timmfr.py + timm edgenext_*"
-_DEVICE = "iPhone 15 Pro (third party)"
 
 
-def _spec(name: str, published: Published) -> ModelSpec:
+def _spec(
+    name: str, params: float, macs: float, accuracy: tuple[float, float, float],
+    latency_ms: float | None = None,
+) -> ModelSpec:
+    """The spec of one variant; ``accuracy`` is LFW / CFP-FP / AgeDB-30, latency a third party's."""
+    published = Published(
+        source=_SOURCE, params_train=params, macs_fused=macs,
+        accuracy=dict(zip(("LFW", "CFP-FP", "AgeDB-30"), accuracy)), latency_ms=latency_ms,
+        latency_device="iPhone 15 Pro (third party)" if latency_ms is not None else None,
+    )
     return ModelSpec(
         name=name, family="edgeface", task="face-embedding", builder=functools.partial(_build, name),
         input_size=(3, 112, 112), mean=FACE_MEAN, std=FACE_STD, published=published, num_classes=512,
@@ -360,11 +369,7 @@ def _spec(name: str, published: Published) -> ModelSpec:
     )
 
 
-def _accuracy(lfw: float, cfp_fp: float, agedb: float) -> dict[str, float]:
-    return {"LFW": lfw, "CFP-FP": cfp_fp, "AgeDB-30": agedb}
-
-
-register_model(_spec("edgeface_xxs", Published(_SOURCE, 1.245e6, None, 47e6, _accuracy(99.57, 93.63, 94.92))))
-register_model(_spec("edgeface_xs_gamma_06", Published(_SOURCE, 1.770e6, None, 76e6, _accuracy(99.73, 94.71, 96.08), 5.82, _DEVICE)))
-register_model(_spec("edgeface_s_gamma_05", Published(_SOURCE, 3.653e6, None, 152e6, _accuracy(99.78, 95.74, 97.03), 9.89, _DEVICE)))
-register_model(_spec("edgeface_base", Published(_SOURCE, 18.226e6, None, 696e6, _accuracy(99.83, 97.01, 97.60))))
+register_model(_spec("edgeface_xxs", 1.245e6, 47e6, (99.57, 93.63, 94.92)))
+register_model(_spec("edgeface_xs_gamma_06", 1.770e6, 76e6, (99.73, 94.71, 96.08), latency_ms=5.82))
+register_model(_spec("edgeface_s_gamma_05", 3.653e6, 152e6, (99.78, 95.74, 97.03), latency_ms=9.89))
+register_model(_spec("edgeface_base", 18.226e6, 696e6, (99.83, 97.01, 97.60)))
