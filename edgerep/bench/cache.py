@@ -104,5 +104,8 @@ class ExportCache:
         path = entry / meta["artifact"]
         if not path.exists():
             return None
-        size = sum(tree_bytes(p) for p in entry.iterdir() if p.name != _ENTRY)
+        # The artifact and its side files (e.g. model.onnx.data), not the exporter's JSON sidecar.
+        size = tree_bytes(path) + sum(
+            tree_bytes(p) for p in entry.iterdir()
+            if p != path and p.name.startswith(path.name) and not p.name.endswith(".json"))
         return CachedArtifact(path, size, created=False)

@@ -10,6 +10,9 @@ when it rises above the process's earlier peak; otherwise it is unknown (None).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import sys
 
 
@@ -33,6 +36,17 @@ def _max_rss_bytes() -> int | None:
     return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
 
 
+def release_free_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the OS (glibc), so RSS growth is not
+    hidden by memory an earlier record freed but the allocator kept."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            pass
+
+
 class PeakMemory:
     """Measure peak RSS growth over a ``with`` block; ``bytes`` holds the result (or None)."""
 
@@ -43,6 +57,7 @@ class PeakMemory:
         self._reset = False
 
     def __enter__(self) -> PeakMemory:
+        release_free_memory()
         try:
             with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
                 fh.write("5")

@@ -31,7 +31,7 @@ class Record:
     backend: str | None = None
     threads: int | None = None
     batch: int = 1
-    input_shape: list[int] = field(default_factory=list)
+    input_shape: list[int] | None = None
     load_ms: float | None = None
     first_ms: float | None = None
     median_ms: float | None = None

@@ -79,8 +79,9 @@ def export_cached(work: Workload, target: str, precision: str, cache: ExportCach
     def build(directory: Path) -> Path:
         from ..exporters import export
 
-        result = export(work.reference("unfused"), target, output=directory / f"{work.name}",
-                        precision=precision, input_size=work.input_size[1:], verify=False)
+        # verify=False: ``edgerep export`` verifies numerics; here only speed matters.
+        result = export(work.reference("unfused"), target, output=f"{directory}/", precision=precision,
+                        input_size=tuple(work.input_size[1:]), verify=False)
         return Path(result.path)
 
     return cache.get(f"{work.name}-{target}-{precision}", identity, build)
