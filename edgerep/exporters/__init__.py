@@ -290,8 +290,11 @@ def _prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> P
     ckpt_info = None
     if isinstance(model_or_name, str):
         model, ckpt_info = _build(name, checkpoint)
-        with torch.device("meta"):
-            unfused = spec.build(inference_mode=False, **getattr(model, "edgerep_build_kwargs", {}))
+        try:  # weights do not matter for counting ops: build the training form on the meta device
+            with torch.device("meta"):
+                unfused = spec.build(inference_mode=False, **getattr(model, "edgerep_build_kwargs", {}))
+        except Exception:  # a builder that cannot run on meta: no unfused count
+            unfused = None
     else:
         model = model_or_name
         if checkpoint is not None:

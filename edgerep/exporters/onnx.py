@@ -1,27 +1,24 @@
 """ONNX target: torch's dynamo exporter, one self-contained file, checked, run with onnxruntime.
 
-fp16 converts the fp32 graph's weights and arithmetic to float16 and keeps float32 inputs/outputs
-(onnxruntime's float16 converter); int8 is static QDQ quantization (per-channel int8 weights, uint8
-activations) calibrated on the batch it is given.
+fp16 exports a float16 copy of the model behind float32 inputs/outputs; int8 is static QDQ
+quantization (per-channel int8 weights, uint8 activations) calibrated on the batch it is given.
 """
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
+from torch import nn
 
 from edgerep._optional import require
 
 from ._io import quiet
 from .targets import ExportOptions
-
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
 
 MIN_OPSET = 18  # the dynamo exporter's minimum
 DEFAULT_OPSET = 20  # torch 2.13's default; the first with a single Gelu op (18 spells it in 5 ops)
@@ -40,39 +37,41 @@ def validate(options: ExportOptions) -> None:
 
 def convert(model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
     """Export ``model`` (fused, eval, wrapped) to ``path``; returns notes for the sidecar."""
-    import torch
-
     onnx = require("onnx")
     require("onnxscript")
     opset = options.opset or DEFAULT_OPSET
     info: dict = {"opset": opset, "exporter": "torch.onnx.export(dynamo=True)"}
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".edgerep-onnx-") as tmp:
-        fp32 = Path(tmp) / "fp32.onnx"
+        exported = Path(tmp) / "model.onnx"
+        if options.precision == "fp16":
+            # Exported from a half-precision copy: onnxruntime's float16 graph converter leaves the
+            # graph unsorted with float32 I/O (onnx.checker rejects it).
+            model = _Float16(model)
         with quiet(), torch.no_grad():
             torch.onnx.export(
-                model, (example,), str(fp32), dynamo=True, external_data=False, opset_version=opset,
+                model, (example,), str(exported), dynamo=True, external_data=False, opset_version=opset,
                 input_names=[options.input_name], output_names=[options.output_name],
                 verbose=False, optimize=True,
             )
-        if options.precision == "fp32":
-            fp32.replace(path)
-        elif options.precision == "fp16":
-            _to_fp16(fp32, path)
-            info["fp16"] = "float16 weights and compute, float32 input/output (onnxruntime float16 converter)"
+        if options.precision != "int8":
+            exported.replace(path)
+            if options.precision == "fp16":
+                info["fp16"] = "float16 weights and arithmetic, float32 input/output"
         else:
-            info["int8"] = _quantize_int8(fp32, path, options.calibration, Path(tmp))
+            info["int8"] = _quantize_int8(exported, path, options.calibration, Path(tmp))
     onnx.checker.check_model(str(path), full_check=True)
     return info
 
 
-def _to_fp16(src: Path, dst: Path) -> None:
-    onnx = require("onnx")
-    require("onnxruntime")
-    from onnxruntime.transformers.float16 import convert_float_to_float16
+class _Float16(nn.Module):
+    """float32 in, float16 weights and arithmetic, float32 out."""
 
-    with quiet():
-        model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True)
-    onnx.save(model, str(dst))
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = copy.deepcopy(model).half()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x.half()).float()
 
 
 def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None, workdir: Path) -> str:
