@@ -16,3 +16,7 @@ for _schema in (
         _tv.define(_schema)
     except RuntimeError:  # already defined (a CPU torchvision build)
         pass
+
+# One intra-op thread per test process: the suite runs on 2 shared cores (pytest-xdist gives one
+# process per core), where torch's default thread pool makes small forwards 50x slower under load.
+torch.set_num_threads(1)
