@@ -49,8 +49,6 @@ def flatten(meta: dict[str, Any]) -> dict[str, str]:
     """The in-file form: ``{"edgerep.model": "fastvit_t8", "edgerep.input": "{...json...}", ...}``."""
     flat = {}
     for key, value in meta.items():
-        if value is None:
-            continue
         text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
         flat[KEY_PREFIX + key] = text
     return flat
@@ -59,14 +57,14 @@ def flatten(meta: dict[str, Any]) -> dict[str, str]:
 def unflatten(flat: dict[str, str]) -> dict[str, Any]:
     """Inverse of :func:`flatten` for the ``edgerep.`` keys (other keys are ignored).
 
-    Objects, lists and booleans come back as JSON values; everything else as text.
+    Objects, lists, booleans and null come back as JSON values; everything else as text.
     """
     out: dict[str, Any] = {}
     for key, text in flat.items():
         if not key.startswith(KEY_PREFIX):
             continue
         value: Any = text
-        if text[:1] in "{[" or text in ("true", "false"):
+        if text[:1] in "{[" or text in ("true", "false", "null"):
             try:
                 value = json.loads(text)
             except ValueError:
