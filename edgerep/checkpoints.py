@@ -104,6 +104,14 @@ def _read_file(path: Path) -> Any:
             return load_file(str(path))
         except (SafetensorError, OSError, ValueError) as exc:
             raise CheckpointError(f"cannot read {path}: not a valid safetensors file ({exc})") from None
+    if _is_torchscript(path):
+        # Some reference repositories ship fused models as TorchScript archives (e.g. RepNeXt's
+        # *_fused.pt); torch.jit.load reads their parameters without unpickling Python objects.
+        try:
+            return dict(torch.jit.load(str(path), map_location="cpu").state_dict())
+        except (RuntimeError, OSError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"cannot read {path}: corrupt TorchScript archive ({first})") from None
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -117,6 +125,15 @@ def _read_file(path: Path) -> Any:
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"cannot read {path}: corrupt or truncated checkpoint ({first})") from None
+
+
+def _is_torchscript(path: Path) -> bool:
+    """A TorchScript archive is a zip with a ``code/`` folder next to its data."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any("/code/" in n or n.startswith("code/") for n in z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def save_checkpoint(model: nn.Module, path: str | os.PathLike) -> Path:

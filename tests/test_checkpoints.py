@@ -98,3 +98,15 @@ def test_head_size_mismatch_suggests_num_classes() -> None:
     with pytest.raises(CheckpointError, match="num_classes"):
         edgerep.create_model(SMALL, checkpoint=sd)
     assert edgerep.create_model(SMALL, num_classes=10, checkpoint=sd) is not None
+
+
+def test_torchscript_archive_is_read(tmp_path) -> None:
+    """Reference repositories ship fused models as TorchScript (RepNeXt's *_fused.pt)."""
+    model = edgerep.create_model(SMALL, inference_mode=True).eval()
+    path = tmp_path / "fused_scripted.pt"
+    torch.jit.save(torch.jit.trace(model, torch.randn(1, 3, 64, 64)), str(path))
+    sd = read_state_dict(path)
+    assert sd.keys() == model.state_dict().keys()
+    loaded = edgerep.create_model(SMALL, inference_mode=True, checkpoint=path).eval()
+    x = torch.randn(1, 3, 64, 64)
+    assert torch.equal(loaded(x), model(x))
