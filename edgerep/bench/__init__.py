@@ -31,15 +31,14 @@ Progress = Callable[[int, int, str], None]
 
 def suite_models(suite: str) -> list[str]:
     """Every registered model of the suite's families, family by family, cheapest first."""
-    from ..factory import model_info
-    from ..registry import list_models
+    from ..registry import get_spec, list_models
 
     if suite not in SUITES:
         raise ValueError(f"suite must be one of {', '.join(SUITES)}, got {suite!r}")
     names: list[str] = []
     for pattern in SUITES[suite]:
         found = [n for n in list_models(pattern) if n not in names]
-        names.extend(sorted(found, key=lambda n: model_info(n)["macs_fused"]))
+        names.extend(sorted(found, key=lambda n: (get_spec(n).published.macs_fused or float("inf"), n)))
     return names
 
 

@@ -24,11 +24,11 @@ _TASK_TITLES = {"classification": "ImageNet classification", "face-embedding": "
 
 def published_accuracy(model: str, task: str | None) -> tuple[str, float] | None:
     """(metric label, value) from the registry's published figures, if the model is registered."""
-    try:
-        from ..factory import model_info
+    from ..registry import get_spec
 
-        acc = model_info(model)["published"]["accuracy"]
-    except (ValueError, TypeError, KeyError):
+    try:
+        acc = dict(get_spec(model).published.accuracy)
+    except (ValueError, TypeError):  # not registered (a device report of another model)
         return None
     if not acc:
         return None

@@ -43,27 +43,26 @@ class Workload:
     family: str | None = None
     task: str | None = None
     baseline: bool = False
-    published: dict[str, Any] = field(default_factory=dict)
     identity: dict[str, Any] = field(default_factory=dict)
     checkpoint: str | Path | None = None
     _counts: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_registry(cls, name: str, checkpoint: str | Path | None = None) -> Workload:
-        from ..factory import create_model, model_info
+        from ..factory import create_model
+        from ..registry import get_spec
 
-        info = model_info(name)
+        spec = get_spec(name)
         identity: dict[str, Any] = {"model": name, "weights": f"seed{SEED}"}
         if checkpoint is not None:
             identity["weights"] = "sha256:" + file_sha256(checkpoint)
         return cls(
             name=name,
             build=lambda inference_mode: create_model(name, inference_mode=inference_mode),
-            input_size=tuple(info["input_size"]),
-            family=info["family"],
-            task=info["task"],
-            baseline=info["baseline"],
-            published=info["published"],
+            input_size=tuple(spec.input_size),
+            family=spec.family,
+            task=spec.task,
+            baseline=spec.baseline,
             identity=identity,
             checkpoint=checkpoint,
         )
