@@ -16,6 +16,7 @@ from torch import nn
 
 import edgerep
 from edgerep.checkpoints import CheckpointError, load_checkpoint
+from edgerep.counting import count_params
 from edgerep.layers.base import LayerScale, Reparameterizable
 from edgerep.layers.large_kernel import ReparamLargeKernelConv
 from edgerep.layers.mobileone import MobileOneBlock
@@ -175,6 +176,14 @@ def test_reference_fusion_leaves_what_the_doc_says_edgerep_leaves_none(name: str
     assert count(model, LayerScale) == left
     full = edgerep.reparameterize(model)
     assert count(full, (_BatchNorm, LayerScale)) == 0
+    # Parameter accounting of the extra folding: a block sheds its BNs (2C each) and layer scales (C
+    # each) and gains the biases the folds create (C for the FFN's depthwise conv, 3C for qkv).
+    removed = sum(2 * m.num_features for m in model.modules() if isinstance(m, _BatchNorm))
+    removed += sum(m.gamma.numel() for m in model.modules() if isinstance(m, LayerScale))
+    blocks = [b for b in full.modules() if isinstance(b, (RepMixerBlock, AttentionBlock))]
+    created = sum(b.mlp.conv.conv.out_channels for b in blocks)
+    created += sum(b.token_mixer.qkv.out_features for b in full.modules() if isinstance(b, AttentionBlock))
+    assert count_params(model) - count_params(full) == removed - created
     assert all(m.fused for m in full.modules() if isinstance(m, Reparameterizable))
 
 
@@ -215,3 +224,14 @@ def test_block_fuses_exactly_into_its_inference_layout(make) -> None:
     assert {k: v.shape for k, v in direct.state_dict().items()} == {
         k: v.shape for k, v in block.state_dict().items()
     }
+
+
+def test_fused_attention_block_exports_with_plain_ops() -> None:
+    block = randomize(AttentionBlock(64, 4, 1e-5)).eval()
+    block.reparameterize()
+    x = torch.randn(1, 64, 4, 6)
+    program = torch.export.export(block, (x,)).run_decompositions({})
+    targets = {str(n.target) for n in program.graph.nodes if n.op == "call_function"}
+    assert not any("scaled_dot_product" in t or "batch_norm" in t for t in targets), targets
+    with torch.no_grad():
+        assert rel_err(program.module()(x), block(x)) <= 1e-6
