@@ -56,9 +56,10 @@ def check_grid(x: torch.Tensor, grid: tuple[int, int], layer: str) -> None:
 class HeadwiseLinear(nn.Module):
     """``num_heads`` independent Linear maps, stacked, applied as one batched matmul.
 
-    Input ``(..., num_heads, rows, in_features)``; head ``h`` maps the last axis with ``weight[h]``
-    (shape ``(out_features, in_features)``, as ``nn.Linear``) and ``bias[h]``. Equal to calling
-    ``num_heads`` separate ``nn.Linear`` layers on the per-head slices.
+    Input ``(num_heads, rows, in_features)``; head ``h`` maps the last axis with ``weight[h]``
+    (shape ``(out_features, in_features)``, as ``nn.Linear``) and ``bias[h]``: equal to calling
+    ``num_heads`` separate ``nn.Linear`` layers on the per-head slices. Heads lead so that one 3-D
+    ``baddbmm`` reads the stacked weights in place (a broadcast 4-D matmul would copy them per image).
     """
 
     def __init__(self, num_heads: int, in_features: int, out_features: int, bias: bool = True) -> None:
@@ -76,16 +77,22 @@ class HeadwiseLinear(nn.Module):
             nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: torch.Tensor, *, add_bias: bool = True) -> torch.Tensor:
-        y = torch.matmul(x, self.weight.transpose(-1, -2))
+        weight_t = self.weight.transpose(1, 2)
         if add_bias and self.bias is not None:
-            y = y + self.bias.unsqueeze(-2)
-        return y
+            return torch.baddbmm(self.bias.unsqueeze(1), x, weight_t)
+        return torch.bmm(x, weight_t)
 
     def extra_repr(self) -> str:
         return (
             f"num_heads={self.num_heads}, in_features={self.in_features}, "
             f"out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+def _heads_first(x: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """(B, C, N) -> (heads, B * C/heads, N): contiguous channel groups, one per head."""
+    b, c, n = x.shape
+    return x.reshape(b, num_heads, c // num_heads, n).transpose(0, 1).reshape(num_heads, -1, n)
 
 
 class MultiHeadLinearAttention(Reparameterizable):
@@ -126,10 +133,10 @@ class MultiHeadLinearAttention(Reparameterizable):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_grid(x, self.grid, type(self).__name__)
         b, c, h, w = x.shape
-        x = self.norm(x).reshape(b, self.num_heads, c // self.num_heads, h * w)
-        x = self.fc2(self.act(self.fc1(x)))  # (B, heads, C/heads, N)
+        x = _heads_first(self.norm(x).reshape(b, c, h * w), self.num_heads)
+        x = self.fc2(self.act(self.fc1(x))).reshape(self.num_heads, b, c // self.num_heads, h * w)
         # heads concatenated along tokens, then read back as (C, H, W): channel c*heads + h
-        return x.transpose(1, 2).reshape(b, c, h, w)
+        return x.permute(1, 2, 0, 3).reshape(b, c, h, w)
 
     def _fuse(self) -> None:
         pass  # nothing folds exactly; see fusion_notes()
@@ -188,11 +195,14 @@ class LiteMultiHeadLinearAttention(Reparameterizable):
         heads = self.num_heads
         x = x.reshape(b, c, h * w)
         if self.fused:
-            x = torch.addcmul(self.shift, self.scale, x).reshape(b, heads, c // heads, h * w)
-            bias = self.bias_scale.reshape(heads, c // heads, 1) * self.proj.bias.unsqueeze(-2)
-            return (self.proj(x, add_bias=False) + bias).reshape(b, c, h, w)
-        x = torch.addcmul(self.beta, self.alpha, x).reshape(b, heads, c // heads, h * w)
-        return self.ls(self.proj(x).reshape(b, c, h, w))
+            x = self.proj(_heads_first(x * self.scale + self.shift, heads), add_bias=False)
+            # ls_c * b_h: parameters only, one constant once exported
+            bias = self.bias_scale.reshape(heads, 1, c // heads, 1) * self.proj.bias.reshape(heads, 1, 1, -1)
+            x = x.reshape(heads, b, c // heads, h * w) + bias
+            return x.transpose(0, 1).reshape(b, c, h, w)
+        x = self.proj(_heads_first(x * self.alpha + self.beta, heads))
+        x = x.reshape(heads, b, c // heads, h * w).transpose(0, 1)  # heads concatenated on channels
+        return self.ls(x.reshape(b, c, h, w))
 
     def _fuse(self) -> None:
         gamma = self.ls.gamma.reshape(1, -1, 1)
