@@ -121,6 +121,7 @@ def test_coreml_runner_reports_why_it_cannot_run(cache_dir):
         pytest.skip("Core ML runs on macOS")
     [rec] = benchmark([tiny()], runtimes="coreml", cache_dir=cache_dir, **QUICK).records
     assert rec.status == "unavailable" and "needs macOS" in rec.reason and rec.median_ms is None
+    assert rec.precision == "fp16" and rec.threads is None  # Core ML's defaults: fp16, its own threads
 
 
 def test_failures_and_unsupported_precisions_do_not_stop_the_run(cache_dir, monkeypatch):

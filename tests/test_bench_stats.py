@@ -55,8 +55,9 @@ def test_protocols_and_their_validation():
         Protocol("x", rounds=1, iterations=10, trim=5)
     with pytest.raises(ValueError, match="rounds must be a positive integer"):
         Protocol("x", rounds=0, iterations=10)
-    custom = DEFAULT.with_counts(iterations=10)
-    assert custom.name == "custom" and custom.trim == DEFAULT.trim * 10 // DEFAULT.iterations
+    custom = DEFAULT.with_counts(iterations=4 * DEFAULT.iterations)
+    assert custom.name == "custom" and custom.trim == 4 * DEFAULT.trim  # the same fraction trimmed
+    assert DEFAULT.with_counts(rounds=1, trim=0).trim == 0
     assert DEFAULT.with_counts() == DEFAULT
 
 

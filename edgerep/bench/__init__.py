@@ -90,7 +90,7 @@ def benchmark(
     suite: str | None = None,
     runtimes: str | Iterable[str] | None = None,
     threads: int | None = 1,
-    precision: str | Iterable[str] = "fp32",
+    precision: str | Iterable[str] | None = None,
     protocol: str | Protocol = "default",
     quick: bool = False,
     rounds: int | None = None,
@@ -113,9 +113,11 @@ def benchmark(
             here give "unavailable" records with the reason). torch runs the unfused and the fused
             form; the others run the fused artifact of ``edgerep export``, cached in ``cache_dir``
             (default ``$EDGEREP_CACHE`` or ``~/.cache/edgerep/bench``).
-        threads: threads given to every runtime (None: the runtime's default).
-        precision: fp32, fp16 or int8 (a comma-separated list measures each).
-        protocol: "default" (5 rounds x 20, trim 4), "modelbench" (20 x 50, trim 10) or "quick"
+        threads: threads given to every runtime that takes a thread count (None: the runtime's
+            default). Core ML chooses its own.
+        precision: fp32, fp16 or int8 (a comma-separated list measures each); default each
+            runtime's own: fp16 for Core ML (Apple's default compute precision), fp32 elsewhere.
+        protocol: "default" (5 rounds x 10, trim 2), "modelbench" (20 x 50, trim 10) or "quick"
             (2 x 5, trim 1); ``rounds``/``iterations``/``warmup``/``trim`` override its counts.
         checkpoint: weights for a single model (random seeded weights otherwise: latency does not
             depend on them).
@@ -155,7 +157,8 @@ def benchmark(
     _add_framework_versions(report.runtimes)
     ceilings: dict[str, float | None] = {}
 
-    plan = [(w, r, form, p) for w in works for r in runners for form in r.forms for p in precisions]
+    plan = [(w, r, form, p) for w in works for r in runners for form in r.forms
+            for p in (precisions or r.precisions[:1])]
     for i, (work, runner, form, prec) in enumerate(plan):
         if progress:
             progress(i, len(plan), f"{work.name} {runner.runtime} {form} {prec}")
@@ -201,7 +204,8 @@ def _measure_record(work: Any, runner: Any, form: str, precision: str, threads: 
 
     record = Record(
         model=work.name, form=form, runtime=runner.runtime, precision=precision,
-        family=work.family, task=work.task, baseline=work.baseline, threads=threads,
+        family=work.family, task=work.task, baseline=work.baseline,
+        threads=threads if runner.uses_threads else None,
         input_shape=[1, *work.input_size], backend=runner.backend(),
     )
     if unavailable is not None:

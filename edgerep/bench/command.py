@@ -25,7 +25,7 @@ harnesses (schema edgerep.bench/1) and merges them into the same tables and plot
 
 # Options that only make sense when measuring, with their defaults (to reject them on ingest).
 _MEASURE_ONLY = {
-    "suite": None, "runtime": None, "threads": 1, "precision": "fp32", "protocol": None, "quick": False,
+    "suite": None, "runtime": None, "threads": 1, "precision": None, "protocol": None, "quick": False,
     "rounds": None, "iterations": None, "warmup": None, "trim": None, "checkpoint": None,
     "cache_dir": None, "samples": False,
 }
@@ -42,10 +42,12 @@ def register(subparsers: Any) -> None:
                    help="imagenet: FastViT and RepNeXt vs MobileOne; face: FaceLiVT vs EdgeFace")
     p.add_argument("--runtime", metavar="LIST",
                    help="comma-separated: torch,onnxruntime,litert,coreml (default: all)")
-    p.add_argument("--threads", type=int, default=1, metavar="N", help="threads per runtime (default 1)")
-    p.add_argument("--precision", default="fp32", metavar="LIST", help="fp32, fp16, int8 (comma-separated)")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="threads per runtime (default 1; 0: each runtime's default)")
+    p.add_argument("--precision", metavar="LIST",
+                   help="fp32, fp16, int8, comma-separated (default: fp16 on Core ML, fp32 elsewhere)")
     p.add_argument("--protocol", choices=("default", "modelbench", "quick"),
-                   help="default: 5 rounds x 20 (trim 4); modelbench: 20 x 50 (trim 10); quick: 2 x 5")
+                   help="default: 5 rounds x 10 (trim 2); modelbench: 20 x 50 (trim 10); quick: 2 x 5")
     p.add_argument("--quick", action="store_true", help="the quick protocol, for CI")
     p.add_argument("--rounds", type=int, metavar="N", help="override the protocol's rounds")
     p.add_argument("--iterations", type=int, metavar="N", help="timed predictions per round")
@@ -84,6 +86,12 @@ class ProgressBar:
         print(text.ljust(100)[:120], end="" if done < total else "\n", file=self.stream, flush=True)
 
 
+def _threads(value: int) -> int | None:
+    if value < 0:
+        raise ValueError(f"--threads must be 0 (the runtime's default) or a positive count, got {value}")
+    return value or None
+
+
 def run(args: argparse.Namespace) -> int:
     from .report import check_outputs
 
@@ -106,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.models and args.suite is None:
             raise ValueError("name models to benchmark (see 'edgerep list') or pass --suite imagenet|face")
         report = benchmark(
-            args.models, suite=args.suite, runtimes=args.runtime, threads=args.threads,
+            args.models, suite=args.suite, runtimes=args.runtime, threads=_threads(args.threads),
             precision=args.precision, protocol=args.protocol or "default", quick=args.quick,
             rounds=args.rounds, iterations=args.iterations, warmup=args.warmup, trim=args.trim,
             checkpoint=args.checkpoint, cache_dir=args.cache_dir, keep_samples=args.samples,

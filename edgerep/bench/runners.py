@@ -35,7 +35,8 @@ class Runner(ABC):
     runtime: str = ""
     forms: tuple[str, ...] = ("fused",)
     target: str | None = None  # edgerep.export target whose artifact it loads
-    precisions: tuple[str, ...] = ("fp32",)
+    precisions: tuple[str, ...] = ("fp32",)  # the first is the default
+    uses_threads = True
 
     def unavailable_reason(self) -> str | None:
         """Why the runtime cannot run on this machine, or None when it can."""
@@ -228,6 +229,7 @@ class CoreMLRunner(Runner):
     runtime = "coreml"
     target = "coreml"
     precisions = ("fp16", "fp32", "int8")
+    uses_threads = False
 
     def __init__(self, compute_units: str = "ALL"):
         self.compute_units = compute_units
