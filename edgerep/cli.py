@@ -53,19 +53,20 @@ def print_table(rows: list[list[str]], header: list[str], file=None) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from .factory import model_info
-    from .registry import list_models
+    from .factory import fused_counts
+    from .registry import get_spec, list_models
 
     names = list_models(args.pattern)
     if not names:
         raise UserError(f"no model matches {args.pattern!r}; try 'edgerep list' for all models")
     rows = []
     for n in names:
-        info = model_info(n)
-        c, h, w = info["input_size"]
+        spec = get_spec(n)
+        params, macs = fused_counts(n)
+        c, h, w = spec.input_size
         rows.append([
-            n + (" (baseline)" if info["baseline"] else ""), info["task"], f"{c}x{h}x{w}",
-            _fmt_count(info["params_fused"]), _fmt_count(info["macs_fused"]),
+            n + (" (baseline)" if spec.baseline else ""), spec.task, f"{c}x{h}x{w}",
+            _fmt_count(params), _fmt_count(macs),
         ])
     print_table(rows, ["model", "task", "input", "params (fused)", "MACs (fused)"])
     return 0
