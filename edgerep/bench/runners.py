@@ -17,6 +17,7 @@ from typing import Any, Callable, ContextManager
 import numpy as np
 
 from .._optional import available, require
+from ..exporters._io import quiet
 from . import ceiling
 from .cache import CachedArtifact, ExportCache
 from .workload import Workload
@@ -205,8 +206,9 @@ class LiteRTRunner(Runner):
         path = str(artifact.path)
 
         def load() -> Predict:
-            interp = interpreter.Interpreter(model_path=path, num_threads=threads)
-            interp.allocate_tensors()
+            with quiet():  # the runtime logs "Created TensorFlow Lite XNNPACK delegate" at each load
+                interp = interpreter.Interpreter(model_path=path, num_threads=threads)
+                interp.allocate_tensors()
             detail = interp.get_input_details()[0]
             index = detail["index"]
             data = _random_input(detail["shape"], detail["dtype"])
