@@ -207,7 +207,7 @@ def test_image_input_folding_is_exact(centered):
 def test_folding_scales_only_the_first_conv_input_channels():
     torch.manual_seed(2)
     prep = _prepared(randomize_bn(TinyNet()))
-    folded, name, _ = fold_input_std(prep.fused, IMAGENET_STD)
+    folded, name, _ = fold_input_std(prep.fused, IMAGENET_STD, (32, 32))
     assert name == "stem.reparam_conv"
     before, after = prep.fused.get_submodule(name), folded.get_submodule(name)
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
@@ -293,3 +293,45 @@ def test_default_output_path(tmp_path, monkeypatch):
 
 def test_edgerep_export_is_the_function():
     assert edgerep.export is export
+
+
+def test_image_input_falls_back_when_the_first_op_is_not_a_conv():
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(x * 2.0)
+
+    prep = _prepared(Scaled().eval())
+    graph = build_graph(prep, image_input=True, l2_normalize=False, centered=False)
+    assert graph.input_kind == "raw" and "mul" in graph.notes[0]
+
+
+def _one_per_family() -> list[str]:
+    from edgerep.registry import get_spec, list_models
+
+    seen: dict[str, str] = {}
+    for name in list_models():
+        seen.setdefault(get_spec(name).family, name)
+    return sorted(seen.values())
+
+
+@pytest.mark.parametrize("name", _one_per_family())
+def test_image_input_folds_exactly_on_registered_models(name):
+    from edgerep.registry import get_spec
+
+    spec = get_spec(name)
+    size = tuple((spec.test_input_size or spec.input_size)[1:])
+    torch.manual_seed(0)
+    model = randomize_bn(edgerep.create_model(name))
+    prep = _prepared(model, size)
+    prep.mean, prep.std = spec.mean, spec.std
+    graph = build_graph(prep, image_input=True, l2_normalize=False, centered=True)
+    assert graph.input_kind == "centered", graph.notes  # folded into the first conv
+    raw = torch.randint(0, 256, (2, 3, *size)).float()
+    with torch.no_grad():
+        expected = prep.fused(normalize(prep, raw))
+        got = graph.module(graph_input(prep, graph, raw))
+    assert _rel(got, expected) <= 1e-5

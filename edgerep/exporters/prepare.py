@@ -81,30 +81,63 @@ class Normalize(nn.Module):
         return self.model((x * (1.0 / 255.0) - self.mean) * self.inv_std)
 
 
-def first_conv(model: nn.Module) -> tuple[str | None, str]:
-    """The qualified name of the Conv2d that alone consumes the model input, or None and why not."""
+def first_conv(model: nn.Module, input_size: tuple[int, int]) -> tuple[str | None, str]:
+    """The qualified name of the Conv2d that alone consumes the model input, or None and why not.
+
+    Found by running the model once on the meta device (no compute): every ATen op that takes the
+    input tensor itself is recorded, and a forward pre-hook names the Conv2d module it enters.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    from .verify import _to_meta
+
     try:
-        graph = torch.fx.symbolic_trace(model).graph
-    except Exception as exc:  # untraceable forward: no folding, normalization stays as ops
-        return None, f"the model is not fx-traceable ({type(exc).__name__})"
-    inputs = [n for n in graph.nodes if n.op == "placeholder"]
-    if len(inputs) != 1 or len(inputs[0].users) != 1:
-        return None, "the input feeds more than one operation"
-    user = next(iter(inputs[0].users))
-    if user.op != "call_module" or not isinstance(model.get_submodule(user.target), nn.Conv2d):
-        return None, f"the first operation is {user.target!r}, not a convolution"
-    conv = model.get_submodule(user.target)
+        probe = _to_meta(model)
+        x = torch.empty(1, 3, *input_size, device="meta")
+    except Exception:  # a module that cannot live on meta: probe on CPU
+        probe, x = model, torch.zeros(1, 3, *input_size)
+    consumers: list[str] = []
+    modules: list[str] = []
+
+    class Spy(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+            if any(a is x for a in tree_leaves((args, kwargs or {}))):
+                consumers.append(func.overloadpacket.__name__)
+            return func(*args, **(kwargs or {}))
+
+    def pre_hook(name: str):  # noqa: ANN202
+        def hook(module: nn.Module, inputs: tuple) -> None:
+            if inputs and inputs[0] is x:
+                modules.append(name)
+        return hook
+
+    handles = [m.register_forward_pre_hook(pre_hook(n)) for n, m in probe.named_modules()
+               if isinstance(m, nn.Conv2d)]
+    try:
+        with torch.no_grad(), Spy():
+            probe.eval()(x)
+    except Exception as exc:
+        return None, f"the model could not be probed ({type(exc).__name__})"
+    finally:
+        for h in handles:
+            h.remove()
+    if consumers != ["convolution"] or len(modules) != 1:
+        return None, f"the input feeds {', '.join(consumers) or 'nothing'}, not one convolution alone"
+    conv = model.get_submodule(modules[0])
     if conv.groups != 1:
-        return None, f"the first convolution {user.target!r} is grouped"
-    return str(user.target), ""
+        return None, f"the first convolution {modules[0]!r} is grouped"
+    return modules[0], ""
 
 
-def fold_input_std(model: nn.Module, std: tuple[float, ...]) -> tuple[nn.Module, str | None, str]:
+def fold_input_std(
+    model: nn.Module, std: tuple[float, ...], input_size: tuple[int, int]
+) -> tuple[nn.Module, str | None, str]:
     """A copy of ``model`` whose first conv takes ``x * std`` per channel instead of ``x``.
 
     Returns (model, folded conv name or None, reason when not folded).
     """
-    name, why = first_conv(model)
+    name, why = first_conv(model, input_size)
     if name is None:
         return model, None, why
     model = copy.deepcopy(model)
@@ -134,7 +167,7 @@ def build_graph(prep: Prepared, *, image_input: bool, l2_normalize: bool, center
     model, notes = prep.fused, []
     kind, described = "tensor", "none: feed (x/255 - mean)/std, NCHW"
     if image_input:
-        folded, conv_name, why = fold_input_std(model, prep.std)
+        folded, conv_name, why = fold_input_std(model, prep.std, prep.input_size)
         if conv_name is None:
             notes.append(f"1/std kept as a multiply ({why})")
             if centered:
