@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .records import Record, Report, host_machine
 from .schema import SCHEMA_ID, ReportError, load_reports, validate
-from .stats import DEFAULT, MODELBENCH, PROTOCOLS, QUICK, Protocol, get_protocol, summarize
+from .stats import DEFAULT, MODELBENCH, QUICK, Protocol, get_protocol, summarize
 
 __all__ = [
     "benchmark", "Report", "Record", "Protocol", "DEFAULT", "MODELBENCH", "QUICK", "SUITES",

@@ -41,8 +41,12 @@ def published_accuracy(model: str, task: str | None) -> tuple[str, float] | None
     return f"published mean of {', '.join(acc)} %", sum(values) / len(values)
 
 
-def _short(model: str) -> str:
-    return model.split("_", 1)[1] if "_" in model else model
+def _short(record: Record) -> str:
+    """The variant part of a model name (fastvit_t8 -> t8, facelivtv2_xs -> v2_xs)."""
+    family, model = record.family or "", record.model
+    if family and model.startswith(family) and len(model) > len(family):
+        return model[len(family):].lstrip("_")
+    return model
 
 
 def render_png(reports: Sequence[Report],
@@ -55,8 +59,10 @@ def render_png(reports: Sequence[Report],
     from matplotlib.ticker import FuncFormatter
 
     plain = FuncFormatter(lambda v, _: f"{v:g}")
+    # On log axes label the minor ticks at 2x and 5x a power of ten only, to avoid clutter.
+    minor = FuncFormatter(lambda v, _: f"{v:g}" if f"{v:e}"[0] in "25" else "")
 
-    multi = len(reports) > 1
+    multi = len({rep.machine.get("name") for rep in reports}) > 1
     points: dict[str, list[tuple[str, Record]]] = defaultdict(list)
     for rep in reports:
         for rec in rep.records:
@@ -90,14 +96,14 @@ def render_png(reports: Sequence[Report],
             recs = sorted(recs, key=lambda r: r.macs or 0)
             ax_macs.plot([r.macs / 1e9 for r in recs], [r.median_ms for r in recs], **style)
             for r in recs:
-                ax_macs.annotate(_short(r.model), (r.macs / 1e9, r.median_ms), fontsize=6,
+                ax_macs.annotate(_short(r), (r.macs / 1e9, r.median_ms), fontsize=6,
                                  xytext=(3, 3), textcoords="offset points", color=color)
             known = [(acc[task][r.model][1], r) for r in recs if acc[task].get(r.model)]
             if ax_acc is not None and known:
                 known.sort(key=lambda kv: kv[0])
                 ax_acc.plot([a for a, _ in known], [r.median_ms for _, r in known], **style)
                 for a, r in known:
-                    ax_acc.annotate(_short(r.model), (a, r.median_ms), fontsize=6, xytext=(3, 3),
+                    ax_acc.annotate(_short(r), (a, r.median_ms), fontsize=6, xytext=(3, 3),
                                     textcoords="offset points", color=color)
         title = _TASK_TITLES.get(task, task)
         ax_macs.set(xlabel="MACs (G) of the form that ran", ylabel="median latency (ms)",
@@ -105,14 +111,14 @@ def render_png(reports: Sequence[Report],
         ax_macs.grid(True, which="both", alpha=0.3)
         for axis in (ax_macs.xaxis, ax_macs.yaxis):
             axis.set_major_formatter(plain)
-            axis.set_minor_formatter(plain)
+            axis.set_minor_formatter(minor)
         if ax_acc is not None:
             labels = {v[0] for v in acc[task].values() if v}
             ax_acc.set(xlabel=" / ".join(sorted(labels)) or "published accuracy (n/a)",
                        ylabel="median latency (ms)", title=f"{title}: latency vs accuracy", yscale="log")
             ax_acc.grid(True, which="both", alpha=0.3)
             ax_acc.yaxis.set_major_formatter(plain)
-            ax_acc.yaxis.set_minor_formatter(plain)
+            ax_acc.yaxis.set_minor_formatter(minor)
     handles = [Line2D([], [], color=c, linewidth=2, label=" ".join(str(x) for x in s if x is not None)
                       + " thr") for s, c in series_color.items()]
     handles += [Line2D([], [], color="gray", marker=m, linestyle="", label=f) for f, m in family_marker.items()]

@@ -124,6 +124,10 @@ def notes(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
+def _several_machines(reports: Sequence[Report]) -> bool:
+    return len({rep.machine.get("name") for rep in reports}) > 1
+
+
 def _numeric(cell: str) -> bool:
     return bool(cell) and (cell[0].isdigit() or cell[0] == "-" and (len(cell) == 1 or cell[1].isdigit()))
 
@@ -162,7 +166,7 @@ LEGEND = ("* baseline. median/p90/std/min over all timed predictions; mean = mea
 def render_text(reports: Sequence[Report]) -> str:
     """The terminal table, machine lines and notes."""
     rows = rows_of(reports)
-    header, cells = table_rows(rows, with_machine=len(reports) > 1)
+    header, cells = table_rows(rows, with_machine=_several_machines(reports))
     parts = _machine_lines(reports) + [""]
     parts.append(format_text(header, cells) if cells else "(no measured record)")
     parts += ["", LEGEND]
@@ -178,7 +182,7 @@ def _md_escape(cell: str) -> str:
 
 def render_markdown(reports: Sequence[Report]) -> str:
     rows = rows_of(reports)
-    header, cells = table_rows(rows, with_machine=len(reports) > 1)
+    header, cells = table_rows(rows, with_machine=_several_machines(reports))
     out = [f"- {_md_escape(line)}" for line in _machine_lines(reports)] + [""]
     out.append("| " + " | ".join(header) + " |")
     out.append("|" + "|".join("---" if i == 0 or not _numeric_col(cells, i) else "---:"
