@@ -211,7 +211,7 @@ def _interpreter(path: Path, threads: int) -> Any:
     with quiet():
         require("ai_edge_litert")
         from ai_edge_litert.interpreter import Interpreter
-    return Interpreter(model_path=str(path), num_threads=threads)
+        return Interpreter(model_path=str(path), num_threads=threads)
 
 
 def run(path: Path, inputs: np.ndarray, *, threads: int = 1) -> np.ndarray:
