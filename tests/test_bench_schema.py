@@ -167,3 +167,12 @@ def test_ingest_rejects_measuring_options(tmp_path, capsys):
     assert "--runtime only apply to measuring" in capsys.readouterr().err
     assert main(["bench", "ingest"]) == 2
     assert "at least one report file" in capsys.readouterr().err
+
+
+def test_packaged_example_device_reports_validate():
+    from importlib import resources
+
+    path = resources.files("edgerep.bench").joinpath("example_device_reports.json")
+    reports = [Report.from_dict(d) for d in load_reports(str(path))]
+    assert [r.machine["name"] for r in reports] == ["iPhone 15 Pro", "Pixel 8"]
+    assert {r.records[0].runtime for r in reports} == {"coreml", "litert"}

@@ -138,6 +138,7 @@ def benchmark(
     runners = [RUNNERS[name]() for name in resolve_runtimes(runtimes)]
 
     entries: list[Any] = [models] if isinstance(models, (str, Workload)) else list(models)
+    entries = [e for i, e in enumerate(entries) if e not in entries[:i]]  # each model once, in order
     if suite is not None:
         entries += [n for n in suite_models(suite) if n not in entries]
     if not entries:
