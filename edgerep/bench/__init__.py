@@ -17,8 +17,16 @@ from .stats import DEFAULT, MODELBENCH, QUICK, Protocol, get_protocol, summarize
 
 __all__ = [
     "benchmark", "Report", "Record", "Protocol", "DEFAULT", "MODELBENCH", "QUICK", "SUITES",
-    "SCHEMA_ID", "ReportError", "load_reports", "validate", "suite_models",
+    "SCHEMA_ID", "ReportError", "load_reports", "validate", "suite_models", "Workload",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Workload":  # imports torch: loaded on first use, not with the CLI
+        from .workload import Workload
+
+        return Workload
+    raise AttributeError(f"module 'edgerep.bench' has no attribute {name!r}")
 
 # Suites: the new families against their baselines (the registry marks baselines).
 SUITES: dict[str, tuple[str, ...]] = {
