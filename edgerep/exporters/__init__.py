@@ -134,8 +134,6 @@ def export(
                          "pass --precision int8 or drop --calibration")
     emit = log or (lambda line: None)
 
-    from .prepare import Prepared  # noqa: F401 - torch is imported from here on
-
     identity = _identify(model_or_name, input_size, l2_normalize, image_input)
     plans = []
     for t in targets:
@@ -367,7 +365,7 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
     import torch
 
     from . import metadata as md
-    from ._io import staged, write_json
+    from ._io import quiet, staged, write_json
     from .prepare import build_graph, graph_input, normalize, reference_inputs
     from .verify import audit, count_torch_ops, verify_numeric
 
@@ -404,10 +402,11 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
         emit(f"convert   {tag} {_describe_conversion(target, options, info)}  ({timings['convert']:.2f}s)")
 
         t = time.perf_counter()
-        histogram = target.op_histogram(tmp)
+        with quiet():
+            histogram = target.op_histogram(tmp)
         graph_audit = audit(histogram)
         fused_ops = count_torch_ops(graph.module, tuple(example.shape))
-        unfused_ops = count_torch_ops(prep.unfused, (options.batch, 3, h, w)) if prep.unfused is not None else None
+        unfused_ops = _unfused_ops(prep, (options.batch, 3, h, w))
         graph_audit["torch_ops_fused"] = sum(fused_ops.values())
         graph_audit["torch_ops_unfused"] = sum(unfused_ops.values()) if unfused_ops else None
         graph_audit["torch_batchnorm_unfused"] = sum(
@@ -426,15 +425,17 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
                 return torch.nn.functional.normalize(y, dim=1) if options.l2_normalize else y
 
             def to_runtime(x: torch.Tensor):  # noqa: ANN202
-                x = graph_input(prep, graph, x)
+                if graph.input_kind != "centered":  # an ImageType takes the raw pixels themselves
+                    x = graph_input(prep, graph, x)
                 return (x.permute(0, 2, 3, 1) if channels_last else x).contiguous().numpy()
 
-            verification = verify_numeric(
-                lambda a: target.run(tmp, a), reference, raw, to_runtime, options.precision,
-                runtime=target.bench_runtime,
-            )
-            if verification is None:
-                verification = _structure_only(target, tmp, expected, graph_audit)
+            with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")
+                verification = verify_numeric(
+                    lambda a: target.run(tmp, a), reference, raw, to_runtime, options.precision,
+                    runtime=target.bench_runtime,
+                )
+                if verification is None:
+                    verification = _structure_only(target, tmp, expected, graph_audit)
             verification["seconds"] = round(time.perf_counter() - t, 3)
             timings["verify"] = verification["seconds"]
             emit(f"verify    {tag} {_describe_verification(verification)}  ({timings['verify']:.2f}s)")
@@ -471,7 +472,8 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
             "tools": md.tool_versions(target.name),
             "notes": prep.notes + graph.notes,
         }
-        target.embed_metadata(tmp, md.flatten(meta))
+        with quiet():
+            target.embed_metadata(tmp, md.flatten(meta))
         size_mb = _size(tmp) / 1e6
         timings["metadata"] = time.perf_counter() - t
         seconds = sum(timings.values())
@@ -486,6 +488,17 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
         nodes_unfused=graph_audit["torch_ops_unfused"], op_histogram=histogram, audit=graph_audit,
         metadata=meta, timings=timings,
     )
+
+
+def _unfused_ops(prep: Prepared, shape: tuple[int, ...]) -> dict[str, int] | None:
+    """ATen ops of the unfused model (counted once per export call, shared by the targets)."""
+    from .verify import count_torch_ops
+
+    if prep.unfused is None:
+        return None
+    if shape not in prep.unfused_ops:
+        prep.unfused_ops[shape] = count_torch_ops(prep.unfused, shape)
+    return prep.unfused_ops[shape]
 
 
 def _structure_only(target: Target, path: Path, expected: dict, graph_audit: dict) -> dict[str, Any]:

@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     results = results if isinstance(results, list) else [results]
     print()
     print_summary(results)
+    if any(r.metadata.get("notes") for r in results):
+        print()
     for r in results:
         for note in r.metadata.get("notes", []):
             if note not in shown_notes:
@@ -140,4 +142,4 @@ def print_next_steps(results: list) -> None:
         elif r.target == "tflite":
             print(f"  edgerep bench {model} --runtime litert   "
                   f"(Android: benchmark_model --graph={r.path.name} --num_threads=4)")
-    print(f"  metadata: {results[0].sidecar}")
+    print(f"  metadata: {', '.join(str(r.sidecar) for r in results)}")

@@ -39,6 +39,7 @@ class Prepared:
     checkpoint: dict | None = None  # path, sha256, layout
     fusion: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    unfused_ops: dict[tuple[int, ...], dict[str, int]] = field(default_factory=dict)  # by input shape
 
     @property
     def output_name(self) -> str:
