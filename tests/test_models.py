@@ -109,13 +109,14 @@ def _close(value: float, reference: float, tolerance: float) -> bool:
     return abs(value - reference) <= tolerance * reference
 
 
-@pytest.mark.parametrize("name", MODELS)
+def test_every_model_has_a_reference_row() -> None:
+    """A registered model needs its ARCHITECTURES.md row (all None where nothing is published)."""
+    assert [n for n in MODELS if n not in REFERENCE] == []
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if any(v is not None for v in REFERENCE.get(n, ()))])
 def test_counts_match_architectures_table(name: str) -> None:
-    if name not in REFERENCE:
-        pytest.fail(f"{name} is registered but has no row in tests/reference.py")
     ref_train, ref_fused, ref_macs = REFERENCE[name]
-    if ref_train is ref_fused is ref_macs is None:
-        pytest.skip(f"ARCHITECTURES.md publishes no counts for {name}")
     info = edgerep.model_info(name)
     if ref_train is not None:
         assert _close(info["params_train"], ref_train, PARAMS_TOLERANCE), info["params_train"]
