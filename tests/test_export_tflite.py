@@ -1,0 +1,333 @@
+"""TFLite target: the export-time rewrites (in torch), conversion parity on LiteRT, metadata, op
+histogram, fp16/int8 files, and user errors."""
+
+from __future__ import annotations
+
+import collections
+import copy
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from edgerep.exporters.tflite_rewrites import (
+    MAX_FAST_DEPTHWISE_TAPS, SplitDepthwiseConv2d, is_slow_depthwise, kernel_pieces, rewrite_for_litert,
+    split_large_depthwise,
+)
+
+from .helpers import randomize, rel_err
+
+litert_torch = pytest.importorskip("litert_torch")
+pytest.importorskip("ai_edge_litert")
+
+from edgerep.exporters import tflite  # noqa: E402
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _nhwc(x: torch.Tensor) -> np.ndarray:
+    return x.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+# ------------------------------------------------------------------------------ rewrites (torch)
+
+
+@pytest.mark.parametrize("kh,kw", [(7, 7), (9, 9), (11, 11), (3, 11), (11, 3), (7, 5), (6, 6), (13, 13)])
+def test_kernel_pieces_cover_each_tap_once_symmetrically(kh, kw):
+    pieces = kernel_pieces(kh, kw)
+    seen = collections.Counter(itertools.chain.from_iterable(itertools.product(p.rows, p.cols) for p in pieces))
+    assert seen == collections.Counter(itertools.product(range(kh), range(kw)))
+    for p in pieces:
+        assert p.taps <= MAX_FAST_DEPTHWISE_TAPS
+        # symmetric about the centre: first + last index = size - 1 (same output size, symmetric pad)
+        assert p.rows[0] + p.rows[-1] == kh - 1 and p.cols[0] + p.cols[-1] == kw - 1
+        for idx in (p.rows, p.cols):  # an arithmetic progression, i.e. one dilated kernel
+            assert len({b - a for a, b in zip(idx, idx[1:])}) <= 1
+
+
+@pytest.mark.parametrize("kernel,padding,mult,bias", [
+    ((7, 7), (3, 3), 1, True), ((7, 7), (3, 3), 2, False), ((7, 7), (4, 5), 1, True),
+    ((7, 7), "same", 1, True), ((9, 9), (4, 4), 1, True), ((11, 11), (5, 5), 1, False),
+    ((3, 11), (1, 5), 1, True), ((6, 6), (3, 3), 1, True), ((7, 5), (3, 2), 3, True),
+])
+def test_split_depthwise_equals_original(kernel, padding, mult, bias):
+    torch.manual_seed(0)
+    conv = nn.Conv2d(8, 8 * mult, kernel, padding=padding, groups=8, bias=bias)
+    assert is_slow_depthwise(conv)
+    split = SplitDepthwiseConv2d(conv)
+    for shape in [(2, 8, 13, 17), (1, 8, 5, 4)]:  # odd sizes, and smaller than the kernel
+        x = torch.randn(shape)
+        with torch.no_grad():
+            ref, out = conv(x), split(x)
+        assert out.shape == ref.shape
+        assert rel_err(out, ref) < 1e-6
+
+
+@pytest.mark.parametrize("conv,slow", [
+    (nn.Conv2d(8, 8, 7, padding=3, groups=8), True),
+    (nn.Conv2d(8, 8, 5, padding=2, groups=8), False),  # 25 taps: fast already
+    (nn.Conv2d(8, 8, 7, stride=2, padding=3, groups=8), False),  # stride 2 runs fast
+    (nn.Conv2d(8, 8, 7, padding=3), False),  # dense
+    (nn.Conv2d(8, 8, 7, padding=3, groups=4), False),  # grouped, not depthwise
+    (nn.Conv2d(8, 8, 7, padding=0, groups=8), False),  # outer pieces would need negative padding
+    (nn.Conv2d(8, 8, 7, padding=3, groups=8, dilation=2), False),
+    (nn.Conv2d(8, 8, 7, padding=3, groups=8, padding_mode="reflect"), False),
+    (nn.Conv2d(8, 8, (1, 11), padding=(0, 5), groups=8), False),  # 11 taps
+])
+def test_only_slow_depthwise_convs_are_selected(conv, slow):
+    assert is_slow_depthwise(conv) is slow
+
+
+def _fused_fastvit(name: str = "fastvit_t8") -> nn.Module:
+    import edgerep
+
+    if name not in edgerep.list_models():
+        pytest.skip(f"{name} is not registered")
+    torch.manual_seed(0)
+    # Random layer scales (init 1e-5) so every token mixer and ConvFFN changes the output.
+    return edgerep.reparameterize(randomize(edgerep.create_model(name)))
+
+
+def test_rewrite_on_fastvit_t8_splits_every_convffn_dwconv_exactly():
+    fused = _fused_fastvit()
+    slow = {n: m for n, m in fused.named_modules() if is_slow_depthwise(m)}
+    assert len(slow) == 10  # one 7x7 depthwise conv per ConvFFN: 2+2+4+2 blocks
+    for name, conv in slow.items():
+        x = torch.randn(1, conv.in_channels, 9, 11)
+        with torch.no_grad():
+            assert rel_err(SplitDepthwiseConv2d(conv)(x), conv(x)) < 1e-6, name
+    rewritten, notes = rewrite_for_litert(fused)
+    assert len(notes) == 1 and notes[0].startswith("10 ")
+    assert not any(is_slow_depthwise(m) for m in rewritten.modules())
+    assert any(is_slow_depthwise(m) for m in fused.modules())  # the caller's model is untouched
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert rel_err(rewritten(x), fused(x)) < 1e-5
+
+
+def test_split_large_depthwise_counts_and_is_idempotent():
+    model = nn.Sequential(nn.Conv2d(4, 4, 7, padding=3, groups=4), nn.GELU(),
+                          nn.Sequential(nn.Conv2d(4, 4, 9, padding=4, groups=4)))
+    assert split_large_depthwise(model) == 2
+    assert split_large_depthwise(model) == 0
+
+
+# --------------------------------------------------------------------------- conversion on LiteRT
+
+
+class TinyFFN(nn.Module):
+    """The op mix that matters on LiteRT: strided stem (PAD), a 7x7 depthwise conv (split), GELU,
+    squeeze-excite (mean keepdim, sigmoid), a residual, global mean and a Linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.dw = nn.Conv2d(16, 16, 7, padding=3, groups=16)
+        self.expand = nn.Conv2d(16, 48, 1)
+        self.act = nn.GELU()
+        self.project = nn.Conv2d(48, 16, 1)
+        self.se = nn.Conv2d(16, 16, 1)
+        self.head = nn.Linear(16, 7)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        x = x + self.project(self.act(self.expand(self.dw(x))))
+        x = x * torch.sigmoid(self.se(x.mean((2, 3), keepdim=True)))
+        return self.head(x.mean((2, 3)))
+
+
+@pytest.fixture(scope="module")
+def tiny() -> nn.Module:
+    torch.manual_seed(0)
+    return TinyFFN().eval()
+
+
+@pytest.fixture(scope="module")
+def tiny_files(tiny, tmp_path_factory):
+    """The tiny model converted once per layout."""
+    directory = tmp_path_factory.mktemp("tflite")
+    example = torch.randn(1, 3, 32, 32)
+    files = {}
+    for channels_last in (True, False):
+        path = directory / f"tiny_{'nhwc' if channels_last else 'nchw'}.tflite"
+        info = tflite.convert(tiny, example, path, precision="fp32", channels_last=channels_last)
+        files[channels_last] = (path, info)
+    return files
+
+
+@pytest.mark.parametrize("channels_last", [True, False], ids=["nhwc", "nchw"])
+def test_tiny_model_matches_torch(tiny, tiny_files, channels_last):
+    path, info = tiny_files[channels_last]
+    assert info["input_layout"] == ("NHWC" if channels_last else "NCHW")
+    assert info["rewrites"] and info["rewrite_rel_error"] < 1e-6
+    for seed in range(2):
+        x = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            ref = tiny(x).numpy()
+        out = tflite.run(path, _nhwc(x) if channels_last else x.numpy())
+        assert out.shape == ref.shape
+        assert _rel(out, ref) <= 1e-4
+
+
+def test_op_histogram_matches_the_interpreter(tiny_files):
+    from ai_edge_litert.interpreter import Interpreter
+
+    for channels_last, (path, _) in tiny_files.items():
+        hist = tflite.op_histogram(path)
+        interp = Interpreter(model_path=str(path))
+        assert hist == dict(collections.Counter(op["op_name"] for op in interp._get_ops_details()))
+        assert hist["DEPTHWISE_CONV_2D"] == len(kernel_pieces(7, 7))  # the 7x7 conv, split
+        assert hist["FULLY_CONNECTED"] == 1 and hist["GELU"] == 1
+        assert not any("BATCH_NORM" in op for op in hist)
+    # NHWC input: the layout pass leaves no transpose in front of the convolutions.
+    first_ops = tflite.op_histogram(tiny_files[True][0])
+    assert "TRANSPOSE" not in first_ops or first_ops["TRANSPOSE"] < tflite.op_histogram(tiny_files[False][0]).get("TRANSPOSE", 0)
+
+
+def test_metadata_round_trip_keeps_the_model_running(tiny_files, tmp_path):
+    src, _ = tiny_files[True]
+    path = tmp_path / "meta.tflite"
+    path.write_bytes(src.read_bytes())
+    x = _nhwc(torch.randn(1, 3, 32, 32))
+    before = tflite.run(path, x)
+    meta = {"edgerep.model": "tiny", "edgerep.input": '{"layout": "NHWC", "shape": [1, 32, 32, 3]}',
+            "edgerep.note": "ünïcode ok"}
+    tflite.embed_metadata(path, meta)
+    read = tflite.read_metadata(path)
+    assert {k: read[k] for k in meta} == meta
+    assert read["min_runtime_version"]  # the converter's own entries are kept
+    np.testing.assert_array_equal(tflite.run(path, x), before)
+    tflite.embed_metadata(path, {"edgerep.model": "renamed"})  # same name: replaced, not duplicated
+    read = tflite.read_metadata(path)
+    assert read["edgerep.model"] == "renamed" and read["edgerep.note"] == meta["edgerep.note"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["meta.tflite"]  # no temp file left
+
+
+def test_fp16_and_int8_files_work_and_report_their_error(tiny, tmp_path, record_property):
+    example = torch.randn(1, 3, 32, 32)
+    calibration = torch.randn(16, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        ref = tiny(x).numpy()
+    sizes = {}
+    for precision, calib in [("fp32", None), ("fp16", None), ("int8", calibration), ("int8", None)]:
+        path = tmp_path / f"tiny_{precision}_{calib is None}.tflite"
+        info = tflite.convert(tiny, example, path, precision=precision, channels_last=True, calibration=calib)
+        sizes[precision] = path.stat().st_size
+        out = np.concatenate([tflite.run(path, _nhwc(x[i:i + 1])) for i in range(len(x))])
+        rel, cos = _rel(out, ref), _cosine(out, ref)
+        record_property(f"{precision}_{'random' if calib is None else 'given'}_calibration",
+                        {"rel_error": rel, "cosine": cos})
+        print(f"tiny {precision} (calibration {'random' if calib is None else 'given'}): "
+              f"rel error {rel:.2e}, cosine {cos:.5f}")
+        assert np.isfinite(out).all() and out.shape == ref.shape
+        assert cos > 0.5  # a working file, not a tight accuracy bound
+        if precision != "fp32":
+            assert info["quantization"]
+        if precision == "int8":
+            assert "QUANTIZE" in tflite.op_histogram(path)
+            assert tflite.io_signature(path)["inputs"][0]["dtype"] == "float32"
+            assert info["calibration"].startswith("random" if calib is None else "given")
+    record_property("file_bytes", sizes)  # the tiny file is mostly header and quantization params
+    assert sizes["fp16"] < sizes["fp32"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("channels_last", [True, False], ids=["nhwc", "nchw"])
+def test_fastvit_t8_matches_torch(channels_last, tmp_path):
+    from edgerep.registry import get_spec
+
+    fused = _fused_fastvit()
+    size = get_spec("fastvit_t8").test_input_size[1:]
+    x = torch.randn(2, 3, *size)
+    path = tmp_path / "fastvit_t8.tflite"
+    info = tflite.convert(fused, x[:1], path, precision="fp32", channels_last=channels_last)
+    assert info["rewrites"][0].startswith("10 ")
+    hist = tflite.op_histogram(path)
+    assert hist["DEPTHWISE_CONV_2D"] > 10 and not any("BATCH_NORM" in op for op in hist)
+    with torch.no_grad():
+        ref = fused(x).numpy()
+    for i in range(2):
+        xi = x[i:i + 1]
+        out = tflite.run(path, _nhwc(xi) if channels_last else xi.numpy())
+        assert _rel(out, ref[i:i + 1]) <= 1e-4
+
+
+@pytest.mark.slow
+def test_export_pipeline_writes_verified_tflite_with_metadata(tmp_path):
+    """edgerep.export wires this module in: verification, audit and in-file metadata."""
+    import edgerep
+    from edgerep.exporters.metadata import unflatten
+    from edgerep.registry import get_spec
+
+    name = "mobileone_s0"
+    if name not in edgerep.list_models():
+        pytest.skip(f"{name} is not registered")
+    size = get_spec(name).test_input_size[1:]
+    result = edgerep.export(name, "tflite", output=tmp_path / "m.tflite", input_size=size)
+    assert result.verification["passed"] and result.verification["rel_error"] <= 1e-4
+    assert result.input_shape == (1, *size, 3)
+    meta = unflatten(tflite.read_metadata(result.path))
+    assert meta["model"] == name and meta["input"]["layout"] == "NHWC"
+    assert meta["op_histogram"] == tflite.op_histogram(result.path)
+
+
+# ------------------------------------------------------------------------------------ user errors
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"precision": "int4"}, "precision 'int4' is not supported by tflite; allowed: fp32, fp16, int8"),
+    ({"precision": "fp32", "calibration": torch.randn(2, 3, 8, 8)}, "calibration applies only to precision 'int8'"),
+    ({"precision": "int8", "calibration": torch.randn(2, 3, 9, 9)}, r"calibration must be NCHW images shaped \(N, 3, 8, 8\)"),
+    ({"precision": "fp32", "channels_last": "yes"}, "channels_last must be True"),
+])
+def test_convert_rejects_bad_options(kwargs, match, tmp_path):
+    model = nn.Conv2d(3, 4, 3).eval()
+    kwargs = {"channels_last": True, "calibration": None, **kwargs}
+    with pytest.raises((ValueError, TypeError), match=match):
+        tflite.convert(model, torch.randn(1, 3, 8, 8), tmp_path / "x.tflite", **kwargs)
+    with pytest.raises(ValueError, match=r"example must be an NCHW tensor"):
+        tflite.convert(model, torch.randn(3, 8, 8), tmp_path / "x.tflite", precision="fp32")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_conversion_leaves_nothing(tmp_path):
+    class Broken(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.linalg.eigvals(x[0, 0]).real  # no TFLite lowering
+
+    with pytest.raises(Exception):
+        tflite.convert(Broken().eval(), torch.randn(1, 3, 8, 8), tmp_path / "x.tflite", precision="fp32")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_and_readers_reject_wrong_inputs(tiny_files, tmp_path):
+    path, _ = tiny_files[True]
+    with pytest.raises(ValueError, match=r"inputs have shape \(1, 3, 32, 32\) but .* takes \(1, 32, 32, 3\)"):
+        tflite.run(path, np.zeros((1, 3, 32, 32), np.float32))
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        tflite.run(path, np.zeros((1, 32, 32, 3), np.float32), threads=0)
+    bogus = tmp_path / "not.tflite"
+    bogus.write_bytes(b"\x00" * 64)
+    with pytest.raises(ValueError, match="not a TFLite flatbuffer"):
+        tflite.op_histogram(bogus)
+    with pytest.raises(TypeError, match="metadata must be a dict of str to str"):
+        tflite.embed_metadata(path, {"edgerep.x": 1})
+
+
+def test_convert_does_not_modify_the_model(tiny, tmp_path):
+    before = copy.deepcopy(tiny.state_dict())
+    tflite.convert(tiny, torch.randn(1, 3, 16, 16), tmp_path / "t.tflite", precision="fp32")
+    after = tiny.state_dict()
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+    assert isinstance(tiny.dw, nn.Conv2d)
