@@ -360,118 +360,99 @@ def _calibration(prep: Prepared, calibration: Any, emit: Callable[[str], None]):
 # ----------------------------------------------------------------------------------------- export
 
 
-def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Path, *, verify: bool,
-                fuse_s: float, emit: Callable[[str], None]) -> ExportResult:
+@dataclass
+class _Job:
+    """One target's export: the graph to convert and how its input and output look."""
+
+    prep: Prepared
+    target: Target
+    options: ExportOptions
+    graph: Any  # prepare.Graph
+    raw: list  # random raw-pixel batches for verification (NCHW)
+    example: Any  # the graph's input for raw[0]
+    input_shape: tuple[int, ...]
+    layout: str
+    out_shape: tuple[int, ...]
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.target.name}]"
+
+    @property
+    def channels_last(self) -> bool:
+        return self.layout == "NHWC"
+
+    def reference(self, raw: Any) -> Any:
+        """The fused torch model on the normalized image (plus L2 normalization if exported)."""
+        import torch.nn.functional as F
+
+        from .prepare import normalize
+
+        y = self.prep.fused(normalize(self.prep, raw))
+        return F.normalize(y, dim=1) if self.options.l2_normalize else y
+
+    def runtime_input(self, raw: Any) -> Any:
+        """What the artifact is fed for ``raw``, in its layout (an ImageType takes raw pixels)."""
+        from .prepare import graph_input
+
+        x = raw if self.layout == "image" else graph_input(self.prep, self.graph, raw)
+        return (x.permute(0, 2, 3, 1) if self.channels_last else x).contiguous().numpy()
+
+
+def _plan(prep: Prepared, target: Target, options: ExportOptions) -> _Job:
     import torch
 
-    from . import metadata as md
-    from ._io import quiet, staged, write_json
-    from .prepare import build_graph, graph_input, normalize, reference_inputs
-    from .verify import audit, count_torch_ops, verify_numeric
+    from .prepare import build_graph, graph_input, reference_inputs
 
-    tag = f"[{target.name}]"
-    timings = {"fuse": fuse_s}
     centered = target.name == "coreml" and options.image_input
     graph = build_graph(prep, image_input=options.image_input, l2_normalize=options.l2_normalize,
                         centered=centered)
-    channels_last = target.name == "tflite" and options.channels_last is not False
     raw = reference_inputs(prep, options.batch, VERIFY_BATCHES)
     example = graph_input(prep, graph, raw[0])
-    with torch.no_grad():
-        out_shape = tuple(graph.module(example).shape)
     h, w = prep.input_size
-    if options.calibration is not None and graph.input_kind == "raw":  # to the graph's input space
-        mean = torch.tensor(prep.mean).view(1, -1, 1, 1)
-        std = torch.tensor(prep.std).view(1, -1, 1, 1)
-        options = replace(options, calibration=(options.calibration * std + mean) * 255.0)
-    input_shape = (options.batch, h, w, 3) if channels_last else (options.batch, 3, h, w)
+    try:
+        with torch.no_grad():
+            out_shape = tuple(graph.module(example).shape)
+    except Exception as exc:  # e.g. an input size the architecture cannot take
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ValueError(f"{prep.name} does not run on a {options.batch}x3x{h}x{w} input ({first}); "
+                         "check --input-size") from exc
+    channels_last = target.name == "tflite" and options.channels_last is not False
     layout = "image" if centered else ("NHWC" if channels_last else "NCHW")
-    sidecar = md.sidecar_path(dest)
+    input_shape = (options.batch, h, w, 3) if channels_last else (options.batch, 3, h, w)
+    return _Job(prep, target, options, graph, raw, example, input_shape, layout, out_shape)
 
+
+def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Path, *, verify: bool,
+                fuse_s: float, emit: Callable[[str], None]) -> ExportResult:
+    from . import metadata as md
+    from ._io import quiet, staged, write_json
+
+    job = _plan(prep, target, options)
+    timings = {"fuse": fuse_s}
+    sidecar = md.sidecar_path(dest)
     with staged(dest, sidecar) as (tmp, tmp_sidecar):
         t = time.perf_counter()
-        try:
-            info = target.convert(graph.module, example, tmp, options)
-        except (ValueError, TypeError, ImportError, OSError, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            raise ExportError(f"{target.name} conversion of {prep.name} failed: {type(exc).__name__}: "
-                              f"{first} (run with --debug for the traceback)") from exc
+        info = _convert(job, tmp)
         timings["convert"] = time.perf_counter() - t
-        emit(f"convert   {tag} {_describe_conversion(target, options, info)}  ({timings['convert']:.2f}s)")
+        emit(f"convert   {job.tag} {_describe_conversion(target, job.options, info)}  "
+             f"({timings['convert']:.2f}s)")
 
         t = time.perf_counter()
-        with quiet():
-            histogram = target.op_histogram(tmp)
-        graph_audit = audit(histogram)
-        fused_ops = count_torch_ops(graph.module, tuple(example.shape))
-        unfused_ops = _unfused_ops(prep, (options.batch, 3, h, w))
-        graph_audit["torch_ops_fused"] = sum(fused_ops.values())
-        graph_audit["torch_ops_unfused"] = sum(unfused_ops.values()) if unfused_ops else None
-        graph_audit["torch_batchnorm_unfused"] = sum(
-            n for op, n in (unfused_ops or {}).items() if "batch_norm" in op)
+        histogram, graph_audit = _audit(job, tmp)
         timings["audit"] = time.perf_counter() - t
-        emit(f"audit     {tag} {_describe_audit(graph_audit)}")
+        emit(f"audit     {job.tag} {_describe_audit(graph_audit)}")
 
         if verify:
             t = time.perf_counter()
-            expected = {"input_name": options.input_name, "input_shape": input_shape,
-                        "input_kind": "image" if centered else "tensor",
-                        "output_name": options.output_name, "output_shape": out_shape}
-
-            def reference(x: torch.Tensor) -> torch.Tensor:
-                y = prep.fused(normalize(prep, x))
-                return torch.nn.functional.normalize(y, dim=1) if options.l2_normalize else y
-
-            def to_runtime(x: torch.Tensor):  # noqa: ANN202
-                if graph.input_kind != "centered":  # an ImageType takes the raw pixels themselves
-                    x = graph_input(prep, graph, x)
-                return (x.permute(0, 2, 3, 1) if channels_last else x).contiguous().numpy()
-
-            with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")
-                verification = verify_numeric(
-                    lambda a: target.run(tmp, a), reference, raw, to_runtime, options.precision,
-                    runtime=target.bench_runtime,
-                )
-                if verification is None:
-                    verification = _structure_only(target, tmp, expected, graph_audit)
-            verification["seconds"] = round(time.perf_counter() - t, 3)
-            timings["verify"] = verification["seconds"]
-            emit(f"verify    {tag} {_describe_verification(verification)}  ({timings['verify']:.2f}s)")
+            verification = _verify(job, tmp, graph_audit)
+            timings["verify"] = verification["seconds"] = round(time.perf_counter() - t, 3)
+            emit(f"verify    {job.tag} {_describe_verification(verification)}  ({timings['verify']:.2f}s)")
         else:
             verification = {"passed": None, "runtime": "skipped", "reason": "verify=False (--no-verify)"}
 
         t = time.perf_counter()
-        meta = {
-            "model": prep.name,
-            "edgerep_version": md.tool_versions(target.name)["edgerep"],
-            "target": target.name,
-            "created": md.utc_now(),
-            "task": prep.task,
-            "input": {"name": options.input_name, "shape": list(input_shape), "layout": layout,
-                      "dtype": "float32", "kind": "image" if centered else graph.input_kind},
-            "output": {"name": options.output_name, "shape": list(out_shape),
-                       "l2_normalized": options.l2_normalize},
-            "output_meaning": md.output_meaning(prep.task, options.l2_normalize, out_shape[-1]),
-            "preprocessing": md.describe_preprocessing(prep, graph.input_kind, graph.preprocessing_in_graph),
-            "precision": options.precision,
-            "fused": True,
-            "fusion": prep.fusion,
-            "checkpoint": prep.checkpoint,
-            "checkpoint_sha256": (prep.checkpoint or {}).get("sha256"),
-            "op_histogram": histogram,
-            "audit": graph_audit,
-            "verification": verification,
-            "conversion": info,
-            "options": {k: v for k, v in (("opset", options.opset),
-                                          ("deployment_target", info.get("deployment_target")),
-                                          ("channels_last", channels_last if target.name == "tflite" else None),
-                                          ("image_input", options.image_input), ("batch", options.batch))
-                        if v is not None},
-            "tools": md.tool_versions(target.name),
-            "notes": prep.notes + graph.notes,
-        }
+        meta = _metadata(job, info, histogram, graph_audit, verification)
         with quiet():
             target.embed_metadata(tmp, md.flatten(meta))
         size_mb = _size(tmp) / 1e6
@@ -479,15 +460,103 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
         seconds = sum(timings.values())
         write_json(tmp_sidecar, {"file": dest.name, "size_mb": round(size_mb, 3),
                                  "seconds": round(seconds, 3), **meta})
-    emit(f"saved     {tag} {dest} ({size_mb:.1f} MB) + {sidecar.name}")
+    emit(f"saved     {job.tag} {dest} ({size_mb:.1f} MB) + {sidecar.name}")
     return ExportResult(
         model=prep.name, target=target.name, path=dest, sidecar=sidecar, size_mb=size_mb,
-        seconds=seconds, precision=options.precision, input_name=options.input_name,
-        input_shape=input_shape, input_layout=layout, output_name=options.output_name,
-        output_shape=out_shape, verification=verification, nodes=graph_audit["nodes"],
+        seconds=seconds, precision=job.options.precision, input_name=job.options.input_name,
+        input_shape=job.input_shape, input_layout=job.layout, output_name=job.options.output_name,
+        output_shape=job.out_shape, verification=verification, nodes=graph_audit["nodes"],
         nodes_unfused=graph_audit["torch_ops_unfused"], op_histogram=histogram, audit=graph_audit,
         metadata=meta, timings=timings,
     )
+
+
+def _convert(job: _Job, tmp: Path) -> dict:
+    options = job.options
+    if options.calibration is not None and job.graph.input_kind == "raw":
+        # Calibration images are normalized; this graph takes raw pixels.
+        import torch
+
+        mean = torch.tensor(job.prep.mean).view(1, -1, 1, 1)
+        std = torch.tensor(job.prep.std).view(1, -1, 1, 1)
+        options = replace(options, calibration=(options.calibration * std + mean) * 255.0)
+    try:
+        return job.target.convert(job.graph.module, job.example, tmp, options)
+    except (ValueError, TypeError, ImportError, OSError):
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise ExportError(f"{job.target.name} conversion of {job.prep.name} failed: "
+                          f"{type(exc).__name__}: {first} (run with --debug for the traceback)") from exc
+
+
+def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], dict[str, Any]]:
+    """The artifact's op histogram and audit, with the torch op counts unfused vs fused."""
+    from ._io import quiet
+    from .verify import audit, count_torch_ops
+
+    with quiet():
+        histogram = job.target.op_histogram(tmp)
+    result = audit(histogram)
+    h, w = job.prep.input_size
+    unfused = _unfused_ops(job.prep, (job.options.batch, 3, h, w))
+    result["torch_ops_fused"] = sum(count_torch_ops(job.graph.module, tuple(job.example.shape)).values())
+    result["torch_ops_unfused"] = sum(unfused.values()) if unfused else None
+    result["torch_batchnorm_unfused"] = sum(n for op, n in (unfused or {}).items() if "batch_norm" in op)
+    return histogram, result
+
+
+def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
+    """Numeric parity on random inputs, or the structure check where the runtime is missing."""
+    from ._io import quiet
+    from .verify import verify_numeric
+
+    with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")
+        verification = verify_numeric(
+            lambda a: job.target.run(tmp, a), job.reference, job.raw, job.runtime_input,
+            job.options.precision, runtime=job.target.bench_runtime,
+        )
+        if verification is None:
+            expected = {"input_name": job.options.input_name, "input_shape": job.input_shape,
+                        "input_kind": "image" if job.layout == "image" else "tensor",
+                        "output_name": job.options.output_name, "output_shape": job.out_shape}
+            verification = _structure_only(job.target, tmp, expected, graph_audit)
+    return verification
+
+
+def _metadata(job: _Job, info: dict, histogram: dict, graph_audit: dict, verification: dict) -> dict:
+    from . import metadata as md
+
+    prep, options, graph = job.prep, job.options, job.graph
+    tools = md.tool_versions(job.target.name)
+    run_options = {"opset": options.opset, "deployment_target": info.get("deployment_target"),
+                   "channels_last": job.channels_last if job.target.name == "tflite" else None,
+                   "image_input": options.image_input, "batch": options.batch}
+    return {
+        "model": prep.name,
+        "edgerep_version": tools["edgerep"],
+        "target": job.target.name,
+        "created": md.utc_now(),
+        "task": prep.task,
+        "input": {"name": options.input_name, "shape": list(job.input_shape), "layout": job.layout,
+                  "dtype": "float32", "kind": "image" if job.layout == "image" else graph.input_kind},
+        "output": {"name": options.output_name, "shape": list(job.out_shape),
+                   "l2_normalized": options.l2_normalize},
+        "output_meaning": md.output_meaning(prep.task, options.l2_normalize, job.out_shape[-1]),
+        "preprocessing": md.describe_preprocessing(prep, graph.input_kind, graph.preprocessing_in_graph),
+        "precision": options.precision,
+        "fused": True,
+        "fusion": prep.fusion,
+        "checkpoint": prep.checkpoint,
+        "checkpoint_sha256": (prep.checkpoint or {}).get("sha256"),
+        "op_histogram": histogram,
+        "audit": graph_audit,
+        "verification": verification,
+        "conversion": info,
+        "options": {k: v for k, v in run_options.items() if v is not None},
+        "tools": tools,
+        "notes": prep.notes + graph.notes,
+    }
 
 
 def _unfused_ops(prep: Prepared, shape: tuple[int, ...]) -> dict[str, int] | None:
