@@ -349,7 +349,7 @@ def _calibration(prep: Prepared, calibration: Any, emit: Callable[[str], None]):
 
     if calibration is None:
         data = normalize(prep, reference_inputs(prep, batch=32, n=1, seed=1234)[0])
-        prep.notes.append("int8 calibrated on 32 random images (pass --calibration DIR for real ones)")
+        prep.calibration_note = "int8 calibrated on 32 random images (pass --calibration DIR for real ones)"
         emit("calibrate 32 random images (pass --calibration DIR with real images for accuracy)")
     else:
         data = load_calibration(calibration, prep)
@@ -555,7 +555,8 @@ def _metadata(job: _Job, info: dict, histogram: dict, graph_audit: dict, verific
         "conversion": info,
         "options": {k: v for k, v in run_options.items() if v is not None},
         "tools": tools,
-        "notes": prep.notes + graph.notes,
+        "notes": prep.notes + graph.notes + (
+            [prep.calibration_note] if prep.calibration_note and options.calibration is not None else []),
     }
 
 

@@ -40,6 +40,7 @@ class Prepared:
     fusion: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     unfused_ops: dict[tuple[int, ...], dict[str, int]] = field(default_factory=dict)  # by input shape
+    calibration_note: str = ""  # for the targets that calibrate (int8 on onnx/tflite)
 
     @property
     def output_name(self) -> str:
