@@ -1,0 +1,291 @@
+"""fastvit_t8 on LiteRT vs onnxruntime, and export wall time vs the by-hand paths: one run, side by side.
+
+    ./dev python benchmarks/export_speed.py                         # fastvit_t8, 100 rounds, 1 thread
+    ./dev python benchmarks/export_speed.py --models fastvit_t8,fastvit_sa12,mobileone_s0 --rounds 200
+
+Per model (random weights, no download), in one process:
+
+1. Export with ``edgerep.export`` to TFLite (NHWC, fp32, with the export-time rewrites of
+   edgerep/exporters/tflite_rewrites.py) and ONNX, timing each export end to end (fuse, convert,
+   audit, verify, metadata) and its conversion step alone.
+2. The by-hand paths on timm's reparameterized model (timm is a test dependency; skipped when it is
+   missing): ``litert_torch.convert`` of ``to_channel_last_io(model)``, ``torch.onnx.export(dynamo=True)``
+   and ``coremltools.convert`` of ``torch.export`` (first model only), each timed. Also edgerep's own
+   fused model through the by-hand litert-torch call, i.e. without the rewrites.
+3. Latency, 1 thread (``--threads``): every artifact loaded once, warmed up, then ``--rounds`` rounds
+   in which each artifact runs once, in turn (A, B, C, A, B, C, ...), so that load from other
+   processes hits all of them alike. Medians and the ratio to onnxruntime on the same model.
+
+Prints Markdown tables for benchmarks/RESULTS.md (``--markdown FILE`` also writes them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import runpy
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+import edgerep
+from edgerep.registry import get_spec
+
+SUFFIX = {"tflite": ".tflite", "onnx": ".onnx", "coreml": ".mlpackage"}
+REPO = Path(__file__).resolve().parent.parent
+_KEEP: list[dict] = []
+
+
+@dataclass
+class Artifact:
+    model: str
+    label: str  # what made it
+    runtime: str  # "litert" or "onnxruntime"
+    path: Path
+    layout: str
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.times) * 1e3
+
+    def quantile_ms(self, q: float) -> float:
+        return float(np.quantile(self.times, q)) * 1e3
+
+
+def _timm_model(name: str) -> torch.nn.Module | None:
+    """timm's reparameterized ``name`` with random weights, or None without timm / that model."""
+    try:
+        # The registry's CUDA torchvision wheel needs two op schemas first (DEPENDENCIES.md); keep
+        # the namespace alive, or its torch.library.Library is collected and the schemas vanish.
+        _KEEP.append(runpy.run_path(str(REPO / "tests" / "conftest.py")))
+        import timm
+        from timm.utils.model import reparameterize_model
+    except Exception:  # timm is test-only: the by-hand rows are skipped without it
+        return None
+    if name not in timm.list_models(name):
+        return None
+    torch.manual_seed(0)
+    return reparameterize_model(timm.create_model(name, pretrained=False).eval())
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    with _quiet():
+        fn()
+    return time.perf_counter() - start
+
+
+def _quiet():  # noqa: ANN202 - the exporters' console silencer (litert-torch's progress bars)
+    from edgerep.exporters._io import quiet
+
+    return quiet()
+
+
+def _by_hand_litert(model: torch.nn.Module, x: torch.Tensor, path: Path) -> None:
+    import litert_torch
+
+    nhwc = litert_torch.to_channel_last_io(model, args=[0]).eval()
+    litert_torch.convert(nhwc, (x.permute(0, 2, 3, 1).contiguous(),)).export(str(path))
+
+
+def _by_hand_onnx(model: torch.nn.Module, x: torch.Tensor, path: Path) -> None:
+    torch.onnx.export(model, (x,), str(path), dynamo=True, external_data=False)
+
+
+def _by_hand_coreml(model: torch.nn.Module, x: torch.Tensor, path: Path) -> None:
+    import coremltools as ct
+
+    program = torch.export.export(model, (x,)).run_decompositions({})
+    ct.convert(program, inputs=[ct.TensorType(name="image", shape=tuple(x.shape))]).save(str(path))
+
+
+def _predictor(art: Artifact, threads: int) -> Callable[[], None]:
+    rng = np.random.default_rng(0)
+    if art.runtime == "onnxruntime":
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        sess = ort.InferenceSession(str(art.path), opts, providers=["CPUExecutionProvider"])
+        inp = sess.get_inputs()[0]
+        feed = {inp.name: rng.standard_normal(inp.shape).astype(np.float32)}
+        return lambda: sess.run(None, feed)
+    from ai_edge_litert.interpreter import Interpreter
+
+    with _quiet():
+        interp = Interpreter(model_path=str(art.path), num_threads=threads)
+    interp.allocate_tensors()
+    detail = interp.get_input_details()[0]
+    data = rng.standard_normal(detail["shape"]).astype(np.float32)
+
+    def run() -> None:
+        interp.set_tensor(detail["index"], data)
+        interp.invoke()
+
+    return run
+
+
+def _interleaved(artifacts: list[Artifact], rounds: int, warmup: int, threads: int) -> None:
+    runs = [_predictor(a, threads) for a in artifacts]
+    for run in runs:
+        for _ in range(warmup):
+            run()
+    clock = time.perf_counter
+    for r in range(rounds):
+        # Rotate the starting artifact each round so none always runs right after another.
+        for i in range(len(runs)):
+            k = (i + r) % len(runs)
+            start = clock()
+            runs[k]()
+            artifacts[k].times.append(clock() - start)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "-"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="fastvit_t8", help="comma-separated registered names")
+    parser.add_argument("--rounds", type=int, default=100, help="timed rounds (each artifact once per round)")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-coreml", action="store_true", help="skip the Core ML export-time rows")
+    parser.add_argument("--markdown", default=None, help="also write the tables to this file")
+    args = parser.parse_args()
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = [n for n in names if n not in edgerep.list_models()]
+    if unknown:
+        parser.error(f"not registered: {', '.join(unknown)} (see `edgerep list`)")
+    if args.rounds < 1 or args.threads < 1:
+        parser.error("--rounds and --threads must be positive")
+    torch.set_num_threads(1)
+    load_before = _load()
+
+    artifacts: list[Artifact] = []
+    export_rows: list[list[str]] = []
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="edgerep-export-speed-") as tmp:
+        out = Path(tmp)
+        for i, name in enumerate(names):
+            x = torch.randn(1, *get_spec(name).input_size)
+            targets = ["tflite", "onnx"] + ([] if args.no_coreml or i else ["coreml"])
+            for target in targets:
+                log(f"[{name}] edgerep.export -> {target}")
+                try:
+                    r = edgerep.export(name, target, output=out / f"{name}_edgerep{SUFFIX[target]}")
+                except ImportError as exc:
+                    export_rows.append([name, target, "edgerep.export", "skipped", "-", str(exc).split(":")[0]])
+                    continue
+                v = r.verification
+                parity = f"{v['rel_error']:.1e}" if "rel_error" in v else v.get("runtime", "-")
+                export_rows.append([name, target, "edgerep.export (fuse, convert, verify, metadata)",
+                                    f"{r.seconds:.1f}", f"{r.timings.get('convert', float('nan')):.1f}", parity])
+                if target in ("tflite", "onnx"):
+                    artifacts.append(Artifact(name, "edgerep.export", "litert" if target == "tflite" else "onnxruntime",
+                                              r.path, "NHWC" if target == "tflite" else "NCHW"))
+
+            # edgerep's fused model through the by-hand litert-torch call: the rewrites' effect.
+            fused = edgerep.reparameterize(edgerep.create_model(name))
+            path = out / f"{name}_edgerep_norewrite.tflite"
+            log(f"[{name}] by-hand litert_torch.convert of edgerep's fused model (no rewrites)")
+            seconds = _timed(lambda: _by_hand_litert(fused, x, path))
+            export_rows.append([name, "tflite", "litert_torch.convert, edgerep fused model, no rewrites",
+                                f"{seconds:.1f}", f"{seconds:.1f}", "-"])
+            artifacts.append(Artifact(name, "by hand, edgerep fused, no rewrites", "litert", path, "NHWC"))
+
+            timm_model = _timm_model(name)
+            if timm_model is None:
+                log(f"[{name}] timm (or its {name}) not available: no by-hand timm rows")
+                continue
+            by_hand = [("tflite", "litert_torch.convert(to_channel_last_io(m))", _by_hand_litert),
+                       ("onnx", "torch.onnx.export(m, dynamo=True)", _by_hand_onnx)]
+            if "coreml" in targets:
+                by_hand.append(("coreml", "coremltools.convert(torch.export(m))", _by_hand_coreml))
+            for target, label, fn in by_hand:
+                path = out / f"{name}_timm{SUFFIX[target]}"
+                log(f"[{name}] by hand on timm's reparameterized model -> {target}")
+                try:
+                    seconds = _timed(lambda: fn(timm_model, x, path))
+                except ImportError as exc:
+                    export_rows.append([name, target, f"{label}, timm", "skipped", "-", str(exc)[:60]])
+                    continue
+                export_rows.append([name, target, f"{label}, timm", f"{seconds:.1f}", f"{seconds:.1f}", "-"])
+                if target != "coreml":
+                    artifacts.append(Artifact(name, "by hand, timm reparameterized",
+                                              "litert" if target == "tflite" else "onnxruntime", path,
+                                              "NHWC" if target == "tflite" else "NCHW"))
+
+        log(f"latency: {len(artifacts)} artifacts x {args.rounds} interleaved rounds, {args.threads} thread(s)")
+        _interleaved(artifacts, args.rounds, args.warmup, args.threads)
+
+    lines = [
+        f"Machine: {_cpu()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; "
+        f"load average before {load_before}, after {_load()}.",
+        f"Versions: edgerep {edgerep.__version__}, torch {_version('torch')}, litert-torch "
+        f"{_version('litert-torch')}, ai-edge-litert {_version('ai-edge-litert')}, onnxruntime "
+        f"{_version('onnxruntime')}, coremltools {_version('coremltools')}, timm {_version('timm')}.",
+        f"Protocol: random weights, batch 1, {args.threads} thread(s), {args.warmup} warm-ups, "
+        f"{args.rounds} rounds interleaving every artifact (one run each per round); median and p10-p90 "
+        "in ms. LiteRT: Interpreter with its default XNNPACK delegate.",
+        "",
+        "| model | artifact | runtime | input | median ms | p10-p90 ms | vs onnxruntime (same source) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for a in artifacts:
+        same_src = "edgerep" if a.label.startswith(("edgerep", "by hand, edgerep")) else "timm"
+        ref = next((b for b in artifacts if b.model == a.model and b.runtime == "onnxruntime"
+                    and ("edgerep" if b.label.startswith("edgerep") else "timm") == same_src), None)
+        ratio = f"{a.median_ms / ref.median_ms:.2f}x" if ref is not None and ref is not a else "-"
+        lines.append(f"| {a.model} | {a.label} | {a.runtime} | {a.layout} | {a.median_ms:.2f} | "
+                     f"{a.quantile_ms(0.1):.2f}-{a.quantile_ms(0.9):.2f} | {ratio} |")
+    lines += [
+        "",
+        "Export wall time (s): edgerep.export end to end and its conversion step; by-hand paths are the "
+        "bare converter call (no fusion, verification or metadata). Parity: relative error vs torch.",
+        "",
+        "| model | target | path | total s | convert s | parity |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in export_rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
