@@ -21,7 +21,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -165,18 +165,3 @@ def check_options(target: Target, given: dict[str, Any], precision: str | None, 
                 f"option {OPTION_FLAGS.get(opt, opt)} ({opt}={value!r}) is not supported for "
                 f"target {target.name!r}; it applies to: {', '.join(supported)}"
             )
-
-
-def missing_packages(target: Target) -> list[str]:
-    """Import names of ``target``'s packages that are not installed (found without importing them)."""
-    from importlib.util import find_spec
-
-    return [m for m in target.requires if find_spec(m) is None]
-
-
-def require_target(target: Target, require: Callable[[str], ModuleType] | None = None) -> None:
-    """Raise ImportError naming the extra when one of ``target``'s packages is missing."""
-    if require is None:
-        from edgerep._optional import require
-    for m in target.requires:
-        require(m)
