@@ -2,15 +2,19 @@
 
 Each rewrite replaces a module by another that computes the same function (the same products,
 summed in another order: equal within float32 rounding) in a form XNNPACK has fast kernels for.
-They apply to the copy being converted, never to the caller's model.
+They apply to the copy being converted, never to the caller's model; ``tflite.convert`` checks the
+rewritten copy against the original in torch before converting it.
 
-The one that matters, measured with ai-edge-litert 2.3 on x86-64 (1 thread, NHWC, 64x64x48 input):
-a stride-1 depthwise conv runs fast up to 25 kernel taps (3x3 0.09 ms, 5x5 0.27 ms) and falls onto a
-slow path above that (7x7 6-13 ms, 50x the 5x5; 4x7 as slow), while onnxruntime runs the same 7x7
-in 0.6 ms. FastViT's ConvFFN opens with a 7x7 depthwise conv in every block (and its attention
-stages with a 7x7 positional encoding), which made fastvit_t8 run 2x slower on LiteRT than on
-onnxruntime. Stride-2 7x7 depthwise convs (FastViT's downsampling) run at onnxruntime's speed and are
-left alone.
+The one that matters, found by timing single ops and graph variants against onnxruntime
+(ai-edge-litert 2.3, x86-64, 1 thread, NHWC; the Python interpreter has no op profiler): a stride-1
+depthwise conv runs fast up to 25 kernel taps (64x64x48: 3x3 0.09 ms, 5x5 0.27 ms) and falls onto a
+slow path above that (7x7 6-13 ms, 20-50x the 5x5; 4x7 and 9x9 as slow), while onnxruntime runs the
+7x7 in 0.6 ms. FastViT opens every ConvFFN with a 7x7 depthwise conv (and its attention stages with a
+7x7 positional encoding); that alone made fastvit_t8 2x slower on LiteRT than on onnxruntime. The
+other suspects measured harmless: exact GELU costs LiteRT what it costs onnxruntime, NHWC input leaves
+no transpose in front of the convs, stride-2 7x7 depthwise convs (FastViT's downsampling) run at
+onnxruntime's speed, squeeze-excite and the pooling are a few microseconds. fastvit_t8 (interleaved,
+shared 2-core machine): LiteRT/onnxruntime 1.97x by hand -> 1.09x; fastvit_sa12 1.65x -> 1.05x.
 """
 
 from __future__ import annotations
