@@ -82,12 +82,13 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
     try:
         with quiet(), torch.no_grad():
             litert_torch.convert(graph, (sample,)).export(str(tmp))
+        data = None
+        if precision == "int8":
+            data = _calibration_inputs(calibration, example, channels_last)
+            source = "random normal images" if calibration is None else "the given batch"
+            info["calibration"] = f"{source} ({sum(len(b) for b in data)} images)"
         if precision != "fp32":
-            data = _calibration_inputs(calibration, example, channels_last) if precision == "int8" else None
             info["quantization"] = _quantize(tmp, precision, data)
-            if precision == "int8":
-                info["calibration"] = ("random normal images" if calibration is None else "given batch") + \
-                    f" ({len(data)} images)"
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -133,7 +133,7 @@ class SplitDepthwiseConv2d(nn.Module):
         for i, piece in enumerate(self.pieces):
             sub = nn.Conv2d(
                 conv.in_channels, conv.out_channels, (len(piece.rows), len(piece.cols)),
-                stride=1, padding=(pad[0] - piece.rows[0], pad[1] - piece.cols[0]),
+                stride=conv.stride, padding=(pad[0] - piece.rows[0], pad[1] - piece.cols[0]),
                 dilation=piece.dilation, groups=conv.groups, bias=i == 0 and conv.bias is not None,
             ).to(device=weight.device, dtype=weight.dtype)
             with torch.no_grad():
