@@ -10,6 +10,7 @@ _EXTRAS = {
     "coremltools": ("coremltools", "coreml"),
     "litert_torch": ("litert-torch", "tflite"),
     "ai_edge_litert": ("ai-edge-litert", "tflite"),
+    "ai_edge_quantizer": ("ai-edge-quantizer", "tflite"),  # comes with litert-torch
     "onnx": ("onnx", "onnx"),
     "onnxruntime": ("onnxruntime", "onnx"),
     "onnxscript": ("onnxscript", "onnx"),
