@@ -16,6 +16,7 @@ from edgerep.checkpoints import CheckpointError, load_checkpoint
 from edgerep.layers.low_rank import LowRankLinear, low_rank
 from edgerep.models.edgeface import CONFIGS
 
+from .helpers import rel_err
 from .reference import PARITY_TOLERANCE
 
 timm = pytest.importorskip("timm")
@@ -75,10 +76,6 @@ def randomize_all(model: nn.Module, seed: int = 0) -> nn.Module:
             else:
                 p.copy_(torch.randn(p.shape, generator=g) / p[0].numel() ** 0.5)
     return model
-
-
-def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a.double() - b.double()).norm() / b.double().norm())
 
 
 @pytest.fixture(scope="module", params=["edgeface_xxs", "edgeface_xs_gamma_06"])

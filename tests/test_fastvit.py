@@ -24,31 +24,14 @@ from edgerep.layers.pos_enc import RepCPE
 from edgerep.layers.repmixer import RepMixer
 from edgerep.models.fastvit import AttentionBlock, RepMixerBlock, from_apple
 
+from .helpers import randomize, rel_err
+
 timm = pytest.importorskip("timm")
 from timm.utils import reparameterize_model  # noqa: E402
 
 _BatchNorm = nn.modules.batchnorm._BatchNorm
 TOL = 1e-5
 REFERENCE_FUSED = (MobileOneBlock, ReparamLargeKernelConv, RepMixer, RepCPE)
-
-
-def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Random BN running statistics, and random values for every constant-initialized parameter
-    (BN affine, layer scales), which would otherwise hide fusion and loading mistakes."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, _BatchNorm):
-                m.running_mean.copy_(torch.rand(m.running_mean.shape, generator=g) * 2 - 1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) * 1.5 + 0.5)
-        for p in model.parameters():
-            if p.numel() > 1 and bool((p == p.flatten()[0]).all()):
-                p.copy_(torch.rand(p.shape, generator=g) + 0.5)
-    return model
-
-
-def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a.double() - b.double()).norm() / b.double().norm())
 
 
 def count(model: nn.Module, kind: type | tuple[type, ...]) -> int:
