@@ -38,6 +38,7 @@ import numpy as np
 import torch
 
 import edgerep
+from edgerep.bench.records import host_machine
 from edgerep.registry import get_spec
 
 SUFFIX = {"tflite": ".tflite", "onnx": ".onnx", "coreml": ".mlpackage"}
@@ -86,7 +87,7 @@ def _timed(fn: Callable[[], object]) -> float:
 
 
 def _quiet():  # noqa: ANN202 - the exporters' console silencer (litert-torch's progress bars)
-    from edgerep.exporters._io import quiet
+    from edgerep._io import quiet
 
     return quiet()
 
@@ -156,17 +157,6 @@ def _version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "-"
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _load() -> str:
@@ -252,7 +242,7 @@ def main() -> int:
         _interleaved(artifacts, args.rounds, args.warmup, args.threads)
 
     lines = [
-        f"Machine: {_cpu()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; "
+        f"Machine: {host_machine()['cpu']}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; "
         f"load average before {load_before}, after {_load()}.",
         f"Versions: edgerep {edgerep.__version__}, torch {_version('torch')}, litert-torch "
         f"{_version('litert-torch')}, ai-edge-litert {_version('ai-edge-litert')}, onnxruntime "

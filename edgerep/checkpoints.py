@@ -10,10 +10,8 @@ copied into the user's ``inference_mode=True`` model.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,8 @@ from typing import Any, Callable, Mapping, Union
 
 import torch
 from torch import Tensor, nn
+
+from ._io import file_sha256, staged
 
 StateDict = dict[str, Tensor]
 Converter = Callable[[StateDict], StateDict]
@@ -58,14 +58,6 @@ class LoadResult:
     source: str
     sha256: str | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_state_dict(source: Source) -> StateDict:
@@ -141,19 +133,13 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike) -> Path:
     path = Path(path)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     meta = {"edgerep_model": str(getattr(model, "edgerep_model", "")), "fused": str(_is_fused(model))}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with staged(path) as (tmp,):
         if path.suffix == ".safetensors":
             from safetensors.torch import save_file
 
-            save_file(state, tmp, metadata=meta)
+            save_file(state, str(tmp), metadata=meta)
         else:
             torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -12,7 +12,7 @@ from torch import nn
 
 import edgerep
 from edgerep.checkpoints import _FAMILIES
-from edgerep.counting import count_macs, count_params
+from edgerep.counting import count_params
 from edgerep.layers.base import LayerScale, Reparameterizable
 from edgerep.registry import get_spec
 

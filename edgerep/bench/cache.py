@@ -31,14 +31,6 @@ def default_cache_dir() -> Path:
     return Path("~/.cache/edgerep/bench").expanduser()
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def tree_bytes(path: Path) -> int:
     """Size of a file, or of every file under a directory (an .mlpackage)."""
     if path.is_file():

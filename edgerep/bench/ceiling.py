@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .._optional import require
-from ..exporters._io import quiet
+from .._io import quiet
 from .cache import ExportCache
 
 N = 1024
@@ -64,7 +64,7 @@ def torch_gemm(threads: int | None, reps: int = 10) -> float:
 
 
 def onnxruntime_gemm(threads: int | None, reps: int = 10) -> float:
-    onnx = require("onnx")
+    require("onnx")  # a missing package names the extra to install
     ort = require("onnxruntime")
     from onnx import TensorProto, helper, numpy_helper
 

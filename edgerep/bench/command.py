@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
 def write_outputs(reports: list[Any], *, json_path: str | None = None, csv_path: str | None = None,
                   markdown_path: str | None = None, plot_path: str | None = None, force: bool = False) -> None:
     """Write the requested files atomically (existing ones only with ``force``)."""
-    from .report import check_outputs, render_csv, render_json, render_markdown, write_atomic
+    from .._io import write_atomic
+    from .report import check_outputs, render_csv, render_json, render_markdown
 
     check_outputs((json_path, csv_path, markdown_path, plot_path), force)
     if json_path:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from .._optional import require
 from .records import Record, Report
-from .report import write_atomic
+from .._io import write_atomic
 
 _MARKERS = "osD^vP*Xh<>"
 _TASK_TITLES = {"classification": "ImageNet classification", "face-embedding": "Face embedding"}

@@ -12,8 +12,6 @@ import csv
 import io
 import json
 import math
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -239,17 +237,3 @@ def check_outputs(paths: Iterable[str | Path | None], force: bool) -> None:
             raise IsADirectoryError(f"{str(path)!r} is a directory; give a file path")
         if not path.parent.exists():
             raise FileNotFoundError(f"directory of {str(path)!r} does not exist; create it first")
-
-
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write through a temporary file in the same directory, then rename (no half-written file)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        if isinstance(data, str):
-            tmp.write_text(data, "utf-8")
-        else:
-            tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from typing import Any, Callable, ContextManager
 import numpy as np
 
 from .._optional import available, require
-from ..exporters._io import quiet
+from .._io import quiet
 from . import ceiling
 from .cache import CachedArtifact, ExportCache
 from .workload import Workload

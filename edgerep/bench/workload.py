@@ -18,7 +18,7 @@ from torch import nn
 
 from ..counting import count_macs, count_params
 from ..reparam import reparameterize
-from .cache import file_sha256
+from .._io import file_sha256
 
 FORMS = ("unfused", "fused")
 SEED = 0

@@ -151,7 +151,7 @@ def export(
     for t, _, _ in plans:
         _require(t)
     for _, _, dest in plans:
-        from ._io import check_writable
+        from .._io import check_writable
 
         check_writable(dest.parent)
 
@@ -240,7 +240,7 @@ def _validate_target(target: Target, options: ExportOptions) -> None:
 def _require(target: Target) -> None:
     from edgerep import _optional
 
-    from ._io import quiet
+    from .._io import quiet
 
     for module in target.requires:
         with quiet():
@@ -426,7 +426,7 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions) -> _Job:
 def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Path, *, verify: bool,
                 fuse_s: float, emit: Callable[[str], None]) -> ExportResult:
     from . import metadata as md
-    from ._io import quiet, staged, write_json
+    from .._io import quiet, staged, write_json
 
     job = _plan(prep, target, options)
     timings = {"fuse": fuse_s}
@@ -492,7 +492,7 @@ def _convert(job: _Job, tmp: Path) -> dict:
 
 def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], dict[str, Any]]:
     """The artifact's op histogram and audit, with the torch op counts unfused vs fused."""
-    from ._io import quiet
+    from .._io import quiet
     from .verify import audit, count_torch_ops
 
     with quiet():
@@ -508,7 +508,7 @@ def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], dict[str, Any]]:
 
 def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
     """Numeric parity on random inputs, or the structure check where the runtime is missing."""
-    from ._io import quiet
+    from .._io import quiet
     from .verify import verify_numeric
 
     with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")

@@ -23,7 +23,7 @@ import numpy as np
 
 from edgerep._optional import require
 
-from ._io import quiet
+from .._io import quiet
 from .targets import ExportOptions
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from torch import nn
 
 from edgerep._optional import require
 
-from ._io import quiet
+from .._io import quiet
 from .targets import ExportOptions
 
 MIN_OPSET = 18  # the dynamo exporter's minimum

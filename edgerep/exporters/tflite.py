@@ -17,7 +17,6 @@ Precisions:
 from __future__ import annotations
 
 import copy
-import os
 from collections import Counter
 from importlib import metadata as _importlib_metadata
 from pathlib import Path
@@ -30,7 +29,7 @@ from torch import nn
 
 from edgerep._optional import require
 
-from ._io import quiet, temp_path_for
+from .._io import quiet, staged, write_atomic
 from .tflite_rewrites import rewrite_for_litert
 
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -78,8 +77,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
         graph = litert_torch.to_channel_last_io(graph, args=[0]).eval()
         sample = example.permute(0, 2, 3, 1).contiguous()
 
-    tmp = temp_path_for(path)
-    try:
+    with staged(path) as (tmp,):
         with quiet(), torch.no_grad():
             litert_torch.convert(graph, (sample,)).export(str(tmp))
         data = None
@@ -89,9 +87,6 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
             info["calibration"] = f"{source} ({sum(len(b) for b in data)} images)"
         if precision != "fp32":
             info["quantization"] = _quantize(tmp, precision, data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     info["precision"] = precision
     return info
 
@@ -313,12 +308,7 @@ def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
         kept.append(entry)
     model.metadata = kept
     data = flatbuffer_utils.convert_object_to_bytearray(model)
-    tmp = temp_path_for(path)
-    try:
-        tmp.write_bytes(bytes(data))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, bytes(data))
 
 
 def read_metadata(path: Path) -> dict[str, str]:

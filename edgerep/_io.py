@@ -1,8 +1,12 @@
-"""Atomic artifact writing and a quiet console for chatty converters."""
+"""Files written atomically (checkpoints, exports, reports, caches), hashed, and converters kept quiet.
+
+Imports nothing heavy: the CLI and the bench command use it before torch is loaded.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -69,6 +73,23 @@ def staged(*dests: Path) -> Iterator[list[Path]]:
         for tmp in tmps:
             if tmp.exists():
                 remove(tmp)
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write ``data`` through a temporary file in the same directory, then rename (never half-written)."""
+    with staged(Path(path)) as (tmp,):
+        if isinstance(data, str):
+            tmp.write_text(data, "utf-8")
+        else:
+            tmp.write_bytes(data)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_json(path: Path, obj: Any) -> None:
