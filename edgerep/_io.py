@@ -6,6 +6,7 @@ Imports nothing heavy: the CLI and the bench command use it before torch is load
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -15,7 +16,9 @@ import tempfile
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 
 def check_writable(directory: Path) -> None:
@@ -130,3 +133,25 @@ def quiet(enabled: bool = True) -> Iterator[None]:
         for fd, copy in saved:
             os.dup2(copy, fd)
             os.close(copy)
+
+
+def reuse_last_load(load: Callable[[Path, int], T]) -> Callable[[Path, int], T]:
+    """Wrap ``load(path, threads)`` so that repeated calls on an unchanged file reuse the last result.
+
+    Verification runs a few batches through the same artifact; loading an onnxruntime session or a
+    LiteRT interpreter (with its XNNPACK delegate) for each one cost more than the inferences. The
+    key includes the file's size and modification time, so a rewritten file is loaded again; only
+    the most recent load is kept.
+    """
+
+    @functools.lru_cache(maxsize=1)
+    def cached(path: str, threads: int, size: int, mtime_ns: int) -> T:
+        return load(Path(path), threads)
+
+    @functools.wraps(load)
+    def wrapper(path: Path, threads: int = 1) -> T:
+        st = os.stat(path)
+        return cached(str(Path(path).resolve()), threads, st.st_size, st.st_mtime_ns)
+
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return wrapper

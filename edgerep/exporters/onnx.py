@@ -17,7 +17,7 @@ from torch import nn
 
 from edgerep._optional import require
 
-from .._io import quiet
+from .._io import quiet, reuse_last_load
 from .targets import ExportOptions
 
 MIN_OPSET = 18  # the dynamo exporter's minimum
@@ -116,6 +116,7 @@ def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[di
     return [{name: data[i:i + batch]} for i in range(0, usable, batch)]
 
 
+@reuse_last_load
 def session(path: Path, threads: int = 1):  # noqa: ANN201 - onnxruntime.InferenceSession
     ort = require("onnxruntime")
     opts = ort.SessionOptions()

@@ -29,7 +29,7 @@ from torch import nn
 
 from edgerep._optional import require
 
-from .._io import quiet, staged, write_atomic
+from .._io import quiet, reuse_last_load, staged, write_atomic
 from .tflite_rewrites import rewrite_for_litert
 
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -203,6 +203,7 @@ def _version(dist: str) -> str:
 # ----------------------------------------------------------------------------------------- run
 
 
+@reuse_last_load
 def _interpreter(path: Path, threads: int) -> Any:
     with quiet():
         require("ai_edge_litert")
