@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,19 @@ def register_layouts(
     family: str, layouts: dict[str, Converter], reference_fused_types: tuple[type[nn.Module], ...] = ()
 ) -> None:
     _FAMILIES[family] = FamilyLayouts(dict(layouts), tuple(reference_fused_types))
+
+
+RenameRule = tuple["re.Pattern[str]", Any]  # (compiled pattern, replacement string or function)
+
+
+def rename_keys(sd: StateDict, rules: tuple[RenameRule, ...]) -> StateDict:
+    """Apply regex ``rules`` in order to every key (the usual body of a layout converter)."""
+    out: StateDict = {}
+    for key, value in sd.items():
+        for pattern, repl in rules:
+            key = pattern.sub(repl, key)
+        out[key] = value
+    return out
 
 
 @dataclass

@@ -16,7 +16,7 @@ from functools import partial
 import torch
 from torch import nn
 
-from ..checkpoints import StateDict, register_layouts
+from ..checkpoints import StateDict, register_layouts, rename_keys
 from ..layers.attention import MultiHeadSelfAttention
 from ..layers.base import LayerScale, Reparameterizable, conv_like, linear_like
 from ..layers.conv_ffn import ConvFFN
@@ -299,10 +299,8 @@ def from_apple(sd: StateDict) -> StateDict:
                 key = f"stages.{stage}.blocks.{rest}"
             else:  # RepCPE: pe.* (training form) or reparam_conv.* (fused)
                 key = f"stages.{stage}.pos_emb.{re.sub(r'^pe[.]', 'pos_enc.', rest)}"
-        for pattern, repl in _APPLE_RENAMES:
-            key = pattern.sub(repl, key)
         out[key] = value
-    return out
+    return rename_keys(out, _APPLE_RENAMES)
 
 
 register_layouts(

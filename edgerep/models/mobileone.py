@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..checkpoints import StateDict, register_layouts
+from ..checkpoints import StateDict, register_layouts, rename_keys
 from ..layers.mobileone import MobileOneBlock
 from ..layers.squeeze_excite import SqueezeExcite
 from ..registry import IMAGENET_MEAN, IMAGENET_STD, ModelSpec, Published, register_model
@@ -182,12 +182,7 @@ def _from_apple(sd: StateDict) -> StateDict:
     """apple/ml-mobileone ``mobileone_s*.pth.tar``, unfused or ``reparameterize_model`` output."""
     if not any(k.startswith("stage0.") for k in sd):
         raise KeyError("not an apple/ml-mobileone state dict: no stage0.* keys")
-    out = {}
-    for key, value in sd.items():
-        for pattern, repl in _APPLE_RENAMES:
-            key = pattern.sub(repl, key)
-        out[key] = value
-    return out
+    return rename_keys(sd, _APPLE_RENAMES)
 
 
 # The references fuse every MobileOneBlock, and MobileOne has no BN or layer scale elsewhere: their

@@ -20,7 +20,7 @@ from functools import partial
 import torch
 from torch import nn
 
-from ..checkpoints import StateDict, register_layouts
+from ..checkpoints import StateDict, register_layouts, rename_keys
 from ..layers.base import Reparameterizable, conv_like, linear_like
 from ..layers.conv_norm import ConvNorm
 from ..layers.fusion import fuse_bn_linear, fuse_conv_bn
@@ -353,12 +353,7 @@ def from_official(sd: StateDict) -> StateDict:
     """Rename a suous/RepNeXt state dict (training or fused form) into edgerep keys."""
     if not any(k.startswith("stem.stem.") for k in sd):
         raise KeyError("not a suous/RepNeXt state dict (no 'stem.stem.*' keys)")
-    out = {}
-    for key, value in sd.items():
-        for pattern, repl in _OFFICIAL_RENAMES:
-            key = pattern.sub(repl, key)
-        out[key] = value
-    return out
+    return rename_keys(sd, _OFFICIAL_RENAMES)
 
 
 # The reference's fuse() fuses conv-BN pairs, RepDWConvS/M and the classifier; it keeps the BN after
