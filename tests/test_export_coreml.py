@@ -135,10 +135,6 @@ def test_deployment_target_and_face_l2(tmp_path):
 
 @pytest.mark.slow
 def test_readme_main_job_fastvit_t8(capsys, tmp_path):
-    from edgerep import list_models
-
-    if "fastvit_t8" not in list_models():
-        pytest.skip("fastvit_t8 is not registered")
     code = main(["export", "fastvit_t8", "--target", "coreml", "-o", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 0, err
