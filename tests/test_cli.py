@@ -74,3 +74,11 @@ def test_list_models_pattern() -> None:
     names = edgerep.list_models()
     assert names == sorted(names) and len(set(names)) == len(names)
     assert set(edgerep.list_models("mobileone_*")) <= set(names)
+
+
+def test_info_explains_a_fused_count_below_the_published_one(capsys) -> None:
+    """FastViT's published fused count is the reference's form, which keeps BNs edgerep folds."""
+    assert main(["info", "fastvit_t8"]) == 0
+    assert "folds the BatchNorms and layer scales" in capsys.readouterr().out
+    assert main(["info", "mobileone_s0"]) == 0  # the reference already fuses MobileOne completely
+    assert "folds the BatchNorms" not in capsys.readouterr().out
