@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +38,7 @@ import torch
 
 import edgerep
 from edgerep.bench.records import host_machine
+from edgerep.exporters.metadata import dist_version
 from edgerep.registry import get_spec
 
 SUFFIX = {"tflite": ".tflite", "onnx": ".onnx", "coreml": ".mlpackage"}
@@ -152,13 +152,6 @@ def _interleaved(artifacts: list[Artifact], rounds: int, warmup: int, threads: i
             artifacts[k].times.append(clock() - start)
 
 
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "-"
-
-
 def _warm_up_converters(out: Path, with_coreml: bool) -> None:
     """Convert a tiny model once with each converter before anything is timed.
 
@@ -262,9 +255,9 @@ def main() -> int:
     lines = [
         f"Machine: {host_machine()['cpu']}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; "
         f"load average before {load_before}, after {_load()}.",
-        f"Versions: edgerep {edgerep.__version__}, torch {_version('torch')}, litert-torch "
-        f"{_version('litert-torch')}, ai-edge-litert {_version('ai-edge-litert')}, onnxruntime "
-        f"{_version('onnxruntime')}, coremltools {_version('coremltools')}, timm {_version('timm')}.",
+        f"Versions: edgerep {edgerep.__version__}, torch {dist_version('torch')}, litert-torch "
+        f"{dist_version('litert-torch')}, ai-edge-litert {dist_version('ai-edge-litert')}, onnxruntime "
+        f"{dist_version('onnxruntime')}, coremltools {dist_version('coremltools')}, timm {dist_version('timm')}.",
         f"Protocol: random weights, batch 1, {args.threads} thread(s), {args.warmup} warm-ups, "
         f"{args.rounds} rounds interleaving every artifact (one run each per round); median and p10-p90 "
         "in ms. LiteRT: Interpreter with its default XNNPACK delegate.",

@@ -13,6 +13,7 @@ import json
 import sys
 from typing import Sequence
 
+from ._text import one_line
 from ._version import __version__
 
 # Modules that add a subcommand: each has ``register(subparsers)`` setting ``func`` on its parser.
@@ -137,13 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, KeyError) and text.startswith("'"):
-        text = text.strip("'")
-    return " ".join(text.split())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -158,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ValueError, TypeError, ImportError, OSError) as exc:
         if args.debug:
             raise
-        print(f"edgerep: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"edgerep: error: {one_line(exc)}", file=sys.stderr)
         return 2
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from torch import nn
+
+from ._text import closest
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -104,27 +105,6 @@ def get_spec(name: str) -> ModelSpec:
     if spec is None:
         raise ValueError(unknown_model_message(name))
     return spec
-
-
-def closest(name: str, choices: list[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
-    """The ``n`` choices most like ``name``, best first (ties alphabetical).
-
-    Scores also compare with look-alike characters folded (o/0, l/1, '-'/'_', case), so a typed
-    ``mobileone_so`` suggests ``mobileone_s0`` first.
-    """
-
-    def fold(s: str) -> str:
-        return s.lower().replace("-", "_").translate(str.maketrans("oli", "011"))
-
-    scored = []
-    for c in choices:
-        score = max(
-            difflib.SequenceMatcher(None, name, c).ratio(),
-            difflib.SequenceMatcher(None, fold(name), fold(c)).ratio(),
-        )
-        if score >= cutoff:
-            scored.append((-score, c))
-    return [c for _, c in sorted(scored)[:n]]
 
 
 def unknown_model_message(name: str) -> str:

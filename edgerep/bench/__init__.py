@@ -11,6 +11,7 @@ import gc
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .._text import one_line
 from .records import Record, Report, host_machine
 from .schema import SCHEMA_ID, ReportError, load_reports, validate
 from .stats import DEFAULT, MODELBENCH, QUICK, Protocol, get_protocol, summarize
@@ -199,11 +200,6 @@ def _add_framework_versions(versions: dict[str, str]) -> None:
     versions["edgerep"] = __version__
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
 def _measure_record(work: Any, runner: Any, form: str, precision: str, threads: int | None,
                     proto: Protocol, cache: Any, unavailable: str | None,
                     ceilings: dict[str, float | None], keep_samples: bool) -> Record:
@@ -252,5 +248,5 @@ def _measure_record(work: Any, runner: Any, form: str, precision: str, threads: 
         raise
     except Exception as exc:  # one model failing on one runtime must not stop the run
         record.status = "failed"
-        record.reason = f"{step} failed: {type(exc).__name__}: {_one_line(exc)}"
+        record.reason = f"{step} failed: {type(exc).__name__}: {one_line(exc, limit=300)}"
     return record

@@ -17,7 +17,9 @@ import math
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+from .._text import closest
 
 SCHEMA_ID = "edgerep.bench/1"
 SUPPORTED = (SCHEMA_ID,)
@@ -134,18 +136,11 @@ class _Validator:
             if key in props:
                 self.check(item, props[key], _join(path, key))
             elif extra is False:
-                close = _closest(key, props)
+                close = next(iter(closest(key, props, n=1, cutoff=0.6)), None)
                 hint = f" (did you mean {close!r}?)" if close else ""
                 self.errors.append((_join(path, key), f"unknown field{hint}"))
             elif isinstance(extra, dict):
                 self.check(item, extra, _join(path, key))
-
-
-def _closest(key: str, names: Iterable[str]) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:

@@ -26,14 +26,16 @@ TOOLS = {
 }
 
 
+def dist_version(dist: str) -> str:
+    """The installed version of distribution ``dist``, or "not installed"."""
+    try:
+        return _importlib_metadata.version(dist)
+    except _importlib_metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def tool_versions(target: str) -> dict[str, str]:
-    out = {"edgerep": __version__}
-    for dist in TOOLS.get(target, ("torch",)):
-        try:
-            out[dist] = _importlib_metadata.version(dist)
-        except _importlib_metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    return out
+    return {"edgerep": __version__, **{d: dist_version(d) for d in TOOLS.get(target, ("torch",))}}
 
 
 def sidecar_path(artifact: Path) -> Path:

@@ -16,7 +16,6 @@ TFLite's module (edgerep/exporters/tflite.py) has its own keyword signature for 
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,8 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+from .._text import closest
 
 PRECISIONS = ("fp32", "fp16", "int8")
 
@@ -132,7 +133,7 @@ def get_target(name: str) -> Target:
         if key == t.name or key in t.aliases:
             return t
     names = [*TARGETS, *(a for t in TARGETS.values() for a in t.aliases), "all"]
-    close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+    close = closest(key, names, n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ValueError(
         f"unknown target {name!r}{hint} (allowed: {', '.join(TARGETS)} or all; "

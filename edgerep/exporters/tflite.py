@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from importlib import metadata as _importlib_metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -30,6 +29,7 @@ from torch import nn
 from edgerep._optional import require
 
 from .._io import quiet, reuse_last_load, staged, write_atomic
+from .metadata import dist_version
 from .tflite_rewrites import rewrite_for_litert
 
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -62,8 +62,8 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
     with quiet():
         litert_torch = require("litert_torch")
     info: dict[str, Any] = {
-        "converter": f"litert-torch {_version('litert-torch')}",
-        "runtime": f"ai-edge-litert {_version('ai-edge-litert')} (XNNPACK CPU delegate)",
+        "converter": f"litert-torch {dist_version('litert-torch')}",
+        "runtime": f"ai-edge-litert {dist_version('ai-edge-litert')} (XNNPACK CPU delegate)",
         "input_layout": "NHWC" if channels_last else "NCHW",
     }
 
@@ -191,13 +191,6 @@ def _signature_input(path: Path) -> tuple[str, str]:
     signatures = interpreter.get_signature_list()
     key = next(iter(signatures))
     return key, signatures[key]["inputs"][0]
-
-
-def _version(dist: str) -> str:
-    try:
-        return _importlib_metadata.version(dist)
-    except _importlib_metadata.PackageNotFoundError:
-        return "not installed"
 
 
 # ----------------------------------------------------------------------------------------- run

@@ -1,0 +1,37 @@
+"""Suggestions for mistyped names and one-line error text: shared by the CLI, registry, exporters
+and bench. Standard library only, so light commands (``--help``, ``bench ingest``) can use it."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+def closest(name: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
+    """The ``n`` choices most like ``name``, best first (ties alphabetical).
+
+    Scores also compare with look-alike characters folded (o/0, l/1, '-'/'_', case), so a typed
+    ``mobileone_so`` suggests ``mobileone_s0`` first.
+    """
+
+    def fold(s: str) -> str:
+        return s.lower().replace("-", "_").translate(str.maketrans("oli", "011"))
+
+    scored = []
+    for c in choices:
+        score = max(
+            difflib.SequenceMatcher(None, name, c).ratio(),
+            difflib.SequenceMatcher(None, fold(name), fold(c)).ratio(),
+        )
+        if score >= cutoff:
+            scored.append((-score, c))
+    return [c for _, c in sorted(scored)[:n]]
+
+
+def one_line(exc: BaseException, limit: int | None = None) -> str:
+    """An exception as one line of text (a KeyError's quotes dropped), cut at ``limit`` characters."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, KeyError) and text.startswith("'"):
+        text = text.strip("'")
+    text = " ".join(text.split())
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
