@@ -304,7 +304,9 @@ def _prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> P
             loaded = load_checkpoint(model, checkpoint)
             ckpt_info = _checkpoint_info(loaded)
         unfused = model
-    fused = reparameterize(model)  # a copy: the caller's module is left as it was
+    # A model built here from its name is fused in place (its unfused twin for the op count is the
+    # meta-device build above); a module passed in is fused on a copy and left as it was.
+    fused = reparameterize(model, inplace=isinstance(model_or_name, str))
     report = fusion_report(fused)
     notes = []
     if ckpt_info is None:
