@@ -1,4 +1,4 @@
-"""TFLite target: the export-time rewrites (in torch), conversion parity on LiteRT, metadata, op
+"""TFLite target: the export-time rewrites (on the flatbuffer), conversion parity on LiteRT, metadata, op
 histogram, fp16/int8 files, and user errors."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import torch
 from torch import nn
 
 from edgerep.exporters.tflite_rewrites import (
-    MAX_FAST_DEPTHWISE_TAPS, SplitDepthwiseConv2d, is_slow_depthwise, kernel_pieces, rewrite_for_litert,
-    split_large_depthwise,
+    MAX_FAST_DEPTHWISE_TAPS, kernel_pieces, rewrite_for_litert, unpack_model,
 )
 
 from .helpers import randomize, rel_err
@@ -39,7 +38,7 @@ def _nhwc(x: torch.Tensor) -> np.ndarray:
     return x.permute(0, 2, 3, 1).contiguous().numpy()
 
 
-# ------------------------------------------------------------------------------ rewrites (torch)
+# ------------------------------------------------------------------------- rewrites (flatbuffer)
 
 
 @pytest.mark.parametrize("kh,kw", [(7, 7), (9, 9), (11, 11), (3, 11), (11, 3), (7, 5), (6, 6), (13, 13)])
@@ -55,79 +54,106 @@ def test_kernel_pieces_cover_each_tap_once_symmetrically(kh, kw):
             assert len({b - a for a, b in zip(idx, idx[1:])}) <= 1
 
 
-@pytest.mark.parametrize("kernel,padding,mult,bias", [
-    ((7, 7), (3, 3), 1, True), ((7, 7), (3, 3), 2, False), ((7, 7), (4, 5), 1, True),
-    ((7, 7), "same", 1, True), ((9, 9), (4, 4), 1, True), ((11, 11), (5, 5), 1, False),
-    ((3, 11), (1, 5), 1, True), ((6, 6), (3, 3), 1, True), ((7, 5), (3, 2), 3, True),
+class DepthwiseThenReLU(nn.Module):
+    def __init__(self, conv: nn.Conv2d, relu: bool) -> None:
+        super().__init__()
+        self.conv, self.relu = conv, relu
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        return torch.relu(y) if self.relu else y
+
+
+def _litert_bytes(module: nn.Module, shape: tuple[int, ...]) -> bytes:
+    """litert-torch's own conversion (NHWC input, no edgerep rewrite) of ``module``."""
+    import tempfile
+    from pathlib import Path
+
+    graph = litert_torch.to_channel_last_io(module.eval(), args=[0]).eval()
+    sample = torch.randn(shape).permute(0, 2, 3, 1).contiguous()
+    with tempfile.TemporaryDirectory() as d, torch.no_grad():
+        litert_torch.convert(graph, (sample,)).export(str(Path(d) / "m.tflite"))
+        return (Path(d) / "m.tflite").read_bytes()
+
+
+def _run_bytes(data: bytes, x: torch.Tensor) -> np.ndarray:
+    from ai_edge_litert.interpreter import Interpreter
+
+    return tflite._invoke(Interpreter(model_content=data, num_threads=1), _nhwc(x))
+
+
+def _depthwise_kernels(data: bytes) -> list[tuple[int, int, tuple[int, int]]]:
+    """(kh, kw, dilation) of every DEPTHWISE_CONV_2D in a flatbuffer, in execution order."""
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(data))
+    graph = model.subgraphs[0]
+    out = []
+    for op in graph.operators:
+        code = model.operatorCodes[op.opcodeIndex]
+        if max(code.builtinCode, code.deprecatedBuiltinCode) == schema.BuiltinOperator.DEPTHWISE_CONV_2D:
+            _, kh, kw, _ = graph.tensors[op.inputs[1]].shape
+            opt = op.builtinOptions
+            out.append((int(kh), int(kw), (opt.dilationHFactor, opt.dilationWFactor)))
+    return out
+
+
+@pytest.mark.parametrize("kernel,mult,bias,relu", [
+    ((7, 7), 1, True, False), ((7, 7), 2, False, True), ((9, 9), 1, True, False),
+    ((11, 11), 1, False, False), ((3, 11), 1, True, True), ((7, 5), 3, True, False),
 ])
-def test_split_depthwise_equals_original(kernel, padding, mult, bias):
+def test_flatbuffer_split_computes_the_same_function(kernel, mult, bias, relu, tmp_path):
     torch.manual_seed(0)
-    conv = nn.Conv2d(8, 8 * mult, kernel, padding=padding, groups=8, bias=bias)
-    assert is_slow_depthwise(conv)
-    split = SplitDepthwiseConv2d(conv)
-    for shape in [(2, 8, 13, 17), (1, 8, 5, 4)]:  # odd sizes, and smaller than the kernel
-        x = torch.randn(shape)
+    conv = nn.Conv2d(8, 8 * mult, kernel, padding=(kernel[0] // 2, kernel[1] // 2), groups=8, bias=bias)
+    if bias:
+        nn.init.uniform_(conv.bias, 0.5, 1.5)  # a bias added more than once would show
+    model = DepthwiseThenReLU(conv, relu).eval()
+    converted = _litert_bytes(model, (1, 8, 13, 17))
+    assert _depthwise_kernels(converted) == [(*kernel, (1, 1))]
+    rewritten, notes = rewrite_for_litert(converted)
+    assert len(notes) == 1 and notes[0].startswith("1 ")
+    pieces = kernel_pieces(*kernel)
+    assert _depthwise_kernels(rewritten) == [(len(p.rows), len(p.cols), p.dilation) for p in pieces]
+    (tmp_path / "split.tflite").write_bytes(rewritten)
+    hist = tflite.op_histogram(tmp_path / "split.tflite")
+    assert hist.get("ADD", 0) == len(pieces) - 1 and "RELU" not in hist  # the fused ReLU moved to the last ADD
+    for seed in range(2):
+        x = torch.randn(1, 8, 13, 17, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
-            ref, out = conv(x), split(x)
-        assert out.shape == ref.shape
-        assert rel_err(out, ref) < 1e-6
+            ref = model(x).numpy()  # the output keeps the model's NCHW layout
+        before, after = _run_bytes(converted, x), _run_bytes(rewritten, x)
+        assert _rel(after, before) < 1e-5 and _rel(after, ref) < 1e-5
+        if relu:
+            assert (after >= 0).all() and (after == 0).any()  # the ReLU still applies
+    # Idempotent: nothing left to split.
+    assert rewrite_for_litert(rewritten) == (rewritten, [])
+    # No orphan: every tensor is read or written by an op (the int8 calibrator reads them all), and
+    # the original kernel's buffer was reused rather than left behind.
+    model_after = unpack_model(rewritten)
+    graph = model_after.subgraphs[0]
+    touched = {int(i) for op in graph.operators for i in [*op.inputs, *op.outputs]}
+    assert touched == set(range(len(graph.tensors)))
+
+    def constant_bytes(m) -> int:
+        return sum(len(b.data) for b in m.buffers if b.data is not None)
+
+    # The pieces hold the kernel's taps once; the only new constant is one zero bias.
+    assert constant_bytes(model_after) - constant_bytes(unpack_model(converted)) == 4 * conv.out_channels
 
 
-@pytest.mark.parametrize("stride", [2, 3])
-def test_split_is_exact_for_strided_convs_too(stride):
-    # Not selected for export (stride-2 7x7 runs at onnxruntime's speed, and split it ran slower),
-    # but the decomposition itself holds for any stride.
-    conv = nn.Conv2d(8, 16, 7, stride=stride, padding=3, groups=8)
-    x = torch.randn(1, 8, 15, 16)
-    with torch.no_grad():
-        assert rel_err(SplitDepthwiseConv2d(conv)(x), conv(x)) < 1e-6
-
-
-@pytest.mark.parametrize("conv,slow", [
-    (nn.Conv2d(8, 8, 7, padding=3, groups=8), True),
-    (nn.Conv2d(8, 8, 5, padding=2, groups=8), False),  # 25 taps: fast already
-    (nn.Conv2d(8, 8, 7, stride=2, padding=3, groups=8), False),  # stride 2 runs fast
-    (nn.Conv2d(8, 8, 7, padding=3), False),  # dense
-    (nn.Conv2d(8, 8, 7, padding=3, groups=4), False),  # grouped, not depthwise
-    (nn.Conv2d(8, 8, 7, padding=0, groups=8), False),  # outer pieces would need negative padding
-    (nn.Conv2d(8, 8, 7, padding=3, groups=8, dilation=2), False),
-    (nn.Conv2d(8, 8, 7, padding=3, groups=8, padding_mode="reflect"), False),
-    (nn.Conv2d(8, 8, (1, 11), padding=(0, 5), groups=8), False),  # 11 taps
-])
-def test_only_slow_depthwise_convs_are_selected(conv, slow):
-    assert is_slow_depthwise(conv) is slow
-
-
-def _fused_fastvit(name: str = "fastvit_t8") -> nn.Module:
-    import edgerep
-
-    torch.manual_seed(0)
-    # Random layer scales (init 1e-5) so every token mixer and ConvFFN changes the output.
-    return edgerep.reparameterize(randomize(edgerep.create_model(name)))
-
-
-def test_rewrite_on_fastvit_t8_splits_every_convffn_dwconv_exactly():
-    fused = _fused_fastvit()
-    slow = {n: m for n, m in fused.named_modules() if is_slow_depthwise(m)}
-    assert len(slow) == 10  # one 7x7 depthwise conv per ConvFFN: 2+2+4+2 blocks
-    for name, conv in slow.items():
-        x = torch.randn(1, conv.in_channels, 9, 11)
-        with torch.no_grad():
-            assert rel_err(SplitDepthwiseConv2d(conv)(x), conv(x)) < 1e-6, name
-    rewritten, notes = rewrite_for_litert(fused)
-    assert len(notes) == 1 and notes[0].startswith("10 ")
-    assert not any(is_slow_depthwise(m) for m in rewritten.modules())
-    assert any(is_slow_depthwise(m) for m in fused.modules())  # the caller's model is untouched
-    x = torch.randn(2, 3, 64, 64)
-    with torch.no_grad():
-        assert rel_err(rewritten(x), fused(x)) < 1e-5
-
-
-def test_split_large_depthwise_counts_and_is_idempotent():
-    model = nn.Sequential(nn.Conv2d(4, 4, 7, padding=3, groups=4), nn.GELU(),
-                          nn.Sequential(nn.Conv2d(4, 4, 9, padding=4, groups=4)))
-    assert split_large_depthwise(model) == 2
-    assert split_large_depthwise(model) == 0
+@pytest.mark.parametrize("conv", [
+    nn.Conv2d(8, 8, 5, padding=2, groups=8),  # 25 taps: fast already
+    nn.Conv2d(8, 8, 7, stride=2, padding=3, groups=8),  # stride 2 runs fast
+    nn.Conv2d(8, 8, 7, padding=3),  # dense
+    nn.Conv2d(8, 8, 7, padding=3, groups=4),  # grouped, not depthwise
+    nn.Conv2d(8, 8, 7, padding=0, groups=8),  # VALID: pieces would need their own crops
+    nn.Conv2d(8, 8, 7, padding=3, groups=8, dilation=2),
+    nn.Conv2d(8, 8, (1, 11), padding=(0, 5), groups=8),  # 11 taps
+], ids=["5x5", "stride2", "dense", "grouped", "valid", "dilated", "1x11"])
+def test_flatbuffer_split_leaves_other_convs_alone(conv):
+    converted = _litert_bytes(DepthwiseThenReLU(conv, False), (1, 8, 16, 16))
+    assert rewrite_for_litert(converted) == (converted, [])
 
 
 # --------------------------------------------------------------------------- conversion on LiteRT
@@ -250,6 +276,14 @@ def test_fp16_and_int8_files_work_and_report_their_error(tiny, tmp_path, record_
     assert sizes["fp16"] < sizes["fp32"]
 
 
+def _fused_fastvit(name: str = "fastvit_t8") -> nn.Module:
+    import edgerep
+
+    torch.manual_seed(0)
+    # Random layer scales (init 1e-5) so every token mixer and ConvFFN changes the output.
+    return edgerep.reparameterize(randomize(edgerep.create_model(name)))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("channels_last", [True, False], ids=["nhwc", "nchw"])
 def test_fastvit_t8_matches_torch(channels_last, tmp_path):
@@ -260,7 +294,12 @@ def test_fastvit_t8_matches_torch(channels_last, tmp_path):
     x = torch.randn(2, 3, *size)
     path = tmp_path / "fastvit_t8.tflite"
     info = tflite.convert(fused, x[:1], path, precision="fp32", channels_last=channels_last)
-    assert info["rewrites"][0].startswith("10 ")
+    assert info["rewrites"][0].startswith("10 ")  # one 7x7 depthwise conv per ConvFFN: 2+2+4+2 blocks
+    large = [k for k in _depthwise_kernels(path.read_bytes()) if k[0] * k[1] > MAX_FAST_DEPTHWISE_TAPS]
+    strided = [m for m in fused.modules() if isinstance(m, nn.Conv2d) and m.groups == m.in_channels > 1
+               and m.kernel_size[0] * m.kernel_size[1] > MAX_FAST_DEPTHWISE_TAPS and m.stride != (1, 1)]
+    assert len(large) == len(strided) > 0  # only the downsampling convs, which run fast
+    assert rewrite_for_litert(path.read_bytes())[1] == []  # nothing slow left (strided 7x7s are fine)
     hist = tflite.op_histogram(path)
     assert hist["DEPTHWISE_CONV_2D"] > 10 and not any("BATCH_NORM" in op for op in hist)
     with torch.no_grad():

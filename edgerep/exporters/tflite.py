@@ -1,8 +1,8 @@
 """TFLite target: litert-torch conversion, LiteRT (ai-edge-litert) runtime, in-file metadata.
 
-The model converted is a copy of the fused model with the export-time rewrites of
-:mod:`edgerep.exporters.tflite_rewrites` applied (same function, a graph XNNPACK runs well), checked
-against the original in torch before conversion. NHWC input (``channels_last``, the default) is a
+litert-torch converts the fused model; the export-time rewrites of
+:mod:`edgerep.exporters.tflite_rewrites` then edit the converted float32 file (same function, a graph
+XNNPACK runs well) and are checked against it on the interpreter, before any quantization. NHWC input (``channels_last``, the default) is a
 transpose in front of the model that litert-torch's layout pass folds away: the graph runs NHWC
 throughout with no TRANSPOSE op.
 
@@ -30,10 +30,10 @@ from edgerep._optional import require
 
 from .._io import quiet, reuse_last_load, staged, write_atomic
 from .metadata import dist_version
-from .tflite_rewrites import rewrite_for_litert
+from .tflite_rewrites import pack_model, rewrite_for_litert, unpack_model
 
 PRECISIONS = ("fp32", "fp16", "int8")
-REWRITE_TOLERANCE = 1e-5  # relative L2 error of the rewritten torch graph vs the original
+REWRITE_TOLERANCE = 1e-5  # relative L2 error of the rewritten file vs the converted one
 _CALIBRATION_RANDOM = 8  # images when int8 gets no calibration batch
 _METADATA_PREFIX = "edgerep."
 
@@ -67,11 +67,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
         "input_layout": "NHWC" if channels_last else "NCHW",
     }
 
-    model = copy.deepcopy(model).eval()  # wrappers built for export may still say train()
-    graph, notes = rewrite_for_litert(model)
-    info["rewrites"] = notes
-    if notes:
-        info["rewrite_rel_error"] = _check_rewrite(model, graph, example)
+    graph = copy.deepcopy(model).eval()  # wrappers built for export may still say train()
     sample = example
     if channels_last:
         graph = litert_torch.to_channel_last_io(graph, args=[0]).eval()
@@ -80,6 +76,11 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
     with staged(path) as (tmp,):
         with quiet(), torch.no_grad():
             litert_torch.convert(graph, (sample,)).export(str(tmp))
+        converted = tmp.read_bytes()
+        rewritten, info["rewrites"] = rewrite_for_litert(converted)
+        if info["rewrites"]:
+            info["rewrite_rel_error"] = _check_rewrite(converted, rewritten, sample)
+            tmp.write_bytes(rewritten)
         data = None
         if precision == "int8":
             data = _calibration_inputs(calibration, example, channels_last)
@@ -123,13 +124,16 @@ def _check_args(model: nn.Module, example: torch.Tensor, precision: str, channel
     return precision, example.detach().float()
 
 
-def _check_rewrite(model: nn.Module, graph: nn.Module, example: torch.Tensor) -> float:
-    """Relative error of the rewritten graph vs ``model`` on ``example``; raises if not equal."""
-    with torch.no_grad():
-        ref = model(example).float()
-        out = graph(example).float()
-    scale = ref.norm().item()
-    err = (out - ref).norm().item() / scale if scale > 0 else (out - ref).norm().item()
+def _check_rewrite(converted: bytes, rewritten: bytes, sample: torch.Tensor) -> float:
+    """Relative error of the rewritten file vs the converted one on a random input of the graph's
+    shape, on the interpreter; raises if they differ beyond float32 rounding."""
+    with quiet():
+        from ai_edge_litert.interpreter import Interpreter
+    x = torch.randn(sample.shape, generator=torch.Generator().manual_seed(0)).numpy()
+    ref, out = (_invoke(Interpreter(model_content=data, num_threads=1), x).astype(np.float64)
+                for data in (converted, rewritten))
+    scale = float(np.linalg.norm(ref))
+    err = float(np.linalg.norm(out - ref)) / (scale if scale > 0 else 1.0)
     if not err <= REWRITE_TOLERANCE:
         raise RuntimeError(f"the TFLite export rewrites changed the model's output (relative error "
                            f"{err:.2e} > {REWRITE_TOLERANCE:g}): please report this as an edgerep bug")
@@ -215,6 +219,12 @@ def run(path: Path, inputs: np.ndarray, *, threads: int = 1) -> np.ndarray:
         raise ValueError(f"inputs have shape {tuple(x.shape)} but {Path(path).name} takes "
                          f"{tuple(int(d) for d in detail['shape'])}; transpose to the model's layout "
                          "(NHWC unless exported with channels_last=False)")
+    return _invoke(interpreter, x)
+
+
+def _invoke(interpreter: Any, x: np.ndarray) -> np.ndarray:
+    """One run of a loaded interpreter on float32 ``x`` (quantized at the input if it must be)."""
+    detail = interpreter.get_input_details()[0]
     interpreter.allocate_tensors()
     interpreter.set_tensor(detail["index"], np.ascontiguousarray(_quantize_input(x, detail)))
     interpreter.invoke()
@@ -287,10 +297,9 @@ def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
                                                   for k, v in metadata.items()):
         raise TypeError("metadata must be a dict of str to str (see edgerep.exporters.metadata.flatten)")
     schema = _schema()
-    from ai_edge_litert.tools import flatbuffer_utils
-
     path = Path(path)
-    model = flatbuffer_utils.read_model_from_bytearray(bytearray(path.read_bytes()))
+    data = path.read_bytes()
+    model = unpack_model(data)
     kept = [m for m in (model.metadata or []) if _name(m.name) not in metadata]
     for key, value in metadata.items():
         buffer = schema.BufferT()
@@ -301,8 +310,7 @@ def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
         entry.buffer = len(model.buffers) - 1
         kept.append(entry)
     model.metadata = kept
-    data = flatbuffer_utils.convert_object_to_bytearray(model)
-    write_atomic(path, bytes(data))
+    write_atomic(path, pack_model(model, len(data)))
 
 
 def read_metadata(path: Path) -> dict[str, str]:

@@ -1,9 +1,9 @@
-"""Export-time rewrites that make a fused model run well on LiteRT's XNNPACK CPU delegate.
+"""Export-time rewrites that make a converted ``.tflite`` model run well on LiteRT's XNNPACK CPU delegate.
 
-Each rewrite replaces a module by another that computes the same function (the same products,
-summed in another order: equal within float32 rounding) in a form XNNPACK has fast kernels for.
-They apply to the copy being converted, never to the caller's model; ``tflite.convert`` checks the
-rewritten copy against the original in torch before converting it.
+Each rewrite replaces operators of the converted flatbuffer by others that compute the same function
+(the same products, summed in another order: equal within float32 rounding) in a form XNNPACK has
+fast kernels for. ``tflite.convert`` applies them to the float32 file litert-torch writes, before any
+quantization, and checks the rewritten file against the converted one on the interpreter.
 
 The one that matters, found by timing single ops and graph variants against onnxruntime
 (ai-edge-litert 2.3, x86-64, 1 thread, NHWC; the Python interpreter has no op profiler): a stride-1
@@ -15,18 +15,23 @@ other suspects measured harmless: exact GELU costs LiteRT what it costs onnxrunt
 no transpose in front of the convs, stride-2 7x7 depthwise convs (FastViT's downsampling) run at
 onnxruntime's speed, squeeze-excite and the pooling are a few microseconds. fastvit_t8 (interleaved,
 shared 2-core machine): LiteRT/onnxruntime 1.97x by hand -> 1.09x; fastvit_sa12 1.65x -> 1.05x.
+
+Why on the flatbuffer and not in torch: litert-torch lowers and legalizes every op on its own, about
+20 ms each. Splitting in torch turned fastvit_t8's 10 slow convs into 50 convs and 40 adds and added
+1.7 s to a 4.5 s conversion; editing the converted file does the same in a few tens of milliseconds.
 """
 
 from __future__ import annotations
 
-import copy
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-import torch
-from torch import nn
+import numpy as np
 
 # The largest depthwise kernel (in taps) XNNPACK's f32 single-pass kernels cover (its 5x5 tile).
 MAX_FAST_DEPTHWISE_TAPS = 25
+_SMALL_TILE = 9  # XNNPACK's next smaller depthwise tile (3x3)
 
 
 def _axis_groups(size: int, run: int) -> list[list[int]]:
@@ -67,7 +72,7 @@ class KernelPiece:
 
 def kernel_pieces(kh: int, kw: int, max_taps: int = MAX_FAST_DEPTHWISE_TAPS) -> list[KernelPiece]:
     """Partition a ``kh x kw`` kernel into pieces of at most ``max_taps`` taps, each symmetric about
-    the kernel's centre (so each is a conv with symmetric padding and the original output size).
+    the kernel's centre (so that each is a stride-1 "SAME" conv aligned with the original window).
 
     First the centre (at most 5x5), the rest of the central rows and the mirrored outer rows; then
     a piece that would waste XNNPACK's 25-tap tile (10..24 taps) is halved into the even and odd
@@ -84,9 +89,6 @@ def kernel_pieces(kh: int, kw: int, max_taps: int = MAX_FAST_DEPTHWISE_TAPS) -> 
             raise ValueError(f"cannot split a {kh}x{kw} kernel into pieces of <= {max_taps} taps")
         pieces += [KernelPiece(tuple(rows), tuple(cols)) for cols in _axis_groups(kw, col_run)]
     return [small for piece in pieces for small in _halve(piece)]
-
-
-_SMALL_TILE = 9  # XNNPACK's next smaller depthwise tile (3x3)
 
 
 def _halve(piece: KernelPiece) -> list[KernelPiece]:
@@ -107,91 +109,216 @@ def _halve(piece: KernelPiece) -> list[KernelPiece]:
     return [piece]
 
 
-def _padding(conv: nn.Conv2d) -> tuple[int, int] | None:
-    if isinstance(conv.padding, str):
-        return (0, 0) if conv.padding == "valid" else None  # "same" on a stride-1 conv: see below
-    return tuple(conv.padding)
+# ------------------------------------------------------------------------------- on the flatbuffer
 
 
-class SplitDepthwiseConv2d(nn.Module):
-    """A stride-1 depthwise conv with more than 25 taps as a sum of depthwise convs of <= 25 taps.
+def _schema() -> Any:
+    from ai_edge_litert import schema_py_generated
 
-    ``conv(x) = sum_p conv_p(x)``: piece ``p`` holds the taps ``rows_p x cols_p`` of the original
-    kernel as a dilated kernel; its padding ``P - rows_p[0]`` (resp. columns) aligns those taps with
-    the original window, and the original bias is added once, by the first piece.
+    return schema_py_generated
+
+
+class _Subgraph:
+    """Edits one subgraph of an unpacked ``ModelT``: new tensors, constant buffers, operator codes."""
+
+    def __init__(self, model: Any, subgraph: Any) -> None:
+        self.schema = _schema()
+        self.model, self.graph = model, subgraph
+        self._zero_bias: dict[int, int] = {}
+
+    def builtin(self, op: Any) -> int:
+        code = self.model.operatorCodes[op.opcodeIndex]
+        # Builtins above 127 live in builtinCode; older ones also in the deprecated int8 field.
+        return max(code.builtinCode, code.deprecatedBuiltinCode)
+
+    def opcode(self, builtin: int, min_version: int = 1) -> int:
+        """Index of the operator code for ``builtin`` (added if missing), at least ``min_version``."""
+        for i, code in enumerate(self.model.operatorCodes):
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin and code.customCode is None:
+                code.version = max(code.version, min_version)
+                return i
+        code = self.schema.OperatorCodeT()
+        code.builtinCode, code.deprecatedBuiltinCode = builtin, min(builtin, 127)
+        code.version = min_version
+        self.model.operatorCodes.append(code)
+        return len(self.model.operatorCodes) - 1
+
+    def const(self, index: int) -> np.ndarray | None:
+        """A float32 constant tensor's values, or None if it is not one (an activation, another type)."""
+        tensor = self.graph.tensors[index]
+        if tensor.type != self.schema.TensorType.FLOAT32 or tensor.buffer <= 0 or tensor.sparsity is not None:
+            return None
+        data = self.model.buffers[tensor.buffer].data
+        shape = [int(s) for s in tensor.shape]
+        if data is None or len(data) != 4 * int(np.prod(shape)):
+            return None
+        return np.frombuffer(np.asarray(data, dtype=np.uint8).tobytes(), dtype="<f4").reshape(shape)
+
+    def tensor(self, name: str, shape: Any, values: np.ndarray | None = None, like: Any = None) -> int:
+        """A new float32 tensor (a constant when ``values`` is given); returns its index."""
+        tensor = self.schema.TensorT()
+        tensor.name, tensor.type = name, self.schema.TensorType.FLOAT32
+        tensor.shape = np.asarray(shape, dtype=np.int32)
+        if like is not None and like.shapeSignature is not None:
+            tensor.shapeSignature = np.asarray(like.shapeSignature, dtype=np.int32)
+        tensor.buffer = 0  # the empty buffer: an activation
+        if values is not None:
+            buffer = self.schema.BufferT()
+            buffer.data = np.frombuffer(np.ascontiguousarray(values, dtype="<f4").tobytes(), dtype=np.uint8)
+            self.model.buffers.append(buffer)
+            tensor.buffer = len(self.model.buffers) - 1
+        self.graph.tensors.append(tensor)
+        return len(self.graph.tensors) - 1
+
+    def overwrite(self, index: int, values: np.ndarray) -> int:
+        """Give the constant tensor ``index`` (read by one op only) a new shape and values."""
+        tensor = self.graph.tensors[index]
+        tensor.shape = np.asarray(values.shape, dtype=np.int32)
+        tensor.shapeSignature = None
+        self.model.buffers[tensor.buffer].data = np.frombuffer(
+            np.ascontiguousarray(values, dtype="<f4").tobytes(), dtype=np.uint8)
+        return index
+
+    def zero_bias(self, channels: int) -> int:
+        if channels not in self._zero_bias:
+            self._zero_bias[channels] = self.tensor(f"edgerep/zero_bias_{channels}", [channels],
+                                                    np.zeros(channels, dtype=np.float32))
+        return self._zero_bias[channels]
+
+    def op(self, builtin: int, options_type: int, options: Any, inputs: list[int], outputs: list[int],
+           min_version: int = 1) -> Any:
+        op = self.schema.OperatorT()
+        op.opcodeIndex = self.opcode(builtin, min_version)
+        op.inputs, op.outputs = np.asarray(inputs, dtype=np.int32), np.asarray(outputs, dtype=np.int32)
+        op.builtinOptionsType, op.builtinOptions = options_type, options
+        return op
+
+
+def slow_depthwise_kernel(sub: _Subgraph, op: Any) -> np.ndarray | None:
+    """The ``[1, kh, kw, C]`` kernel of ``op`` if it is a depthwise conv on XNNPACK's slow path that
+    :func:`split_slow_depthwise` splits exactly (stride 1, no dilation, SAME padding, a constant
+    float32 kernel of more than 25 taps); None for any other op."""
+    schema = sub.schema
+    if sub.builtin(op) != schema.BuiltinOperator.DEPTHWISE_CONV_2D:
+        return None
+    opt = op.builtinOptions
+    if (opt is None or opt.padding != schema.Padding.SAME or (opt.strideH, opt.strideW) != (1, 1)
+            or (opt.dilationHFactor, opt.dilationWFactor) != (1, 1)):
+        return None
+    kernel = sub.const(int(op.inputs[1]))
+    if kernel is None or kernel.ndim != 4 or kernel.shape[0] != 1:
+        return None
+    return kernel if kernel.shape[1] * kernel.shape[2] > MAX_FAST_DEPTHWISE_TAPS else None
+
+
+def _split_op(sub: _Subgraph, op: Any, kernel: np.ndarray, reuse_kernel: bool) -> list[Any]:
+    """The operators that replace ``op``: one SAME depthwise conv per kernel piece, then a chain of
+    ADDs into ``op``'s own output tensor (its fused activation moves to the last ADD).
+
+    A piece symmetric about the kernel's centre is a dilated kernel whose SAME padding, at stride 1,
+    lines its taps up with the same input positions as in the original window; the original bias is
+    added once, by the first piece (the others get a zero bias: XNNPACK wants one).
     """
-
-    def __init__(self, conv: nn.Conv2d, max_taps: int = MAX_FAST_DEPTHWISE_TAPS) -> None:
-        super().__init__()
-        kh, kw = conv.kernel_size
-        pad = _padding(conv)
-        if pad is None:  # padding="same" with an odd kernel at stride 1 is symmetric k // 2
-            pad = (kh // 2, kw // 2)
-        self.pieces = kernel_pieces(kh, kw, max_taps)
-        weight = conv.weight.detach()
-        self.convs = nn.ModuleList()
-        for i, piece in enumerate(self.pieces):
-            sub = nn.Conv2d(
-                conv.in_channels, conv.out_channels, (len(piece.rows), len(piece.cols)),
-                stride=conv.stride, padding=(pad[0] - piece.rows[0], pad[1] - piece.cols[0]),
-                dilation=piece.dilation, groups=conv.groups, bias=i == 0 and conv.bias is not None,
-            ).to(device=weight.device, dtype=weight.dtype)
-            with torch.no_grad():
-                sub.weight.copy_(weight[:, :, list(piece.rows)][:, :, :, list(piece.cols)])
-                if sub.bias is not None:
-                    sub.bias.copy_(conv.bias.detach())
-            self.convs.append(sub)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.convs[0](x)
-        for conv in self.convs[1:]:
-            out = out + conv(x)
-        return out
-
-    def extra_repr(self) -> str:
-        return "pieces=" + ", ".join(f"{len(p.rows)}x{len(p.cols)}" for p in self.pieces)
-
-
-def is_slow_depthwise(module: nn.Module, max_taps: int = MAX_FAST_DEPTHWISE_TAPS) -> bool:
-    """A depthwise stride-1 ``nn.Conv2d`` with more than ``max_taps`` taps that can be split exactly."""
-    if type(module) is not nn.Conv2d or module.groups != module.in_channels or module.groups == 1:
-        return False
-    kh, kw = module.kernel_size
-    if kh * kw <= max_taps or module.stride != (1, 1) or module.dilation != (1, 1):
-        return False
-    if module.padding_mode != "zeros":
-        return False
-    pad = _padding(module)
-    if pad is None:
-        return kh % 2 == 1 and kw % 2 == 1
-    # Every piece's padding P - first_index must be >= 0: the outermost pieces start at index 0.
-    return pad[0] >= 0 and pad[1] >= 0 and all(
-        pad[0] - p.rows[0] >= 0 and pad[1] - p.cols[0] >= 0 for p in kernel_pieces(kh, kw, max_taps))
+    schema = sub.schema
+    _, kh, kw, channels = kernel.shape
+    out_index = int(op.outputs[0])
+    out = sub.graph.tensors[out_index]
+    base = (out.name.decode() if isinstance(out.name, bytes) else out.name or "dwconv").split(";")[0]
+    bias = int(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else sub.zero_bias(channels)
+    act = op.builtinOptions.fusedActivationFunction
+    replaced, partial = [], []
+    for k, piece in enumerate(kernel_pieces(kh, kw)):
+        weights = kernel[:, list(piece.rows)][:, :, list(piece.cols)]
+        if k == 0 and reuse_kernel:
+            w = sub.overwrite(int(op.inputs[1]), weights)
+        else:
+            w = sub.tensor(f"{base}/piece{k}_{len(piece.rows)}x{len(piece.cols)}", weights.shape, weights)
+        y = sub.tensor(f"{base}/piece{k}", out.shape, like=out)
+        options = schema.DepthwiseConv2DOptionsT()
+        options.padding, options.strideH, options.strideW = schema.Padding.SAME, 1, 1
+        options.depthMultiplier = op.builtinOptions.depthMultiplier
+        options.dilationHFactor, options.dilationWFactor = piece.dilation
+        options.fusedActivationFunction = schema.ActivationFunctionType.NONE
+        dilated = piece.dilation != (1, 1)
+        replaced.append(sub.op(schema.BuiltinOperator.DEPTHWISE_CONV_2D,
+                               schema.BuiltinOptions.DepthwiseConv2DOptions, options,
+                               [int(op.inputs[0]), w, bias if k == 0 else sub.zero_bias(channels)], [y],
+                               min_version=2 if dilated else 1))
+        partial.append(y)
+    total = partial[0]
+    for k, y in enumerate(partial[1:], start=1):
+        last = k == len(partial) - 1
+        options = schema.AddOptionsT()
+        options.fusedActivationFunction = act if last else schema.ActivationFunctionType.NONE
+        target = out_index if last else sub.tensor(f"{base}/sum{k}", out.shape, like=out)
+        replaced.append(sub.op(schema.BuiltinOperator.ADD, schema.BuiltinOptions.AddOptions, options,
+                               [total, y], [target]))
+        total = target
+    return replaced
 
 
-def split_large_depthwise(model: nn.Module, max_taps: int = MAX_FAST_DEPTHWISE_TAPS) -> int:
-    """Replace (in place) every slow depthwise conv in ``model`` by a :class:`SplitDepthwiseConv2d`.
+def split_slow_depthwise(model: Any) -> int:
+    """Replace, in an unpacked ``ModelT`` (float32, not yet quantized), every depthwise conv that
+    :func:`slow_depthwise_kernel` selects by a sum of depthwise convs of at most 25 taps.
 
-    Returns the number of convs replaced.
+    Operators keep their execution order; the subgraph's inputs, outputs and signatures are
+    untouched (the sum is written to the original output tensor). Returns the number of convs split;
+    a second call finds none.
     """
     count = 0
-    for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            if is_slow_depthwise(child, max_taps):
-                setattr(parent, name, SplitDepthwiseConv2d(child, max_taps))
-                count += 1
+    buffer_users = Counter(t.buffer for graph in model.subgraphs for t in graph.tensors)
+    for graph in model.subgraphs:
+        sub = _Subgraph(model, graph)
+        tensor_users = Counter(int(i) for op in graph.operators for i in op.inputs)
+        ops = []
+        for op in graph.operators:
+            kernel = slow_depthwise_kernel(sub, op)
+            if kernel is None:
+                ops.append(op)
+                continue
+            index = int(op.inputs[1])
+            # The first piece takes over the original kernel's tensor and buffer when nothing else
+            # reads them: the file carries no orphan 7x7 (tools such as the int8 calibrator read
+            # every tensor, and an unread constant would still fill the file).
+            reuse = tensor_users[index] == 1 and buffer_users[graph.tensors[index].buffer] == 1
+            ops += _split_op(sub, op, kernel, reuse_kernel=reuse)
+            count += 1
+        graph.operators = ops
     return count
 
 
-def rewrite_for_litert(model: nn.Module) -> tuple[nn.Module, list[str]]:
-    """A copy of ``model`` with every rewrite applied, and one note per rewrite that changed it."""
-    model = copy.deepcopy(model).eval()
+def unpack_model(data: bytes) -> Any:
+    """A ``.tflite`` flatbuffer as a mutable ``ModelT``."""
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    return flatbuffer_utils.read_model_from_bytearray(bytearray(data))
+
+
+def pack_model(model: Any, size_hint: int = 0) -> bytes:
+    """``model`` (a ``ModelT``) serialized as a ``.tflite`` flatbuffer.
+
+    The builder starts at ``size_hint`` (the size of the file it came from) rather than 1 KB:
+    growing by doubling copies the whole buffer each time, which costs a 44 MB model 0.1 s.
+    """
+    import flatbuffers
+
+    builder = flatbuffers.Builder(max(1024, int(size_hint * 1.05) + 4096))
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def rewrite_for_litert(data: bytes) -> tuple[bytes, list[str]]:
+    """``data`` (a float32 ``.tflite`` flatbuffer) with every rewrite applied, and one note per
+    rewrite that changed it. Returns ``data`` itself when nothing applies."""
+    model = unpack_model(data)
     notes = []
-    n = split_large_depthwise(model)
+    n = split_slow_depthwise(model)
     if n:
         notes.append(
             f"{n} stride-1 depthwise conv(s) with more than {MAX_FAST_DEPTHWISE_TAPS} taps split into "
             f"sums of <= {MAX_FAST_DEPTHWISE_TAPS}-tap dilated depthwise convs (same function; "
             "XNNPACK runs kernels above 5x5 on a slow path)"
         )
-    return model, notes
+    if not notes:
+        return data, notes
+    return pack_model(model, len(data)), notes
