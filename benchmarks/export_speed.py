@@ -7,7 +7,8 @@ Per model (random weights, no download), in one process:
 
 1. Export with ``edgerep.export`` to TFLite (NHWC, fp32, with the export-time rewrites of
    edgerep/exporters/tflite_rewrites.py) and ONNX, timing each export end to end (fuse, convert,
-   audit, verify, metadata) and its conversion step alone.
+   audit, verify, metadata) and its conversion step alone. Every export path runs
+   ``--export-repeats`` times (default 3), the paths interleaved; medians are reported.
 2. The by-hand paths on timm's reparameterized model (timm is a test dependency; skipped when it is
    missing): ``litert_torch.convert`` of ``to_channel_last_io(model)``, ``torch.onnx.export(dynamo=True)``
    and ``coremltools.convert`` of ``torch.export`` (first model only), each timed. Also edgerep's own
@@ -61,6 +62,58 @@ class Artifact:
 
     def quantile_ms(self, q: float) -> float:
         return float(np.quantile(self.times, q)) * 1e3
+
+
+@dataclass
+class ExportPath:
+    """One way of exporting one model to one target, timed over repeats."""
+
+    model: str
+    target: str
+    kind: str  # "edgerep", "no-rewrite" (by-hand litert-torch on edgerep's fused model) or "timm"
+    out: Path
+    by_hand: Callable[[Path], None] | None = None
+    seconds: list[float] = field(default_factory=list)
+    convert: list[float] = field(default_factory=list)
+    parity: str = "-"
+    skipped: str = ""
+
+    LABELS = {"no-rewrite": "litert_torch.convert, edgerep fused model, no rewrites",
+              "tflite": "litert_torch.convert(to_channel_last_io(m)), timm",
+              "onnx": "torch.onnx.export(m, dynamo=True), timm",
+              "coreml": "coremltools.convert(torch.export(m)), timm"}
+
+    @property
+    def label(self) -> str:
+        if self.kind == "edgerep":
+            return "edgerep.export (fuse, convert, verify, metadata)"
+        return self.LABELS["no-rewrite" if self.kind == "no-rewrite" else self.target]
+
+    def run(self) -> None:
+        if self.skipped:
+            return
+        try:
+            if self.by_hand is not None:
+                self.seconds.append(_timed(lambda: self.by_hand(self.out)))
+                return
+            r = edgerep.export(self.model, self.target, output=self.out)
+        except ImportError as exc:
+            self.skipped = str(exc).split(":")[0][:60]
+            return
+        self.seconds.append(r.seconds)
+        self.convert.append(r.timings.get("convert", float("nan")))
+        v = r.verification
+        self.parity = f"{v['rel_error']:.1e}" if "rel_error" in v else v.get("runtime", "-")
+
+    def row(self, paths: list["ExportPath"]) -> list[str]:
+        if self.skipped or not self.seconds:
+            return [self.model, self.target, self.label, "skipped", "-", "-", self.skipped or "-", "-"]
+        med = statistics.median(self.seconds)
+        convert = statistics.median(self.convert) if self.convert else med
+        ref = next((p for p in paths if p.kind == "timm" and p.target == self.target and p.seconds), None)
+        ratio = f"{med / statistics.median(ref.seconds):.2f}x" if ref is not None and ref is not self else "-"
+        return [self.model, self.target, self.label, f"{med:.1f}",
+                f"{min(self.seconds):.1f}-{max(self.seconds):.1f}", f"{convert:.1f}", self.parity, ratio]
 
 
 def _timm_model(name: str) -> torch.nn.Module | None:
@@ -181,6 +234,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=100, help="timed rounds (each artifact once per round)")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--export-repeats", type=int, default=3,
+                        help="times each export path runs (interleaved); the median is reported")
     parser.add_argument("--no-coreml", action="store_true", help="skip the Core ML export-time rows")
     parser.add_argument("--markdown", default=None, help="also write the tables to this file")
     args = parser.parse_args()
@@ -188,8 +243,8 @@ def main() -> int:
     unknown = [n for n in names if n not in edgerep.list_models()]
     if unknown:
         parser.error(f"not registered: {', '.join(unknown)} (see `edgerep list`)")
-    if args.rounds < 1 or args.threads < 1:
-        parser.error("--rounds and --threads must be positive")
+    if args.rounds < 1 or args.threads < 1 or args.export_repeats < 1:
+        parser.error("--rounds, --threads and --export-repeats must be positive")
     torch.set_num_threads(1)
     load_before = _load()
 
@@ -203,51 +258,32 @@ def main() -> int:
         for i, name in enumerate(names):
             x = torch.randn(1, *get_spec(name).input_size)
             targets = ["tflite", "onnx"] + ([] if args.no_coreml or i else ["coreml"])
-            for target in targets:
-                log(f"[{name}] edgerep.export -> {target}")
-                try:
-                    r = edgerep.export(name, target, output=out / f"{name}_edgerep{SUFFIX[target]}")
-                except ImportError as exc:
-                    export_rows.append([name, target, "edgerep.export", "skipped", "-", str(exc).split(":")[0]])
-                    continue
-                v = r.verification
-                parity = f"{v['rel_error']:.1e}" if "rel_error" in v else v.get("runtime", "-")
-                export_rows.append([name, target, "edgerep.export (fuse, convert, verify, metadata)",
-                                    f"{r.seconds:.1f}", f"{r.timings.get('convert', float('nan')):.1f}", parity])
-                if target in ("tflite", "onnx"):
-                    artifacts.append(Artifact(name, "edgerep.export", "litert" if target == "tflite" else "onnxruntime",
-                                              r.path, "NHWC" if target == "tflite" else "NCHW"))
-
-            # edgerep's fused model through the by-hand litert-torch call: the rewrites' effect.
             fused = edgerep.reparameterize(edgerep.create_model(name))
-            path = out / f"{name}_edgerep_norewrite.tflite"
-            log(f"[{name}] by-hand litert_torch.convert of edgerep's fused model (no rewrites)")
-            seconds = _timed(lambda: _by_hand_litert(fused, x, path))
-            export_rows.append([name, "tflite", "litert_torch.convert, edgerep fused model, no rewrites",
-                                f"{seconds:.1f}", f"{seconds:.1f}", "-"])
-            artifacts.append(Artifact(name, "by hand, edgerep fused, no rewrites", "litert", path, "NHWC"))
-
             timm_model = _timm_model(name)
             if timm_model is None:
                 log(f"[{name}] timm (or its {name}) not available: no by-hand timm rows")
-                continue
-            by_hand = [("tflite", "litert_torch.convert(to_channel_last_io(m))", _by_hand_litert),
-                       ("onnx", "torch.onnx.export(m, dynamo=True)", _by_hand_onnx)]
-            if "coreml" in targets:
-                by_hand.append(("coreml", "coremltools.convert(torch.export(m))", _by_hand_coreml))
-            for target, label, fn in by_hand:
-                path = out / f"{name}_timm{SUFFIX[target]}"
-                log(f"[{name}] by hand on timm's reparameterized model -> {target}")
-                try:
-                    seconds = _timed(lambda: fn(timm_model, x, path))
-                except ImportError as exc:
-                    export_rows.append([name, target, f"{label}, timm", "skipped", "-", str(exc)[:60]])
-                    continue
-                export_rows.append([name, target, f"{label}, timm", f"{seconds:.1f}", f"{seconds:.1f}", "-"])
-                if target != "coreml":
-                    artifacts.append(Artifact(name, "by hand, timm reparameterized",
-                                              "litert" if target == "tflite" else "onnxruntime", path,
-                                              "NHWC" if target == "tflite" else "NCHW"))
+            paths = [ExportPath(name, t, "edgerep", out / f"{name}_edgerep{SUFFIX[t]}") for t in targets]
+            # edgerep's fused model through the by-hand litert-torch call: the rewrites' effect.
+            paths.append(ExportPath(name, "tflite", "no-rewrite", out / f"{name}_edgerep_norewrite.tflite",
+                                    lambda p: _by_hand_litert(fused, x, p)))
+            if timm_model is not None:
+                hand = {"tflite": _by_hand_litert, "onnx": _by_hand_onnx, "coreml": _by_hand_coreml}
+                paths += [ExportPath(name, t, "timm", out / f"{name}_timm{SUFFIX[t]}",
+                                     lambda p, fn=hand[t]: fn(timm_model, x, p)) for t in targets]
+            # Every path once per repeat, the order rotated each time, so that drift in the machine's
+            # load hits all paths alike; the median over repeats is reported.
+            for rep in range(args.export_repeats):
+                for k in range(len(paths)):
+                    path = paths[(k + rep) % len(paths)]
+                    log(f"[{name}] {path.label} -> {path.target} ({rep + 1}/{args.export_repeats})")
+                    path.run()
+            export_rows += [p.row(paths) for p in paths]
+            for p in paths:
+                if p.target != "coreml" and not p.skipped:
+                    label = {"edgerep": "edgerep.export", "no-rewrite": "by hand, edgerep fused, no rewrites",
+                             "timm": "by hand, timm reparameterized"}[p.kind]
+                    artifacts.append(Artifact(name, label, "litert" if p.target == "tflite" else "onnxruntime",
+                                              p.out, "NHWC" if p.target == "tflite" else "NCHW"))
 
         log(f"latency: {len(artifacts)} artifacts x {args.rounds} interleaved rounds, {args.threads} thread(s)")
         _interleaved(artifacts, args.rounds, args.warmup, args.threads)
@@ -274,11 +310,12 @@ def main() -> int:
                      f"{a.quantile_ms(0.1):.2f}-{a.quantile_ms(0.9):.2f} | {ratio} |")
     lines += [
         "",
-        "Export wall time (s): edgerep.export end to end and its conversion step; by-hand paths are the "
-        "bare converter call (no fusion, verification or metadata). Parity: relative error vs torch.",
+        f"Export wall time (s), median of {args.export_repeats} runs of each path (min-max), the paths "
+        "interleaved: edgerep.export end to end and its conversion step; by-hand paths are the bare "
+        "converter call (no fusion, verification or metadata). Parity: relative error vs torch.",
         "",
-        "| model | target | path | total s | convert s | parity |",
-        "|---|---|---|---|---|---|",
+        "| model | target | path | total s | min-max s | convert s | parity | vs by hand (timm) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in export_rows]
     text = "\n".join(lines) + "\n"
