@@ -134,6 +134,8 @@ def test_flatbuffer_split_computes_the_same_function(kernel, mult, bias, relu, t
     graph = model_after.subgraphs[0]
     touched = {int(i) for op in graph.operators for i in [*op.inputs, *op.outputs]}
     assert touched == set(range(len(graph.tensors)))
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model_after.operatorCodes]
+    assert len(codes) == len(set(codes))  # ADD added once, DEPTHWISE_CONV_2D reused (version >= 2)
 
     def constant_bytes(m) -> int:
         return sum(len(b.data) for b in m.buffers if b.data is not None)

@@ -134,7 +134,7 @@ class _Subgraph:
     def opcode(self, builtin: int, min_version: int = 1) -> int:
         """Index of the operator code for ``builtin`` (added if missing), at least ``min_version``."""
         for i, code in enumerate(self.model.operatorCodes):
-            if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin and code.customCode is None:
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin and not code.customCode:
                 code.version = max(code.version, min_version)
                 return i
         code = self.schema.OperatorCodeT()
