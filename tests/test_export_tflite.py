@@ -16,7 +16,7 @@ from edgerep.exporters.tflite_rewrites import (
     MAX_FAST_DEPTHWISE_TAPS, kernel_pieces, rewrite_for_litert, unpack_model,
 )
 
-from .helpers import randomize, rel_err
+from .helpers import randomize
 
 litert_torch = pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")

@@ -2,9 +2,9 @@
 
 litert-torch converts the fused model; the export-time rewrites of
 :mod:`edgerep.exporters.tflite_rewrites` then edit the converted float32 file (same function, a graph
-XNNPACK runs well) and are checked against it on the interpreter, before any quantization. NHWC input (``channels_last``, the default) is a
-transpose in front of the model that litert-torch's layout pass folds away: the graph runs NHWC
-throughout with no TRANSPOSE op.
+XNNPACK runs well) and are checked against it on the interpreter, before any quantization. NHWC
+input (``channels_last``, the default) is a transpose in front of the model that litert-torch's
+layout pass folds away: the graph runs NHWC throughout with no TRANSPOSE op.
 
 Precisions:
   fp32  float32 weights and arithmetic.
@@ -30,7 +30,7 @@ from edgerep._optional import require
 
 from .._io import quiet, reuse_last_load, staged, write_atomic
 from .metadata import dist_version
-from .tflite_rewrites import pack_model, rewrite_for_litert, unpack_model
+from .tflite_rewrites import pack_model, rewrite_for_litert, schema as _schema, unpack_model
 
 PRECISIONS = ("fp32", "fp16", "int8")
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of the rewritten file vs the converted one
@@ -250,13 +250,6 @@ def _dequantize_output(y: np.ndarray, detail: dict) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------ flatbuffer
-
-
-def _schema() -> ModuleType:
-    require("ai_edge_litert")
-    from ai_edge_litert import schema_py_generated
-
-    return schema_py_generated
 
 
 def _read_model(path: Path) -> Any:

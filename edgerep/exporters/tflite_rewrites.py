@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -112,7 +113,11 @@ def _halve(piece: KernelPiece) -> list[KernelPiece]:
 # ------------------------------------------------------------------------------- on the flatbuffer
 
 
-def _schema() -> Any:
+def schema() -> ModuleType:
+    """The TFLite flatbuffer schema (``ai_edge_litert.schema_py_generated``)."""
+    from edgerep._optional import require
+
+    require("ai_edge_litert")
     from ai_edge_litert import schema_py_generated
 
     return schema_py_generated
@@ -122,7 +127,7 @@ class _Subgraph:
     """Edits one subgraph of an unpacked ``ModelT``: new tensors, constant buffers, operator codes."""
 
     def __init__(self, model: Any, subgraph: Any) -> None:
-        self.schema = _schema()
+        self.schema = schema()
         self.model, self.graph = model, subgraph
         self._zero_bias: dict[int, int] = {}
 
