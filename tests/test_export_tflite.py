@@ -99,6 +99,16 @@ def _depthwise_kernels(data: bytes) -> list[tuple[int, int, tuple[int, int]]]:
     return out
 
 
+def _depthwise_outputs(data: bytes) -> list[int]:
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = unpack_model(data)
+    return [int(op.outputs[0]) for op in model.subgraphs[0].operators
+            if max(model.operatorCodes[op.opcodeIndex].builtinCode,
+                   model.operatorCodes[op.opcodeIndex].deprecatedBuiltinCode)
+            == schema.BuiltinOperator.DEPTHWISE_CONV_2D]
+
+
 @pytest.mark.parametrize("kernel,mult,bias,relu", [
     ((7, 7), 1, True, False), ((7, 7), 2, False, True), ((9, 9), 1, True, False),
     ((11, 11), 1, False, False), ((3, 11), 1, True, True), ((7, 5), 3, True, False),
@@ -111,8 +121,9 @@ def test_flatbuffer_split_computes_the_same_function(kernel, mult, bias, relu, t
     model = DepthwiseThenReLU(conv, relu).eval()
     converted = _litert_bytes(model, (1, 8, 13, 17))
     assert _depthwise_kernels(converted) == [(*kernel, (1, 1))]
-    rewritten, notes = rewrite_for_litert(converted)
+    rewritten, notes, preserved = rewrite_for_litert(converted)
     assert len(notes) == 1 and notes[0].startswith("1 ")
+    assert preserved == [(0, _depthwise_outputs(converted)[0])]
     pieces = kernel_pieces(*kernel)
     assert _depthwise_kernels(rewritten) == [(len(p.rows), len(p.cols), p.dilation) for p in pieces]
     (tmp_path / "split.tflite").write_bytes(rewritten)
@@ -127,7 +138,7 @@ def test_flatbuffer_split_computes_the_same_function(kernel, mult, bias, relu, t
         if relu:
             assert (after >= 0).all() and (after == 0).any()  # the ReLU still applies
     # Idempotent: nothing left to split.
-    assert rewrite_for_litert(rewritten) == (rewritten, [])
+    assert rewrite_for_litert(rewritten) == (rewritten, [], [])
     # No orphan: every tensor is read or written by an op (the int8 calibrator reads them all), and
     # the original kernel's buffer was reused rather than left behind.
     model_after = unpack_model(rewritten)
@@ -155,7 +166,34 @@ def test_flatbuffer_split_computes_the_same_function(kernel, mult, bias, relu, t
 ], ids=["5x5", "stride2", "dense", "grouped", "valid", "dilated", "1x11"])
 def test_flatbuffer_split_leaves_other_convs_alone(conv):
     converted = _litert_bytes(DepthwiseThenReLU(conv, False), (1, 8, 16, 16))
-    assert rewrite_for_litert(converted) == (converted, [])
+    assert rewrite_for_litert(converted) == (converted, [], [])
+
+
+class ScaledBranch(nn.Module):
+    """``x + 1e-5 * dw7x7(x)``: like a freshly initialized FastViT ConvFFN, the branch barely moves
+    the output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(8, 8, 7, padding=3, groups=8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + 1e-5 * self.dw(x)
+
+
+def test_convert_checks_each_split_conv_not_just_the_output(monkeypatch, tmp_path):
+    from edgerep.exporters import tflite_rewrites
+
+    model, example = ScaledBranch().eval(), torch.randn(1, 8, 16, 16)
+    info = tflite.convert(model, example, tmp_path / "ok.tflite", precision="fp32")
+    assert info["rewrites"] and 0 < info["rewrite_rel_error"] < 1e-6
+    # A split that loses taps changes the logits by ~1e-6 relative here (under the 1e-5 bound), but
+    # the conv's own output by far more: the check must catch it and leave no file behind.
+    real = tflite_rewrites.kernel_pieces
+    monkeypatch.setattr(tflite_rewrites, "kernel_pieces", lambda kh, kw: real(kh, kw)[:-1])
+    with pytest.raises(RuntimeError, match="rewrites changed the model's output"):
+        tflite.convert(model, example, tmp_path / "broken.tflite", precision="fp32")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.tflite"]
 
 
 # --------------------------------------------------------------------------- conversion on LiteRT
@@ -301,7 +339,7 @@ def test_fastvit_t8_matches_torch(channels_last, tmp_path):
     strided = [m for m in fused.modules() if isinstance(m, nn.Conv2d) and m.groups == m.in_channels > 1
                and m.kernel_size[0] * m.kernel_size[1] > MAX_FAST_DEPTHWISE_TAPS and m.stride != (1, 1)]
     assert len(large) == len(strided) > 0  # only the downsampling convs, which run fast
-    assert rewrite_for_litert(path.read_bytes())[1] == []  # nothing slow left (strided 7x7s are fine)
+    assert rewrite_for_litert(path.read_bytes()).notes == []  # nothing slow left (strided 7x7s are fine)
     hist = tflite.op_histogram(path)
     assert hist["DEPTHWISE_CONV_2D"] > 10 and not any("BATCH_NORM" in op for op in hist)
     with torch.no_grad():

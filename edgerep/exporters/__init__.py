@@ -602,7 +602,9 @@ def _describe_conversion(target: Target, options: ExportOptions, info: dict) -> 
     if target.name == "onnx":
         return f"opset {info.get('opset')}, {options.precision}"
     layout = "NCHW" if options.channels_last is False else "NHWC"
-    return f"{layout} input, {options.precision}"
+    rewritten = (f"; large depthwise convs split for XNNPACK (same function: rel err "
+                 f"{info['rewrite_rel_error']:.1e})" if info.get("rewrites") else "")
+    return f"{layout} input, {options.precision}{rewritten}"
 
 
 def _describe_audit(a: dict) -> str:

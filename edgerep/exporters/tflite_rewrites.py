@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -262,17 +262,18 @@ def _split_op(sub: _Subgraph, op: Any, kernel: np.ndarray, reuse_kernel: bool) -
     return replaced
 
 
-def split_slow_depthwise(model: Any) -> int:
+def split_slow_depthwise(model: Any) -> list[tuple[int, int]]:
     """Replace, in an unpacked ``ModelT`` (float32, not yet quantized), every depthwise conv that
     :func:`slow_depthwise_kernel` selects by a sum of depthwise convs of at most 25 taps.
 
-    Operators keep their execution order; the subgraph's inputs, outputs and signatures are
-    untouched (the sum is written to the original output tensor). Returns the number of convs split;
-    a second call finds none.
+    Operators keep their execution order; tensors are only appended, so every existing tensor keeps
+    its index, and each sum is written to the split conv's own output tensor (the subgraph's inputs,
+    outputs and signatures are untouched). Returns ``(subgraph, output tensor)`` of every conv split,
+    the tensors that must hold the same values before and after; a second call finds none.
     """
-    count = 0
+    split = []
     buffer_users = Counter(t.buffer for graph in model.subgraphs for t in graph.tensors)
-    for graph in model.subgraphs:
+    for g, graph in enumerate(model.subgraphs):
         sub = _Subgraph(model, graph)
         tensor_users = Counter(int(i) for op in graph.operators for i in op.inputs)
         ops = []
@@ -287,9 +288,9 @@ def split_slow_depthwise(model: Any) -> int:
             # every tensor, and an unread constant would still fill the file).
             reuse = tensor_users[index] == 1 and buffer_users[graph.tensors[index].buffer] == 1
             ops += _split_op(sub, op, kernel, reuse_kernel=reuse)
-            count += 1
+            split.append((g, int(op.outputs[0])))
         graph.operators = ops
-    return count
+    return split
 
 
 def unpack_model(data: bytes) -> Any:
@@ -312,18 +313,27 @@ def pack_model(model: Any, size_hint: int = 0) -> bytes:
     return bytes(builder.Output())
 
 
-def rewrite_for_litert(data: bytes) -> tuple[bytes, list[str]]:
-    """``data`` (a float32 ``.tflite`` flatbuffer) with every rewrite applied, and one note per
-    rewrite that changed it. Returns ``data`` itself when nothing applies."""
+class Rewritten(NamedTuple):
+    """What :func:`rewrite_for_litert` made: the file, one note per rewrite that changed it, and the
+    ``(subgraph, tensor)`` indices, valid in both files, whose values the rewrites must preserve."""
+
+    data: bytes
+    notes: list[str]
+    preserved: list[tuple[int, int]]
+
+
+def rewrite_for_litert(data: bytes) -> Rewritten:
+    """``data`` (a float32 ``.tflite`` flatbuffer) with every rewrite applied (``data`` itself when
+    nothing applies)."""
     model = unpack_model(data)
     notes = []
-    n = split_slow_depthwise(model)
-    if n:
+    split = split_slow_depthwise(model)
+    if split:
         notes.append(
-            f"{n} stride-1 depthwise conv(s) with more than {MAX_FAST_DEPTHWISE_TAPS} taps split into "
-            f"sums of <= {MAX_FAST_DEPTHWISE_TAPS}-tap dilated depthwise convs (same function; "
+            f"{len(split)} stride-1 depthwise conv(s) with more than {MAX_FAST_DEPTHWISE_TAPS} taps split "
+            f"into sums of <= {MAX_FAST_DEPTHWISE_TAPS}-tap dilated depthwise convs (same function; "
             "XNNPACK runs kernels above 5x5 on a slow path)"
         )
     if not notes:
-        return data, notes
-    return pack_model(model, len(data)), notes
+        return Rewritten(data, [], [])
+    return Rewritten(pack_model(model, len(data)), notes, split)
