@@ -189,12 +189,10 @@ class LiteRTRunner(Runner):
         return None
 
     def version(self) -> str | None:
-        try:
-            from importlib.metadata import version
+        from edgerep.exporters.metadata import dist_version
 
-            return version("ai-edge-litert")
-        except Exception:  # metadata missing in an unusual install
-            return None
+        found = dist_version("ai-edge-litert")
+        return None if found == "not installed" else found
 
     def backend(self) -> str:
         return "XNNPACK"
