@@ -123,6 +123,11 @@ def schema() -> ModuleType:
     return schema_py_generated
 
 
+def _float32_bytes(values: np.ndarray) -> np.ndarray:
+    """``values`` as a flatbuffer buffer's data: little-endian float32 bytes, as uint8."""
+    return np.frombuffer(np.ascontiguousarray(values, dtype="<f4").tobytes(), dtype=np.uint8)
+
+
 class _Subgraph:
     """Edits one subgraph of an unpacked ``ModelT``: new tensors, constant buffers, operator codes."""
 
@@ -169,7 +174,7 @@ class _Subgraph:
         tensor.buffer = 0  # the empty buffer: an activation
         if values is not None:
             buffer = self.schema.BufferT()
-            buffer.data = np.frombuffer(np.ascontiguousarray(values, dtype="<f4").tobytes(), dtype=np.uint8)
+            buffer.data = _float32_bytes(values)
             self.model.buffers.append(buffer)
             tensor.buffer = len(self.model.buffers) - 1
         self.graph.tensors.append(tensor)
@@ -180,8 +185,7 @@ class _Subgraph:
         tensor = self.graph.tensors[index]
         tensor.shape = np.asarray(values.shape, dtype=np.int32)
         tensor.shapeSignature = None
-        self.model.buffers[tensor.buffer].data = np.frombuffer(
-            np.ascontiguousarray(values, dtype="<f4").tobytes(), dtype=np.uint8)
+        self.model.buffers[tensor.buffer].data = _float32_bytes(values)
         return index
 
     def zero_bias(self, channels: int) -> int:
