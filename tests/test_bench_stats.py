@@ -24,8 +24,9 @@ def test_percentile_interpolates_between_order_statistics():
 
 def test_summary_of_two_rounds_by_hand():
     # Round 1 keeps 2, 3, 4 (mean 3); round 2 keeps 7, 8, 9 (mean 8). All samples are 1..10.
+    # low/high are ModelBench's: the extremes of the kept latencies, not of the round means.
     s = summarize([[5, 1, 3, 2, 4], [10, 6, 8, 7, 9]], trim=1)
-    assert s.mean_ms == 5.5 and s.low_ms == 3 and s.high_ms == 8
+    assert s.mean_ms == 5.5 and s.low_ms == 2 and s.high_ms == 9
     assert s.median_ms == 5.5
     assert s.p90_ms == pytest.approx(9.1)  # position 8.1 between 9 and 10
     assert s.std_ms == pytest.approx(math.sqrt(8.25))  # population std of 1..10 = sqrt((n^2 - 1) / 12)
@@ -36,13 +37,14 @@ def test_modelbench_trimming_keeps_the_middle_thirty_of_fifty():
     samples = [float(v) for v in range(50, 0, -1)]
     assert trimmed(samples, 10) == [float(v) for v in range(11, 41)]
     s = summarize([samples, [v + 10 for v in samples]], trim=MODELBENCH.trim)
-    assert (s.low_ms, s.high_ms, s.mean_ms) == (25.5, 35.5, 30.5)
+    # Round 1 keeps 11..40, round 2 keeps 21..50.
+    assert (s.low_ms, s.high_ms, s.mean_ms) == (11.0, 50.0, 30.5)
     assert s.kept == 60 and s.iterations == 100
 
 
 def test_untrimmed_single_round():
     s = summarize([[2.0, 4.0]], trim=0)
-    assert (s.mean_ms, s.median_ms, s.std_ms, s.low_ms, s.high_ms) == (3.0, 3.0, 1.0, 3.0, 3.0)
+    assert (s.mean_ms, s.median_ms, s.std_ms, s.low_ms, s.high_ms) == (3.0, 3.0, 1.0, 2.0, 4.0)
 
 
 def test_protocols_and_their_validation():
@@ -62,30 +64,31 @@ def test_protocols_and_their_validation():
 
 
 class _FakeRuntime:
-    """A clock that only advances when the fake model loads (7 ms) or predicts (1, 2, 3, ... ms)."""
+    """A nanosecond clock that only advances when the fake model loads (7 ms) or predicts (1, 2, 3,
+    ... ms)."""
 
     def __init__(self) -> None:
-        self.now = 0.0
+        self.now = 0
         self.loads = 0
         self.predictions = 0
 
-    def clock(self) -> float:
+    def clock(self) -> int:
         return self.now
 
     def loader(self):
         self.loads += 1
-        self.now += 7e-3
+        self.now += 7_000_000
 
         def predict() -> None:
             self.predictions += 1
-            self.now += self.predictions * 1e-3
+            self.now += self.predictions * 1_000_000
 
         return predict
 
 
 def test_measure_reloads_each_round_and_skips_warmups():
     fake = _FakeRuntime()
-    result = measure(fake.loader, Protocol("t", rounds=3, iterations=4, warmup=2), clock=fake.clock)
+    result = measure(fake.loader, Protocol("t", rounds=3, iterations=4, warmup=2), clock_ns=fake.clock)
     assert fake.loads == 3 and fake.predictions == 3 * 6
     assert result.load_ms == pytest.approx(7.0)
     assert result.first_ms == pytest.approx(1.0)  # the first warm-up of round 1
@@ -96,7 +99,7 @@ def test_measure_reloads_each_round_and_skips_warmups():
 
 def test_measure_without_reload_or_warmup():
     fake = _FakeRuntime()
-    result = measure(fake.loader, Protocol("t", rounds=2, iterations=3, warmup=0, reload=False), clock=fake.clock)
+    result = measure(fake.loader, Protocol("t", rounds=2, iterations=3, warmup=0, reload=False), clock_ns=fake.clock)
     assert fake.loads == 1
     assert result.first_ms == pytest.approx(1.0) and result.rounds[0][0] == pytest.approx(1.0)
     assert result.rounds == [pytest.approx([1.0, 2.0, 3.0]), pytest.approx([4.0, 5.0, 6.0])]

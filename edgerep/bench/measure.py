@@ -18,11 +18,14 @@ class Measurement:
     rounds: list[list[float]]  # timed samples per round
 
 
-def measure(loader: Loader, protocol: Protocol, clock: Callable[[], float] = time.perf_counter) -> Measurement:
+def measure(loader: Loader, protocol: Protocol, clock_ns: Callable[[], int] = time.perf_counter_ns) -> Measurement:
     """Run ``protocol`` on ``loader``; the model is reloaded every round when ``protocol.reload``.
 
     The first prediction after the first load is reported separately (``first_ms``); it counts as
     that round's first warm-up, or as its first timed sample when the protocol has no warm-up.
+    ``clock_ns`` is a monotonic clock in integer nanoseconds, as the harnesses use
+    (``System.nanoTime``, ``DispatchTime.uptimeNanoseconds``): every duration is
+    ``(end - start) / 1e6`` ms in all three implementations.
     """
     rounds: list[list[float]] = []
     load_ms = first_ms = 0.0
@@ -31,15 +34,15 @@ def measure(loader: Loader, protocol: Protocol, clock: Callable[[], float] = tim
         if predict is None or protocol.reload:
             predict = None
             gc.collect()  # free the previous round's model before building the next
-            t0 = clock()
+            t0 = clock_ns()
             predict = loader()
             if r == 0:
-                load_ms = (clock() - t0) * 1e3
+                load_ms = (clock_ns() - t0) / 1e6
         samples: list[float] = []
         for i in range(protocol.warmup + protocol.iterations):
-            t0 = clock()
+            t0 = clock_ns()
             predict()
-            elapsed = (clock() - t0) * 1e3
+            elapsed = (clock_ns() - t0) / 1e6
             if r == 0 and i == 0:
                 first_ms = elapsed
             if i >= protocol.warmup:

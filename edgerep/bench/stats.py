@@ -6,11 +6,11 @@ A protocol runs ``rounds`` rounds. Each round (re)loads the model when ``reload`
 ``warmup`` untimed predictions, then ``iterations`` timed ones. Apple's ModelBench, behind every
 MobileOne/FastViT latency figure, is 20 rounds x 50 predictions, one warm-up, the model reloaded each
 round, and the 10 fastest and 10 slowest predictions of each round trimmed; it reports the mean of
-the round means with the lowest and highest round mean.
+the round means with the lowest and highest latency it kept.
 
 Statistics of one record (all in milliseconds):
-    mean_ms, low_ms, high_ms: mean of the trimmed round means, and the lowest and highest of those
-        round means (ModelBench's three figures).
+    mean_ms, low_ms, high_ms: ModelBench's three figures: the mean of the trimmed round means, and
+        the lowest and highest single latency kept after trimming, over all rounds.
     median_ms, p90_ms, std_ms, min_ms, max_ms: over every timed sample, untrimmed (warm-ups
         excluded). p90 interpolates linearly between order statistics (numpy's default); std is the
         population standard deviation, as TFLite's benchmark_model reports it.
@@ -133,27 +133,36 @@ class Summary:
     kept: int
 
 
+def _total(values: Sequence[float]) -> float:
+    """Left-to-right float sum: the order the Kotlin and Swift harness cores use, so all three give
+    the same bits (Python 3.12's ``sum`` compensates rounding and would not)."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
 def summarize(rounds: Sequence[Sequence[float]], trim: int) -> Summary:
     """Statistics of per-round timed samples (ms); see the module docstring for definitions."""
     if not rounds or any(not r for r in rounds):
         raise ValueError("summarize needs at least one round, each with at least one sample")
     round_means = []
-    kept = 0
+    kept: list[float] = []
     for samples in rounds:
         keep = trimmed(samples, trim)
-        round_means.append(sum(keep) / len(keep))
-        kept += len(keep)
+        round_means.append(_total(keep) / len(keep))
+        kept.extend(keep)
     flat = [s for r in rounds for s in r]
-    mean_all = sum(flat) / len(flat)
+    mean_all = _total(flat) / len(flat)
     return Summary(
         median_ms=percentile(flat, 50),
-        mean_ms=sum(round_means) / len(round_means),
-        low_ms=min(round_means),
-        high_ms=max(round_means),
+        mean_ms=_total(round_means) / len(round_means),
+        low_ms=min(kept),
+        high_ms=max(kept),
         p90_ms=percentile(flat, 90),
-        std_ms=math.sqrt(sum((s - mean_all) ** 2 for s in flat) / len(flat)),
+        std_ms=math.sqrt(_total([(s - mean_all) * (s - mean_all) for s in flat]) / len(flat)),
         min_ms=min(flat),
         max_ms=max(flat),
         iterations=len(flat),
-        kept=kept,
+        kept=len(kept),
     )
