@@ -270,6 +270,16 @@ def test_cli_table_and_next_steps(capsys, tmp_path):
     assert side["verification"]["passed"] is True
 
 
+def test_metadata_carries_what_a_device_record_needs(tmp_path):
+    """Family, baseline flag and per-image fused counts, counted by hand for TinyNet at 32x32:
+    stem 3->16 3x3 stride 2 (16x16 out), depthwise 3x3 16, pointwise 16->32, linear 32->10."""
+    meta = export(TINY, "onnx", output=tmp_path, verify=False).metadata
+    macs = 16 * 16 * (16 * 3 * 9 + 16 * 9 + 32 * 16) + 32 * 10
+    params = (16 * 3 * 9 + 16) + (16 * 9 + 16) + (32 * 16 + 32) + (32 * 10 + 10)
+    assert (meta["family"], meta["baseline"], meta["macs"], meta["params"]) == (
+        "_export_test", False, macs, params)
+
+
 def test_cli_fails_with_status_1_when_verification_fails(capsys, tmp_path, monkeypatch):
     from edgerep.exporters import onnx as onnx_target
 

@@ -527,6 +527,8 @@ def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
 
 
 def _metadata(job: _Job, info: dict, histogram: dict, graph_audit: dict, verification: dict) -> dict:
+    from edgerep.counting import count_macs, count_params
+
     from . import metadata as md
 
     prep, options, graph = job.prep, job.options, job.graph
@@ -534,12 +536,18 @@ def _metadata(job: _Job, info: dict, histogram: dict, graph_audit: dict, verific
     run_options = {"opset": options.opset, "deployment_target": info.get("deployment_target"),
                    "channels_last": job.channels_last if job.target.name == "tflite" else None,
                    "image_input": options.image_input, "batch": options.batch}
+    h, w = prep.input_size
     return {
         "model": prep.name,
         "edgerep_version": tools["edgerep"],
         "target": job.target.name,
         "created": md.utc_now(),
         "task": prep.task,
+        "family": prep.spec.family if prep.spec else None,
+        "baseline": bool(prep.spec.baseline) if prep.spec else False,
+        # Per image, of the exported (fused) graph: what device harnesses put in their records.
+        "params": count_params(prep.fused),
+        "macs": count_macs(graph.module, (3, h, w)),
         "input": {"name": options.input_name, "shape": list(job.input_shape), "layout": job.layout,
                   "dtype": "float32", "kind": "image" if job.layout == "image" else graph.input_kind},
         "output": {"name": options.output_name, "shape": list(job.out_shape),
