@@ -103,3 +103,9 @@ def test_measure_without_reload_or_warmup():
     assert fake.loads == 1
     assert result.first_ms == pytest.approx(1.0) and result.rounds[0][0] == pytest.approx(1.0)
     assert result.rounds == [pytest.approx([1.0, 2.0, 3.0]), pytest.approx([4.0, 5.0, 6.0])]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_samples_are_refused(bad):
+    with pytest.raises(ValueError, match="timed samples must be finite"):
+        summarize([[1.0, bad, 2.0]], trim=0)

@@ -146,6 +146,9 @@ def summarize(rounds: Sequence[Sequence[float]], trim: int) -> Summary:
     """Statistics of per-round timed samples (ms); see the module docstring for definitions."""
     if not rounds or any(not r for r in rounds):
         raise ValueError("summarize needs at least one round, each with at least one sample")
+    bad = next((s for r in rounds for s in r if not math.isfinite(s)), None)
+    if bad is not None:
+        raise ValueError(f"timed samples must be finite, got {bad}")
     round_means = []
     kept: list[float] = []
     for samples in rounds:
