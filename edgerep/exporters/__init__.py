@@ -500,6 +500,10 @@ def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], dict[str, Any]]:
     with quiet():
         histogram = job.target.op_histogram(tmp)
     result = audit(histogram)
+    constant_ops = getattr(job.target.functions(), "constant_ops", None)
+    if constant_ops is not None:  # ops computing only from constants: folded at export, so 0
+        with quiet():
+            result["constant_ops"] = constant_ops(tmp)
     h, w = job.prep.input_size
     unfused = _unfused_ops(job.prep, (job.options.batch, 3, h, w))
     result["torch_ops_fused"] = sum(count_torch_ops(job.graph.module, tuple(job.example.shape)).values())
@@ -621,7 +625,8 @@ def _describe_audit(a: dict) -> str:
     ops = ""
     if a.get("torch_ops_unfused"):
         ops = f"; torch ops {a['torch_ops_unfused']} unfused -> {a['torch_ops_fused']} fused"
-    return f"{clean}; {a['nodes']} nodes{ops}"
+    left = f" ({a['constant_ops']} computing only from constants)" if a.get("constant_ops") else ""
+    return f"{clean}; {a['nodes']} nodes{left}{ops}"
 
 
 def _describe_verification(v: dict) -> str:
