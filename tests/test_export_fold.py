@@ -111,3 +111,60 @@ def test_fold_keeps_a_broadcast_that_would_grow_the_file():
 
     out = ReferenceEvaluator(ir.serde.serialize_model(model)).run(None, {"x": x})[0]
     np.testing.assert_allclose(out, x * big - np.array([1, 2, 3, 4]), rtol=1e-6)
+
+
+def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
+    pytest.importorskip("litert_torch")
+    from edgerep.exporters import tflite
+    from edgerep.exporters.tflite_rewrites import constant_ops, unpack_model
+
+    result = edgerep.export(ShapeTable(), "tflite", input_size=SIZE, output=tmp_path / "folded.tflite")
+    assert result.passed and result.verification["rel_error"] <= 1e-4
+    assert result.audit["constant_ops"] == 0 == len(constant_ops(unpack_model(result.path.read_bytes())))
+    assert result.op_histogram["CONV_2D"] == 1
+    assert any("computed only from constants" in n for n in result.metadata["conversion"]["rewrites"])
+
+    # The premise: litert-torch alone converts the table and its projection into operators.
+    plain = tmp_path / "plain.tflite"
+    import litert_torch
+
+    with torch.no_grad():
+        wrapped = litert_torch.to_channel_last_io(ShapeTable().eval(), args=[0]).eval()
+        litert_torch.convert(wrapped, (torch.randn(1, *SIZE, 3),)).export(str(plain))
+    left = constant_ops(unpack_model(plain.read_bytes()))
+    hist = tflite.op_histogram(plain)
+    assert hist["CONV_2D"] == 2 and len(left) >= 1, (hist, left)
+    assert result.nodes == sum(hist.values()) - len(left)
+    assert result.size_mb * 1e6 < plain.stat().st_size + 64 * 1024  # the folded 8x32x32 table, no more
+
+
+def test_coreml_export_folds_a_shape_only_subgraph(tmp_path):
+    pytest.importorskip("coremltools")
+    from edgerep.exporters.torch_fold import constant_nodes, fold_constants
+
+    x = torch.randn(1, 3, *SIZE)
+    with torch.no_grad():
+        program = torch.export.export(ShapeTable().eval(), (x,)).run_decompositions({})
+    left = constant_nodes(program.module())
+    assert any("conv2d" in str(n.target) for n in left)  # the premise: the table and its conv
+    folded, removed = fold_constants(program, x)
+    assert removed == len(left) and constant_nodes(folded.module()) == []
+    with torch.no_grad():
+        torch.testing.assert_close(folded.module()(x), ShapeTable().eval()(x), rtol=1e-5, atol=1e-6)
+
+    result = edgerep.export(ShapeTable(), "coreml", input_size=SIZE, output=tmp_path / "folded.mlpackage")
+    assert result.passed and result.audit["constant_ops"] == 0
+    assert result.metadata["conversion"]["folded_nodes"] == len(left)
+    assert result.op_histogram["conv"] == 1  # the projection of the table is gone
+
+
+def test_fold_refuses_a_changed_output(monkeypatch):
+    from edgerep.exporters import torch_fold
+
+    x = torch.randn(1, 3, *SIZE)
+    with torch.no_grad():
+        program = torch.export.export(ShapeTable().eval(), (x,)).run_decompositions({})
+    real = torch_fold._attr
+    monkeypatch.setattr(torch_fold, "_attr", lambda gm, target: real(gm, target) * 1.01)
+    with pytest.raises(RuntimeError, match="constant folding changed the model's output"):
+        torch_fold.fold_constants(program, x)

@@ -614,8 +614,11 @@ def _describe_conversion(target: Target, options: ExportOptions, info: dict) -> 
     if target.name == "onnx":
         return f"opset {info.get('opset')}, {options.precision}"
     layout = "NCHW" if options.channels_last is False else "NHWC"
-    rewritten = (f"; large depthwise convs split for XNNPACK (same function: rel err "
-                 f"{info['rewrite_rel_error']:.1e})" if info.get("rewrites") else "")
+    notes = " ".join(info.get("rewrites") or [])
+    done = [label for key, label in (("constants", "constant ops folded"),
+                                     ("depthwise", "large depthwise convs split for XNNPACK")) if key in notes]
+    rewritten = (f"; {', '.join(done)} (same function: rel err {info['rewrite_rel_error']:.1e})"
+                 if done else "")
     return f"{layout} input, {options.precision}{rewritten}"
 
 

@@ -298,6 +298,14 @@ def op_histogram(path: Path) -> dict[str, int]:
     return dict(counts.most_common())
 
 
+def constant_ops(path: Path) -> int:
+    """Operators of the main subgraph that compute only from constants (0 after :func:`convert`'s
+    rewrites fold them)."""
+    from .tflite_rewrites import constant_ops as find
+
+    return len(find(unpack_model(Path(path).read_bytes())))
+
+
 def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
     """Store ``metadata`` as flatbuffer metadata entries (name -> UTF-8 buffer), atomically.
 
