@@ -148,6 +148,7 @@ def model_rows(name: str, clients: list[Client], pythons: dict[str, str], opset:
                     record["rel_error"] = rel_error(output, ref)
                 rows.append({"model": name, "target": target, "client": cl.name,
                              "opset": result.metadata["options"].get("opset"), "nodes": result.nodes,
+                             "constant_ops": result.audit.get("constant_ops"),
                              "verified": result.verification.get("rel_error"), "export_s": export_s,
                              **record})
                 print(f"  {name:22s} {cl.name:18s} {_cell(rows[-1])}", file=sys.stderr, flush=True)
@@ -217,15 +218,16 @@ def main() -> int:
     pythons = {cl.name: python_for(cl) for cl in clients}
     rows: list[dict] = []
     start = time.perf_counter()
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     for i, name in enumerate(names):
         print(f"[{i + 1}/{len(names)}] {name}", file=sys.stderr, flush=True)
         rows += model_rows(name, clients, pythons, args.opset, args.keep)
+        # Written after every model: an interrupted run keeps the rows it made.
+        args.json.write_text(json.dumps({"python": sys.version.split()[0], "torch": torch.__version__,
+                                         "edgerep": edgerep.__version__, "opset": args.opset,
+                                         "seconds": round(time.perf_counter() - start), "rows": rows},
+                                        indent=1, default=str))
     table = markdown(rows, clients)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"python": sys.version.split()[0], "torch": torch.__version__,
-                                     "edgerep": edgerep.__version__, "opset": args.opset,
-                                     "seconds": round(time.perf_counter() - start), "rows": rows},
-                                    indent=1, default=str))
     if args.markdown:
         args.markdown.write_text(table)
     print(table)
