@@ -25,4 +25,6 @@ edgerep bench --suite face --runtime onnxruntime,litert --threads 2 --force \
   --json "$out/face_t2.json" --markdown "$out/face_t2.md" > /dev/null
 step "export matrix: every model to every target, verified"
 python benchmarks/export_matrix.py > "$out/export_matrix.md" || true
+step "client matrix: every model's ONNX and TFLite export in every client runtime"
+python benchmarks/client_matrix.py --markdown "$out/client_matrix.md" > /dev/null || true
 step "done"

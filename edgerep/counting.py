@@ -23,11 +23,21 @@ def count_params(model: nn.Module) -> int:
 def count_macs(model: nn.Module, input_size: tuple[int, int, int], batch: int = 1) -> int:
     """Multiply-accumulates of one forward pass at ``input_size`` (C, H, W) for ``batch`` images."""
     meta = to_meta(model)
-    meta.eval()
-    x = torch.empty(batch, *input_size, device="meta")
+    try:
+        return _macs(meta, torch.empty(batch, *input_size, device="meta"))
+    except RuntimeError:
+        if meta is model:
+            raise
+        # A forward that makes its own CPU tensors (torch.arange(h) without a device) cannot run
+        # on meta: count on a CPU copy instead.
+        return _macs(copy.deepcopy(model), torch.zeros(batch, *input_size))
+
+
+def _macs(model: nn.Module, x: torch.Tensor) -> int:
+    model.eval()
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
-        meta(x)
+        model(x)
     return counter.get_total_flops() // 2
 
 

@@ -14,7 +14,8 @@ def audit_line(a: dict[str, Any]) -> str:
     ops = ""
     if a.get("torch_ops_unfused"):
         ops = f"; torch ops {a['torch_ops_unfused']} unfused -> {a['torch_ops_fused']} fused"
-    return f"{clean}; {a['nodes']} nodes{ops}"
+    left = f" ({a['constant_ops']} computing only from constants)" if a.get("constant_ops") else ""
+    return f"{clean}; {a['nodes']} nodes{left}{ops}"
 
 
 def verification_line(v: dict[str, Any]) -> str:

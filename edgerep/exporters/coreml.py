@@ -6,6 +6,10 @@ fp16 compute. Inputs are float32 tensors, or with ``image_input`` an ImageType t
 pixels and applies ``x / 255 - mean`` itself (its scale is one scalar, so ``1 / std`` is folded
 into the first convolution by prepare.py). Outputs are float32.
 
+Constant subgraphs (values computed from weights and the fixed input shape alone) are folded in
+the ``torch.export`` program before conversion (:mod:`.torch_fold`): coremltools folds only ops it
+can evaluate itself, not a conv or matmul over constants.
+
 Prediction needs macOS: elsewhere ``run`` returns None and verification checks the structure of the
 saved package (spec loads without the model, names, shapes, types, no batch_norm).
 """
@@ -26,6 +30,7 @@ from edgerep._optional import require
 from .._io import quiet
 from .options import ExportOptions
 from .targets import Target
+from .torch_fold import fold_constants
 
 if TYPE_CHECKING:
     import torch
@@ -82,6 +87,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
     precision = ct.precision.FLOAT32 if options.precision == "fp32" else ct.precision.FLOAT16
     with quiet(), torch.no_grad():
         program = torch.export.export(model, (example,)).run_decompositions({})
+        program, folded = fold_constants(program, example)
         mlmodel = ct.convert(
             program, inputs=inputs,
             outputs=[ct.TensorType(name=options.output_name, dtype=np.float32)],
@@ -100,6 +106,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
         "deployment_target": target_name,
         "compute_precision": "float32" if options.precision == "fp32" else "float16",
         "input_type": "ImageType RGB, scale 1/255, bias -mean" if options.image_input else "TensorType float32",
+        "folded_nodes": folded,
     }
     if options.precision == "int8":
         info["int8"] = ("8-bit linear symmetric weight quantization (coremltools.optimize), fp16 "
@@ -227,6 +234,24 @@ def op_histogram(path: Path) -> dict[str, int]:
     return dict(counts.most_common())
 
 
+def constant_ops(path: Path) -> int:
+    """Operations that compute only from constants (``const`` ops, inline values and other such
+    operations); weight decompression (``constexpr_*``, int8 weights) is constant on purpose."""
+    spec = load_spec(path)
+    count = 0
+    for function in spec.mlProgram.functions.values():
+        for block in function.block_specializations.values():
+            constant: set[str] = set()
+            for op in _operations(block):
+                args = [a for inp in op.inputs.values() for a in inp.arguments]
+                if op.type == "const" or op.type.startswith("constexpr_"):
+                    constant.update(o.name for o in op.outputs)
+                elif args and all(a.WhichOneof("binding") == "value" or a.name in constant for a in args):
+                    constant.update(o.name for o in op.outputs)
+                    count += 1
+    return count
+
+
 def check_structure(path: Path, expected: dict) -> dict[str, Any]:
     """Check the saved package without running it: the model loads (spec only), names, shapes, types.
 
@@ -304,6 +329,9 @@ class CoreMLTarget(Target):
 
     def op_histogram(self, path: Path) -> dict[str, int]:
         return op_histogram(path)
+
+    def constant_ops(self, path: Path) -> int:
+        return constant_ops(path)
 
     def check_structure(self, path: Path, expected: dict) -> list[str]:
         return check_structure(path, expected)

@@ -1,5 +1,9 @@
 """ONNX target: torch's dynamo exporter, one self-contained file, checked, run with onnxruntime.
 
+Every constant subgraph the exporter leaves (a value computed from weights and the fixed input shape
+alone, e.g. EdgeFace's positional encoding) is folded into an initializer (:mod:`.onnx_fold`), so
+that runtimes which cannot take a constant where they expect an activation (OpenCV DNN) load it.
+
 fp16 exports a float16 copy of the model behind float32 inputs/outputs; int8 is static QDQ
 quantization (per-channel int8 weights, uint8 activations) calibrated on the batch it is given.
 """
@@ -18,6 +22,7 @@ from torch import nn
 from edgerep._optional import require
 
 from .._io import quiet, reuse_last_load
+from .onnx_fold import constant_nodes, fold_constants
 from .options import ExportOptions
 from .targets import Target
 
@@ -49,11 +54,13 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             # graph unsorted with float32 I/O (onnx.checker rejects it).
             model = _Float16(model)
         with quiet(), torch.no_grad():
-            torch.onnx.export(
-                model, (example,), str(exported), dynamo=True, external_data=False, opset_version=opset,
+            program = torch.onnx.export(
+                model, (example,), dynamo=True, opset_version=opset,
                 input_names=[options.input_name], output_names=[options.output_name],
                 verbose=False, optimize=True,
             )
+            info["folded_nodes"] = fold_constants(program.model)
+            program.save(str(exported), external_data=False)
         if options.precision != "int8":
             exported.replace(path)
             if options.precision == "fp16":
@@ -209,6 +216,12 @@ def check_structure(path: Path, expected: dict) -> list[str]:
     return problems
 
 
+def constant_ops(path: Path) -> int:
+    """Nodes left in the graph that compute only from constants (0 after :func:`convert`'s fold)."""
+    onnx = require("onnx")
+    return len(constant_nodes(onnx.load(str(path), load_external_data=False).graph))
+
+
 def io_signature(path: Path) -> dict:
     onnx = require("onnx")
     graph = onnx.load(str(path), load_external_data=False).graph
@@ -247,6 +260,9 @@ class OnnxTarget(Target):
 
     def op_histogram(self, path: Path) -> dict[str, int]:
         return op_histogram(path)
+
+    def constant_ops(self, path: Path) -> int:
+        return constant_ops(path)
 
     def check_structure(self, path: Path, expected: dict) -> list[str]:
         return check_structure(path, expected)

@@ -418,7 +418,9 @@ def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], dict[str, Any]]:
 
     with quiet():
         histogram = job.target.op_histogram(tmp)
+        constant_ops = job.target.constant_ops(tmp)  # computing only from constants: folded, so 0
     result = audit(histogram)
+    result["constant_ops"] = constant_ops
     h, w = job.prep.input_size
     unfused = _unfused_ops(job.prep, (job.options.batch, 3, h, w))
     result["torch_ops_fused"] = sum(count_torch_ops(job.graph.module, tuple(job.example.shape)).values())

@@ -307,6 +307,14 @@ def op_histogram(path: Path) -> dict[str, int]:
     return dict(counts.most_common())
 
 
+def constant_ops(path: Path) -> int:
+    """Operators of the main subgraph that compute only from constants (0 after :func:`convert`'s
+    rewrites fold them)."""
+    from .tflite_rewrites import constant_ops as find
+
+    return len(find(unpack_model(Path(path).read_bytes())))
+
+
 def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
     """Store ``metadata`` as flatbuffer metadata entries (name -> UTF-8 buffer), atomically.
 
@@ -393,8 +401,11 @@ class TFLiteTarget(Target):
                        calibration=options.calibration) or {}
 
     def describe(self, options: ExportOptions, info: dict) -> str:
-        rewritten = (f"; large depthwise convs split for XNNPACK (same function: rel err "
-                     f"{info['rewrite_rel_error']:.1e})" if info.get("rewrites") else "")
+        notes = " ".join(info.get("rewrites") or [])
+        done = [label for key, label in (("constants", "constant ops folded"),
+                                         ("depthwise", "large depthwise convs split for XNNPACK")) if key in notes]
+        rewritten = (f"; {', '.join(done)} (same function: rel err {info['rewrite_rel_error']:.1e})"
+                     if done else "")
         return f"{self.input_layout(options)} input, {options.precision}{rewritten}"
 
     def recorded_options(self, options: ExportOptions, info: dict) -> dict:
@@ -412,6 +423,9 @@ class TFLiteTarget(Target):
 
     def op_histogram(self, path: Path) -> dict[str, int]:
         return op_histogram(path)
+
+    def constant_ops(self, path: Path) -> int:
+        return constant_ops(path)
 
     def check_structure(self, path: Path, expected: dict[str, Any]) -> list[str]:
         return check_structure(path, expected)

@@ -1,5 +1,10 @@
 """Export-time rewrites that make a converted ``.tflite`` model run well on LiteRT's XNNPACK CPU delegate.
 
+First, constant folding: operators that compute only from constants (litert-torch converts a
+value computed from weights and the fixed input shape, such as EdgeFace's positional encoding, into
+operators that recompute it on every run) are replaced by the tensors they compute
+(:func:`fold_constant_ops`).
+
 Each rewrite replaces operators of the converted flatbuffer by others that compute the same function
 (the same products, summed in another order: equal within float32 rounding) in a form XNNPACK has
 fast kernels for. ``tflite.convert`` applies them to the float32 file litert-torch writes, before any
@@ -297,6 +302,102 @@ def split_slow_depthwise(model: Any) -> list[tuple[int, int]]:
     return split
 
 
+# ------------------------------------------------------------------------------- constant folding
+
+# Never folded: control flow and calls (subgraphs), state, randomness, custom ops, and DEQUANTIZE,
+# which is how a quantized file stores compressed weights on purpose (the runtime expands it once).
+_NOT_FOLDED = ("CALL", "CALL_ONCE", "IF", "WHILE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE",
+               "RANDOM_STANDARD_NORMAL", "RANDOM_UNIFORM", "MULTINOMIAL", "STABLEHLO_RNG_BIT_GENERATOR",
+               "CUSTOM", "DEQUANTIZE")
+
+
+def constant_ops(model: Any, subgraph: int = 0) -> list[int]:
+    """Indices of the operators of ``subgraph`` (in an unpacked ``ModelT``) that compute only from
+    constants: constant tensors (data in a buffer) and the outputs of other such operators.
+
+    litert-torch leaves these in the file: EdgeFace's positional encoding (a sine/cosine table of
+    the fixed input size and a 1x1 conv over it) converts to 21 operators that recompute the same
+    tensor on every run.
+    """
+    sch = schema()
+    skip = {getattr(sch.BuiltinOperator, name) for name in _NOT_FOLDED}
+    graph = model.subgraphs[subgraph]
+    constant = {i for i, t in enumerate(graph.tensors)
+                if t.buffer > 0 and not t.isVariable and model.buffers[t.buffer].data is not None
+                and len(model.buffers[t.buffer].data) > 0}
+    found = []
+    for k, op in enumerate(graph.operators):
+        code = model.operatorCodes[op.opcodeIndex]
+        inputs = [int(i) for i in op.inputs if i >= 0]
+        if inputs and all(i in constant for i in inputs) \
+                and max(code.builtinCode, code.deprecatedBuiltinCode) not in skip:
+            constant.update(int(o) for o in op.outputs)
+            found.append(k)
+    return found
+
+
+def fold_constant_ops(model: Any, data: bytes) -> list[tuple[int, int]]:
+    """Replace the operators :func:`constant_ops` finds in subgraph 0 by constant tensors holding
+    the values they compute, in place on ``model`` (``data`` unpacked).
+
+    The values come from LiteRT's own builtin kernels: ``data`` runs once (on zeros: these tensors
+    do not depend on the input) with every intermediate tensor kept. Tensors keep their indices;
+    constants that only the removed operators read lose their buffer data, so the file does not
+    carry them. Returns the ``(subgraph, tensor)`` indices that became constants.
+    """
+    graph = model.subgraphs[0]
+    folded = set(constant_ops(model))
+    if not folded:
+        return []
+    ops = graph.operators
+    kept_inputs = {int(i) for k, op in enumerate(ops) if k not in folded for i in op.inputs}
+    kept_inputs |= {int(i) for i in graph.outputs}
+    produced = [int(o) for k in sorted(folded) for o in ops[k].outputs]
+    frontier = [t for t in produced if t in kept_inputs]
+    values = _evaluate(data, frontier)
+    for index, value in zip(frontier, values):
+        tensor = graph.tensors[index]
+        buffer = schema().BufferT()
+        buffer.data = np.frombuffer(np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")).tobytes(),
+                                    dtype=np.uint8)
+        model.buffers.append(buffer)
+        tensor.buffer = len(model.buffers) - 1
+        tensor.shape = np.asarray(value.shape, dtype=np.int32)
+        tensor.shapeSignature = None
+    graph.operators = [op for k, op in enumerate(ops) if k not in folded]
+    _drop_unread_constants(model)
+    return [(0, t) for t in frontier]
+
+
+def _evaluate(data: bytes, tensors: list[int]) -> list[np.ndarray]:
+    """The values of ``tensors`` (subgraph 0) after one run of ``data`` on zero inputs."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(model_content=bytes(data), num_threads=1, experimental_preserve_all_tensors=True,
+                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    interpreter.allocate_tensors()
+    for detail in interpreter.get_input_details():
+        interpreter.set_tensor(detail["index"], np.zeros(detail["shape"], dtype=detail["dtype"]))
+    interpreter.invoke()
+    return [np.array(interpreter.get_tensor(t)) for t in tensors]
+
+
+def _drop_unread_constants(model: Any) -> None:
+    """Empty the buffers that only tensors no operator (nor subgraph input/output) reads point to."""
+    read: set[int] = {int(m.buffer) for m in (model.metadata or [])}
+    for graph in model.subgraphs:
+        used = {int(i) for op in graph.operators for i in [*op.inputs, *op.outputs]}
+        used |= {int(i) for i in [*graph.inputs, *graph.outputs]}
+        for i, tensor in enumerate(graph.tensors):
+            if i in used:
+                read.add(tensor.buffer)
+            elif tensor.buffer > 0:
+                tensor.buffer = 0
+    for b, buffer in enumerate(model.buffers):
+        if b > 0 and b not in read and buffer.data is not None:
+            buffer.data = None
+
+
 def unpack_model(data: bytes) -> Any:
     """A ``.tflite`` flatbuffer as a mutable ``ModelT``."""
     from ai_edge_litert.tools import flatbuffer_utils
@@ -331,6 +432,10 @@ def rewrite_for_litert(data: bytes) -> Rewritten:
     nothing applies)."""
     model = unpack_model(data)
     notes = []
+    folded = fold_constant_ops(model, data)
+    if folded:
+        notes.append(f"{len(folded)} tensor(s) computed only from constants stored as constants "
+                     "(the operators computing them folded away, evaluated by LiteRT's kernels)")
     split = split_slow_depthwise(model)
     if split:
         notes.append(
@@ -340,4 +445,4 @@ def rewrite_for_litert(data: bytes) -> Rewritten:
         )
     if not notes:
         return Rewritten(data, [], [])
-    return Rewritten(pack_model(model, len(data)), notes, split)
+    return Rewritten(pack_model(model, len(data)), notes, folded + split)

@@ -155,9 +155,13 @@ def count_torch_ops(model: nn.Module, shape: tuple[int, ...]) -> dict[str, int]:
     try:
         meta = to_meta(model)
         x = torch.empty(shape, device="meta")
-    except Exception:  # a module that cannot live on meta: count on CPU with zeros
-        meta, x = model, torch.zeros(shape)
+        return _count(meta, x)
+    except Exception:  # a module that cannot run on meta (e.g. its forward makes a CPU tensor with
+        return _count(model, torch.zeros(shape))  # torch.arange): count on CPU with zeros
+
+
+def _count(model: nn.Module, x: torch.Tensor) -> dict[str, int]:
     counter = _OpCounter()
     with torch.no_grad(), counter:
-        meta.eval()(x)
+        model.eval()(x)
     return dict(counter.counts)
