@@ -65,7 +65,8 @@ def test_the_parser_catches_a_syntax_error(kotlin_parser):  # noqa: ANN001
 def test_core_module_is_plain_kotlin_jvm_without_android():
     core = HARNESS / "core"
     build = (core / "build.gradle.kts").read_text()
-    assert "kotlin.jvm" in build and "android" not in build.replace("android-json", "").lower()
+    assert "plugins.kotlin.jvm" in build
+    assert "android.application" not in build and "kotlin.android" not in build
     for source in (core / "src").rglob("*.kt"):
         assert not re.search(r"^import android", source.read_text(), re.M), source
 
@@ -86,3 +87,25 @@ def test_no_build_outputs_or_binaries_are_tracked():
     assert tracked, "android_harness is not tracked"
     bad = [p for p in tracked if "/build/" in p or p.endswith((".jar", ".apk", ".aar", ".class", ".tflite"))]
     assert not bad, bad
+
+
+@pytest.mark.parametrize("path", sorted(HARNESS.rglob("*.xml")), ids=lambda p: str(p.relative_to(HARNESS)))
+def test_android_xml_is_well_formed(path: Path):
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    assert root.tag in ("manifest", "resources", "LinearLayout"), root.tag
+
+
+def test_launcher_activity_and_resources_agree():
+    """The manifest's activity exists, and every R.id / R.string the Kotlin uses is declared."""
+    app = HARNESS / "benchmark/src/main"
+    manifest = (app / "AndroidManifest.xml").read_text()
+    assert 'android:name=".MainActivity"' in manifest and (app / "kotlin/io/github/edgerep/benchmark/MainActivity.kt").is_file()
+    code = "\n".join(p.read_text() for p in (app / "kotlin").rglob("*.kt"))
+    layout = (app / "res/layout/activity_main.xml").read_text()
+    strings = (app / "res/values/strings.xml").read_text()
+    for name in set(re.findall(r"R\.id\.(\w+)", code)):
+        assert f'@+id/{name}"' in layout, name
+    for name in set(re.findall(r"R\.string\.(\w+)", code)) | set(re.findall(r"@string/(\w+)", manifest + layout)):
+        assert f'name="{name}"' in strings, name

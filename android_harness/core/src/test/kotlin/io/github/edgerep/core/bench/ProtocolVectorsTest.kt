@@ -16,14 +16,14 @@ class ProtocolVectorsTest {
         var now = 0L
         var loads = 0
         var predictions = 0
-        var open = 0
+        var openModels = 0
 
         override fun nanoTime(): Long = now
 
         val loader = PredictorLoader {
             now += loadNs[loads % loadNs.size]
             loads++
-            open++
+            openModels++
             object : Predictor {
                 override fun predict() {
                     now += predictNs[predictions % predictNs.size]
@@ -31,7 +31,7 @@ class ProtocolVectorsTest {
                 }
 
                 override fun close() {
-                    open--
+                    openModels--
                 }
             }
         }
@@ -53,7 +53,7 @@ class ProtocolVectorsTest {
 
         assertEquals(expected.getInt("loads"), model.loads, "loads")
         assertEquals(expected.getInt("predictions"), model.predictions, "predictions")
-        assertEquals(0, model.open, "every loaded model is closed")
+        assertEquals(0, model.openModels, "every loaded model is closed")
         assertEquals(expected.getDouble("load_ms"), measurement.loadMs, "load_ms")
         assertEquals(expected.getDouble("first_ms"), measurement.firstMs, "first_ms")
         assertEquals(GoldenVectors.rounds(expected.getJSONArray("samples_ms")), measurement.rounds, "samples_ms")
