@@ -58,7 +58,7 @@ fi
 json="$java_dir/com.android.json.jar"
 junit_api="$java_dir/junit-jupiter-api.jar:$java_dir/opentest4j.jar:$java_dir/apiguardian-api.jar:$java_dir/junit-platform-commons.jar"
 stdlib="$kotlin_home/lib/kotlin-stdlib.jar"
-kotlinc=("$kotlin_home/bin/kotlinc-jvm" -jvm-target 17 -language-version 2.2 -api-version 2.2 -Werror -nowarn)
+kotlinc=("$kotlin_home/bin/kotlinc-jvm" -jvm-target 17 -language-version 2.2 -api-version 2.2 -Werror)
 
 # --- compile ----------------------------------------------------------------------------------
 rm -rf "$build"

@@ -1,6 +1,7 @@
 package io.github.edgerep.benchmark
 
 import android.app.Activity
+import android.content.Intent
 import android.os.Bundle
 import android.util.Log
 import android.view.WindowManager
@@ -25,6 +26,7 @@ class MainActivity : Activity() {
     private lateinit var logView: TextView
     private lateinit var scroll: ScrollView
     private lateinit var harness: Harness
+    private var running = false
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -43,24 +45,40 @@ class MainActivity : Activity() {
         if (launched != null && savedInstanceState == null) start(launched)
     }
 
+    /** A second `am start --es args ...` without `-S` reaches the running activity here. */
+    override fun onNewIntent(intent: Intent) {
+        super.onNewIntent(intent)
+        setIntent(intent)
+        intent.getStringExtra(EXTRA_ARGS)?.let { args ->
+            argsField.setText(args)
+            start(args)
+        }
+    }
+
     override fun onDestroy() {
         worker.shutdownNow()
         super.onDestroy()
     }
 
     private fun start(args: String) {
+        if (running) {
+            log("error: a run is in progress; wait for its report (or restart the app with am start -S)", error = true)
+            return
+        }
         val options = try {
             LaunchOptions.parse(args)
         } catch (e: LaunchArgumentException) {
             log("error: ${e.message}", error = true)
             return
         }
+        running = true
         runButton.isEnabled = false
         window.addFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON)
         log("running: $args")
         worker.execute {
-            val message = try {
+            val (message, failed) = try {
                 val report = harness.run(options) { done, total, label ->
+                    Log.i(TAG, "[$done/$total] $label")
                     runOnUiThread { runButton.text = "$done/$total $label" }
                 }
                 "report written to ${report.path}" to false
@@ -68,9 +86,10 @@ class MainActivity : Activity() {
                 "error: ${e.message ?: e::class.java.simpleName}" to true
             }
             runOnUiThread {
-                log(message.first, error = message.second)
+                log(message, error = failed)
                 runButton.setText(R.string.run)
                 runButton.isEnabled = true
+                running = false
                 window.clearFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON)
             }
         }
