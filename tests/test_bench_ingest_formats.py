@@ -172,3 +172,15 @@ def test_a_report_written_by_the_kotlin_core_ingests_with_edgerep_statistics():
                     "iterations", "kept", "gmacs_per_s"):
             assert getattr(written, key) == expected[key], (written.model, key)
     assert math.isclose(ok[0].gmacs_per_s, ok[0].macs / (ok[0].median_ms * 1e-3) / 1e9, rel_tol=1e-3)
+
+
+def test_benchmark_model_backend_and_model_name_options(tmp_path):
+    text = (FIXTURES / "benchmark_model_fastvit_t8.txt").read_text()
+    plain_cpu = tmp_path / "cpu.txt"
+    plain_cpu.write_text(text.replace("Use xnnpack: [1]", "Use xnnpack: [0]"))
+    _, r = _only_record(plain_cpu, model="fastvit_t8_reference_kernels")
+    assert (r.model, r.backend) == ("fastvit_t8_reference_kernels", "CPU")
+    unstated = tmp_path / "unstated.txt"
+    unstated.write_text(text.replace("Use xnnpack: [1]\n", ""))
+    _, r = _only_record(unstated)
+    assert r.backend is None and "not stated" in r.extra["backend"]
