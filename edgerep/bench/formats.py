@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .schema import load_reports, validate
+from .schema import parse_reports, read_report_bytes, validate
 
 
 @dataclass(frozen=True)
@@ -42,29 +42,27 @@ def read_reports(path: str | Path, *, model: str | None = None, device: str | No
     for edgerep's own reports (which already say both)."""
     path = Path(path)
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"benchmark report {source} does not exist") from None
-    text = raw.decode("utf-8", errors="replace")
+    raw = read_report_bytes(path)
+    text = raw.decode("utf-8", errors="replace")  # logs may hold stray bytes; reports are checked strictly
     data: Any = None
     if text.lstrip()[:1] in ("{", "["):
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
-            return load_reports(path)  # names the JSON error, line and column
+        except (ValueError, RecursionError):
+            return parse_reports(raw, source)  # names the problem (JSON error, line and column, ...)
     for fmt in FORMATS:
+        if (data is not None) != fmt.json:
+            continue
         module = importlib.import_module(fmt.module)
         content = data if fmt.json else text
-        if (data is not None) == fmt.json and module.detect(content):
-            reports = module.convert(content, source, model=model, device=device,
-                                     created=_modified(path))
+        if module.detect(content):
+            reports = module.convert(content, source, model=model, device=device, created=_modified(path))
             return [validate(r, f"{source} (converted from {fmt.name})") for r in reports]
     if isinstance(data, list) or (isinstance(data, dict) and "schema" in data):
         if model is not None or device is not None:
             raise ValueError(f"{source} is an edgerep report, which names its models and machine; "
                              "--model and --device only apply to benchmark_model logs and AI Hub profiles")
-        return load_reports(path)
+        return parse_reports(raw, source)
     raise ValueError(f"{source} is not {_known()}")
 
 

@@ -19,11 +19,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._text import closest
+from .._text import closest, one_line
 
 SCHEMA_ID = "edgerep.bench/1"
 SUPPORTED = (SCHEMA_ID,)
 _MAX_ERRORS = 5
+MAX_REPORT_BYTES = 64 * 2**20
 
 
 class ReportError(ValueError):
@@ -185,7 +186,10 @@ def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
             msg = f"expected {SCHEMA_ID!r}, got {_describe(version)}"
         raise ReportError(source, [("schema", msg)])
     validator = _Validator(schema())
-    validator.check(report, schema(), "")
+    try:
+        validator.check(report, schema(), "")
+    except RecursionError:
+        raise ReportError(source, [("", "nested too deeply to be a report")]) from None
     errors = validator.errors or _semantic_errors(report)
     if errors:
         raise ReportError(source, errors)
@@ -194,16 +198,42 @@ def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
 
 def load_reports(path: str | Path) -> list[dict[str, Any]]:
     """Read and validate a report file holding one report or a JSON array of reports."""
+    return parse_reports(read_report_bytes(path), str(path))
+
+
+def read_report_bytes(path: str | Path) -> bytes:
+    """The bytes of a report file (or of another tool's output that ingest converts), refusing what
+    no report is: a missing file, a folder or device, more than ``MAX_REPORT_BYTES``."""
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text("utf-8")
+        size = path.stat().st_size
+        if not path.is_file():
+            raise ReportError(source, [("", "not a regular file; give the report's JSON file")])
+        if size > MAX_REPORT_BYTES:
+            raise ReportError(source, [("", f"{size} bytes is more than a report holds (at most "
+                                            f"{MAX_REPORT_BYTES // 2**20} MB)")])
+        return path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"benchmark report {source} does not exist") from None
+    except OSError as exc:
+        raise ReportError(source, [("", f"cannot be read ({exc.strerror or exc})")]) from None
+
+
+def parse_reports(raw: bytes, source: str) -> list[dict[str, Any]]:
+    """Validate the reports in ``raw`` (UTF-8 JSON: one report or an array); ``source`` names it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportError(source, [("", f"not UTF-8 text (byte {exc.start}); a report is UTF-8 JSON")]) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(source, [("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+    except RecursionError:
+        raise ReportError(source, [("", "nested too deeply to be a report")]) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ReportError(source, [("", f"not a valid report number ({one_line(exc, 120)})")]) from None
     if isinstance(data, list):
         if not data:
             raise ReportError(source, [("", "the array holds no report")])
