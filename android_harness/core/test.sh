@@ -16,7 +16,7 @@ set -euo pipefail
 KOTLIN_VERSION=2.4.20
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-cache="${EDGEREP_TOOLCHAIN:-${XDG_CACHE_HOME:-$HOME/.cache}/edgerep/toolchain}"
+cache="${EDGEREP_TOOLCHAIN:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/edgerep/toolchain}"
 build="$here/build/script"
 python="${PYTHON:-python3}"
 update_fixture=0
