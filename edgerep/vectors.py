@@ -29,11 +29,14 @@ SCHEMA = "edgerep.vectors/1"
 SECTIONS: dict[str, str] = {
     "stats": "edgerep.bench.vectors:stats_cases",
     "protocol": "edgerep.bench.vectors:protocol_cases",
+    "tflite_metadata": "edgerep.exporters.metadata_vectors:tflite_metadata_cases",
 }
 
 # Where the harnesses keep their committed copies (relative to the repository root); tests/
 # test_vectors.py fails when one of them differs from what this module writes.
-HARNESS_COPIES: tuple[str, ...] = ()
+HARNESS_COPIES: tuple[str, ...] = (
+    "android_harness/core/src/test/resources/vectors",
+)
 
 
 def _function(spec: str) -> Callable[[], tuple[str, list[dict[str, Any]]]]:

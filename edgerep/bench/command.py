@@ -15,13 +15,15 @@ from typing import Any, TextIO
 USAGE = """edgerep bench [MODEL ...] [--suite {imagenet,face}] [--runtime LIST] [--threads N]
                      [--precision LIST] [--protocol NAME | --quick] [--rounds N] [--iterations N]
                      [--json F] [--csv F] [--markdown F] [--plot F.png] [--force]
-       edgerep bench ingest FILE [FILE ...] [--json F] [--csv F] [--markdown F] [--plot F.png] [--force]"""
+       edgerep bench ingest FILE [FILE ...] [--model NAME] [--device LABEL]
+                     [--json F] [--csv F] [--markdown F] [--plot F.png] [--force]"""
 
 DESCRIPTION = """Latency of models on torch (unfused and fused), onnxruntime, LiteRT (XNNPACK) and Core ML
 (macOS only), with load time, first inference, median/mean/p90/std/min, peak memory, artifact size,
 GMAC/s and efficiency against a GEMM ceiling. Artifacts are exported on the fly and cached
 ($EDGEREP_CACHE or ~/.cache/edgerep/bench). 'ingest' validates report files written by the iOS/Android
-harnesses (schema edgerep.bench/1) and merges them into the same tables and plots."""
+harnesses (schema edgerep.bench/1), LiteRT benchmark_model logs and Qualcomm AI Hub profiles, and
+merges them into the same tables and plots."""
 
 # Options that only make sense when measuring, with their defaults (to reject them on ingest).
 _MEASURE_ONLY = {
@@ -56,6 +58,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--checkpoint", metavar="FILE", help="weights for a single model (default: seeded random)")
     p.add_argument("--cache-dir", metavar="DIR", help="export cache (default $EDGEREP_CACHE or ~/.cache/edgerep/bench)")
     p.add_argument("--samples", action="store_true", help="keep every timed sample in the JSON")
+    p.add_argument("--model", metavar="NAME",
+                   help="ingest: the model of a benchmark_model log or AI Hub profile (default: its file name)")
+    p.add_argument("--device", metavar="LABEL",
+                   help="ingest: the machine label for a benchmark_model log or AI Hub profile")
     p.add_argument("--json", metavar="F", help="write the report (schema edgerep.bench/1)")
     p.add_argument("--csv", metavar="F", help="write the table as CSV")
     p.add_argument("--markdown", metavar="F", help="write the table as Markdown")
@@ -107,8 +113,12 @@ def run(args: argparse.Namespace) -> int:
                              "drop them")
         from .ingest import ingest
 
-        reports = ingest(args.models[1:])
+        reports = ingest(args.models[1:], model=args.model, device=args.device)
     else:
+        given = [name for name, value in (("--model", args.model), ("--device", args.device)) if value is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} only apply to 'edgerep bench ingest' (naming what a "
+                             "benchmark_model log or AI Hub profile leaves unnamed); drop them")
         from . import benchmark
 
         if not args.models and args.suite is None:

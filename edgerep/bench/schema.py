@@ -198,6 +198,12 @@ def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
 
 def load_reports(path: str | Path) -> list[dict[str, Any]]:
     """Read and validate a report file holding one report or a JSON array of reports."""
+    return parse_reports(read_report_bytes(path), str(path))
+
+
+def read_report_bytes(path: str | Path) -> bytes:
+    """The bytes of a report file (or of another tool's output that ingest converts), refusing what
+    no report is: a missing file, a folder or device, more than ``MAX_REPORT_BYTES``."""
     path = Path(path)
     source = str(path)
     try:
@@ -207,13 +213,19 @@ def load_reports(path: str | Path) -> list[dict[str, Any]]:
         if size > MAX_REPORT_BYTES:
             raise ReportError(source, [("", f"{size} bytes is more than a report holds (at most "
                                             f"{MAX_REPORT_BYTES // 2**20} MB)")])
-        text = path.read_bytes().decode("utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"benchmark report {source} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ReportError(source, [("", f"not UTF-8 text (byte {exc.start}); a report is UTF-8 JSON")]) from None
     except OSError as exc:
         raise ReportError(source, [("", f"cannot be read ({exc.strerror or exc})")]) from None
+
+
+def parse_reports(raw: bytes, source: str) -> list[dict[str, Any]]:
+    """Validate the reports in ``raw`` (UTF-8 JSON: one report or an array); ``source`` names it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportError(source, [("", f"not UTF-8 text (byte {exc.start}); a report is UTF-8 JSON")]) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

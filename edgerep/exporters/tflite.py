@@ -281,11 +281,13 @@ def _dequantize_output(y: np.ndarray, detail: dict) -> np.ndarray:
 
 def _read_model(path: Path) -> Any:
     """The flatbuffer's ``Model`` table (read-only view)."""
-    schema = _schema()
-    buf = Path(path).read_bytes()
-    if len(buf) < 8 or buf[4:8] != b"TFL3":
-        raise ValueError(f"{path} is not a TFLite flatbuffer (no TFL3 identifier)")
-    return schema.Model.GetRootAsModel(buf, 0)
+    return _model_of(Path(path).read_bytes(), str(path))
+
+
+def _model_of(data: bytes, source: str) -> Any:
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ValueError(f"{source} is not a TFLite flatbuffer (no TFL3 identifier)")
+    return _schema().Model.GetRootAsModel(data, 0)
 
 
 def op_histogram(path: Path) -> dict[str, int]:
@@ -321,12 +323,16 @@ def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
     Entries with the same names are replaced; others (``min_runtime_version``, TFLite's own
     ``TFLITE_METADATA``) are kept. Readers: :func:`read_metadata`, or any flatbuffer reader.
     """
+    path = Path(path)
+    write_atomic(path, with_metadata(path.read_bytes(), metadata))
+
+
+def with_metadata(data: bytes, metadata: dict[str, str]) -> bytes:
+    """``data`` (a ``.tflite`` flatbuffer) with ``metadata`` stored as :func:`embed_metadata` does."""
     if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                   for k, v in metadata.items()):
         raise TypeError("metadata must be a dict of str to str (see edgerep.exporters.metadata.flatten)")
     schema = _schema()
-    path = Path(path)
-    data = path.read_bytes()
     model = unpack_model(data)
     kept = [m for m in (model.metadata or []) if _name(m.name) not in metadata]
     for key, value in metadata.items():
@@ -338,12 +344,17 @@ def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
         entry.buffer = len(model.buffers) - 1
         kept.append(entry)
     model.metadata = kept
-    write_atomic(path, pack_model(model, len(data)))
+    return pack_model(model, len(data))
 
 
 def read_metadata(path: Path) -> dict[str, str]:
     """Every flatbuffer metadata entry whose bytes are UTF-8 text, by name."""
-    model = _read_model(path)
+    return metadata_entries(Path(path).read_bytes(), str(path))
+
+
+def metadata_entries(data: bytes, source: str = "<bytes>") -> dict[str, str]:
+    """:func:`read_metadata` of a ``.tflite`` flatbuffer's bytes (``source`` names it in errors)."""
+    model = _model_of(data, source)
     out = {}
     for i in range(model.MetadataLength()):
         entry = model.Metadata(i)

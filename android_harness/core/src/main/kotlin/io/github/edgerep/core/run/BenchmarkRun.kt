@@ -1,0 +1,103 @@
+package io.github.edgerep.core.run
+
+import io.github.edgerep.core.artifact.Artifact
+import io.github.edgerep.core.bench.ProtocolRunner
+import io.github.edgerep.core.bench.Statistics
+import io.github.edgerep.core.launch.Delegate
+import io.github.edgerep.core.launch.LaunchOptions
+import io.github.edgerep.core.report.BenchRecord
+import io.github.edgerep.core.report.BenchReport
+import io.github.edgerep.core.report.Machine
+import io.github.edgerep.core.system.peakMemoryGrowth
+
+/** Progress of a run: [done] of [total] records, the one being measured, the round within it. */
+fun interface Progress {
+    fun update(done: Int, total: Int, label: String)
+}
+
+/**
+ * Measures every artifact on every delegate of [options] and gathers the records into a report.
+ * A delegate this device lacks gives an `unavailable` record and a model that fails to load or run
+ * a `failed` one, each with the reason, and the run goes on with the next.
+ */
+class BenchmarkRun(
+    private val runtime: ModelRuntime,
+    private val runner: ProtocolRunner = ProtocolRunner(),
+    private val memory: MemoryProbe = MemoryProbe.NONE,
+) {
+
+    fun execute(
+        artifacts: List<Artifact>,
+        options: LaunchOptions,
+        machine: Machine,
+        tool: BenchReport.Tool,
+        progress: Progress = Progress { _, _, _ -> },
+    ): BenchReport {
+        val jobs = artifacts.flatMap { artifact -> options.delegates.map { artifact to it } }
+        val records = jobs.mapIndexed { index, (artifact, delegate) ->
+            val label = "${artifact.model} on ${delegate.backend}"
+            progress.update(index, jobs.size, label)
+            measure(artifact, delegate, options) { round ->
+                progress.update(index, jobs.size, "$label, round $round/${options.protocol.rounds}")
+            }
+        }
+        progress.update(jobs.size, jobs.size, "done")
+        return BenchReport(
+            tool = tool,
+            machine = machine,
+            protocol = options.protocol,
+            records = records,
+            runtimes = runtime.version?.let { mapOf(runtime.name to it) } ?: emptyMap(),
+            extra = mapOf(
+                "input" to "synthetic: seeded pseudo-random RGB pixels, normalized as each artifact's metadata says",
+                "suite" to options.suite?.option,
+            ),
+        )
+    }
+
+    /** One record: [artifact] on [delegate] with the options' threads and protocol. */
+    fun measure(artifact: Artifact, delegate: Delegate, options: LaunchOptions, onRound: (Int) -> Unit = {}): BenchRecord {
+        val meta = artifact.metadata
+        val notes = runtime.notes(delegate) +
+            if (meta == null) listOf("no edgerep metadata: params, MACs and precision unknown") else emptyList()
+        val base = BenchRecord(
+            model = artifact.model,
+            runtime = runtime.name,
+            precision = meta?.precision ?: "unknown",
+            family = meta?.family,
+            task = meta?.task,
+            baseline = meta?.baseline ?: false,
+            runtimeVersion = runtime.version,
+            backend = delegate.backend,
+            threads = options.threads,
+            batch = meta?.input?.batch ?: 1,
+            inputShape = meta?.input?.shape,
+            artifactBytes = artifact.file.length(),
+            params = meta?.params,
+            macs = meta?.macs,
+            extra = if (notes.isEmpty()) null else mapOf("notes" to notes),
+        )
+        runtime.unavailableReason(delegate)?.let { reason ->
+            return base.copy(status = BenchRecord.Status.UNAVAILABLE, reason = reason)
+        }
+        val reset = memory.resetPeak()
+        val before = memory.status()
+        return try {
+            val measurement = runner.run(runtime.loader(artifact, delegate, options.threads), options.protocol, onRound)
+            val after = memory.status()
+            base.copy(
+                loadMs = measurement.loadMs,
+                firstMs = measurement.firstMs,
+                peakMemoryBytes = peakMemoryGrowth(before, after, reset),
+                samplesMs = if (options.keepSamples) measurement.rounds else null,
+            ).withSummary(Statistics.summarize(measurement.rounds, options.protocol.trim))
+        } catch (e: Exception) {
+            base.copy(status = BenchRecord.Status.FAILED, reason = oneLine(e))
+        }
+    }
+
+    private fun oneLine(e: Exception): String {
+        val message = e.message?.lineSequence()?.firstOrNull { it.isNotBlank() }?.trim()
+        return if (message.isNullOrEmpty()) e::class.java.simpleName else "${e::class.java.simpleName}: $message"
+    }
+}

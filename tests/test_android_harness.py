@@ -1,0 +1,111 @@
+"""The Android harness (android_harness/): what can be checked here without the Android SDK.
+
+The Kotlin core is compiled and tested by android_harness/core/test.sh (CI runs it after this
+suite). Here: every Kotlin source and Gradle script parses (tree-sitter-kotlin: syntax only, no
+types), the project names the modules and coordinates ANDROID.md lists, and nothing built is tracked.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HARNESS = ROOT / "android_harness"
+KOTLIN_FILES = sorted(p for p in HARNESS.rglob("*") if p.suffix in (".kt", ".kts") and "build" not in p.parts)
+
+
+def _first_error(node):  # noqa: ANN001, ANN202
+    """The first ERROR or MISSING node under ``node``, depth first."""
+    if node.type == "ERROR" or node.is_missing:
+        return node
+    for child in node.children:
+        if child.has_error or child.is_missing or child.type == "ERROR":
+            found = _first_error(child)
+            if found is not None:
+                return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def kotlin_parser():  # noqa: ANN201
+    import tree_sitter
+    import tree_sitter_kotlin
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_kotlin.language()))
+
+
+def test_the_harness_has_kotlin_sources_in_every_module():
+    modules = {p.relative_to(HARNESS).parts[0] for p in KOTLIN_FILES}
+    assert {"core", "benchmark"} <= modules, modules
+    assert (HARNESS / "settings.gradle.kts") in KOTLIN_FILES
+
+
+@pytest.mark.parametrize("path", KOTLIN_FILES, ids=lambda p: str(p.relative_to(HARNESS)))
+def test_kotlin_source_parses(kotlin_parser, path: Path):  # noqa: ANN001
+    tree = kotlin_parser.parse(path.read_bytes())
+    error = _first_error(tree.root_node) if tree.root_node.has_error else None
+    if error is not None:
+        line, column = error.start_point
+        text = path.read_text("utf-8").splitlines()[line] if line < len(path.read_text("utf-8").splitlines()) else ""
+        pytest.fail(f"{path.relative_to(ROOT)}:{line + 1}:{column + 1}: syntax error near: {text.strip()}")
+
+
+def test_the_parser_catches_a_syntax_error(kotlin_parser):  # noqa: ANN001
+    """The check above can fail: a broken line is found and located."""
+    source = b"package x\n\nfun ok() = 1\n\nfun broken( {\n    val = 3\n}\n"
+    tree = kotlin_parser.parse(source)
+    assert tree.root_node.has_error
+    assert _first_error(tree.root_node).start_point[0] in (4, 5)
+
+
+def test_core_module_is_plain_kotlin_jvm_without_android():
+    core = HARNESS / "core"
+    build = (core / "build.gradle.kts").read_text()
+    assert "plugins.kotlin.jvm" in build
+    assert "android.application" not in build and "kotlin.android" not in build
+    for source in (core / "src").rglob("*.kt"):
+        assert not re.search(r"^import android", source.read_text(), re.M), source
+
+
+def test_gradle_project_uses_the_documented_stack():
+    catalog = (HARNESS / "gradle/libs.versions.toml").read_text()
+    for pin in ('agp = "8.13.2"', 'kotlin = "2.2.21"', 'litert = "1.4.2"', 'junit-bom = "5.14.4"'):
+        assert pin in catalog, pin
+    wrapper = (HARNESS / "gradle/wrapper/gradle-wrapper.properties").read_text()
+    assert "gradle-8.13-bin.zip" in wrapper
+    settings = (HARNESS / "settings.gradle.kts").read_text()
+    assert 'include(":core", ":benchmark")' in settings
+
+
+def test_no_build_outputs_or_binaries_are_tracked():
+    tracked = subprocess.run(["git", "ls-files", "android_harness"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert tracked, "android_harness is not tracked"
+    bad = [p for p in tracked if "/build/" in p or p.endswith((".jar", ".apk", ".aar", ".class", ".tflite"))]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("path", sorted(HARNESS.rglob("*.xml")), ids=lambda p: str(p.relative_to(HARNESS)))
+def test_android_xml_is_well_formed(path: Path):
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    assert root.tag in ("manifest", "resources", "LinearLayout"), root.tag
+
+
+def test_launcher_activity_and_resources_agree():
+    """The manifest's activity exists, and every R.id / R.string the Kotlin uses is declared."""
+    app = HARNESS / "benchmark/src/main"
+    manifest = (app / "AndroidManifest.xml").read_text()
+    assert 'android:name=".MainActivity"' in manifest and (app / "kotlin/io/github/edgerep/benchmark/MainActivity.kt").is_file()
+    code = "\n".join(p.read_text() for p in (app / "kotlin").rglob("*.kt"))
+    layout = (app / "res/layout/activity_main.xml").read_text()
+    strings = (app / "res/values/strings.xml").read_text()
+    for name in set(re.findall(r"R\.id\.(\w+)", code)):
+        assert f'@+id/{name}"' in layout, name
+    for name in set(re.findall(r"R\.string\.(\w+)", code)) | set(re.findall(r"@string/(\w+)", manifest + layout)):
+        assert f'name="{name}"' in strings, name
