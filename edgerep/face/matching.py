@@ -123,7 +123,9 @@ def identify(probe: Any, names: Sequence[str], centroids: Any, threshold: float)
     if p.ndim != 1 or c.ndim != 2 or c.shape != (len(names), p.shape[0]):
         raise ValueError(f"probe embedding has shape {p.shape} but the gallery holds {len(names)} "
                          f"identities of shape {c.shape[1:]}: was the gallery made with another model?")
-    scores = [float(np.dot(row, p)) for row in c]
+    # One row at a time in effect (each row reduced on its own, never blocked with its neighbours),
+    # so identical centroids get identical scores and ties fall to the gallery order.
+    scores = np.sum(c * p, axis=1).tolist()
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))  # ties: the first in gallery order
     score = scores[best]
     return Match(names[best] if same_person(score, threshold) else None, names[best], score, threshold,
