@@ -115,15 +115,15 @@ def render(doc: dict[str, Any]) -> str:
     for m in doc["models"]:
         cells = [f"{m['embed_ms'][k]:.2f}" if k in m["embed_ms"] else "-" for k in keys]
         lines.append(f"| {m['model']} | " + " | ".join(cells) + " |")
-    lines += ["", "| model | target | precision | cosine min | cosine mean | flips / pairs | status |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "| model | threshold | target | precision | cosine min | cosine mean | flips / pairs | status |",
+              "|---|---|---|---|---|---|---|---|"]
     for m in doc["models"]:
         for r in m["parity"]:
             if r["status"] == "ok":
-                lines.append(f"| {m['model']} | {r['target']} | {r['precision']} | {r['cosine_min']:.6f} | "
-                             f"{r['cosine_mean']:.6f} | {r['flips']} / {r['pairs']} | ok |")
+                lines.append(f"| {m['model']} | {m['threshold']:.4f} | {r['target']} | {r['precision']} | "
+                             f"{r['cosine_min']:.8f} | {r['cosine_mean']:.8f} | {r['flips']} / {r['pairs']} | ok |")
             else:
-                lines.append(f"| {m['model']} | {r['target']} | {r['precision']} | - | - | - | "
+                lines.append(f"| {m['model']} | {m['threshold']:.4f} | {r['target']} | {r['precision']} | - | - | - | "
                              f"{r['status']}: {r['reason'][:90]} |")
     return "\n".join(lines) + "\n"
 
