@@ -23,6 +23,8 @@ edgerep bench --suite face --runtime torch,onnxruntime,litert --threads 1 --forc
 step "face suite: 2 threads (onnxruntime, litert)"
 edgerep bench --suite face --runtime onnxruntime,litert --threads 2 --force \
   --json "$out/face_t2.json" --markdown "$out/face_t2.md" > /dev/null
+step "face pipeline: detect/align/embed/match latency and export parity (fp32, fp16, int8) of every face model"
+python benchmarks/face_pipeline.py --out "$out/face_pipeline.json" > "$out/face_pipeline.md"
 step "export matrix: every model to every target, verified"
 python benchmarks/export_matrix.py > "$out/export_matrix.md" || true
 step "client matrix: every model's ONNX and TFLite export in every client runtime"

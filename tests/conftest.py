@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 # torchvision 0.28.0 from the registry is a CUDA build: with CPU torch, `import torchvision` (pulled
@@ -20,3 +21,15 @@ for _schema in (
 # One intra-op thread per test process: the suite runs on 2 shared cores (pytest-xdist gives one
 # process per core), where torch's default thread pool makes small forwards 50x slower under load.
 torch.set_num_threads(1)
+
+
+@pytest.fixture
+def shared_export_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """An export cache ($EDGEREP_CACHE) shared by the tests of one run, xdist workers included, so an
+    artifact several tests need (e.g. a face model's fp32 ONNX export) is exported once."""
+    root = tmp_path_factory.getbasetemp()
+    if root.name.startswith("popen-gw"):  # xdist: one base directory per worker, under a shared one
+        root = root.parent
+    cache = root / "shared-export-cache"
+    monkeypatch.setenv("EDGEREP_CACHE", str(cache))
+    return cache

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .._io import file_sha256, staged, tree_bytes
+from .._io import staged, tree_bytes, tree_sha256
 from .._version import __version__
 
 _ENTRY = "entry.json"
@@ -29,16 +29,6 @@ def default_cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path("~/.cache/edgerep/bench").expanduser()
-
-
-def tree_sha256(path: Path) -> str:
-    """sha256 of a file, or of every file under a directory (names and contents, sorted)."""
-    if path.is_file():
-        return file_sha256(path)
-    digest = hashlib.sha256()
-    for p in sorted(q for q in path.rglob("*") if q.is_file()):
-        digest.update(str(p.relative_to(path)).encode() + b"\0" + file_sha256(p).encode())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -82,18 +82,30 @@ class Runner(ABC):
         """GMAC/s of the reference GEMM on this runtime at ``threads``."""
 
 
-def export_cached(work: Workload, target: str, precision: str, cache: ExportCache) -> CachedArtifact:
-    """The ``target`` artifact of ``work`` at ``precision``, exported once into ``cache``."""
+def export_cached(work: Workload, target: str, precision: str, cache: ExportCache, *,
+                  calibration: tuple[str, Callable[[], Any]] | None = None,
+                  log: Callable[[str], None] | None = None) -> CachedArtifact:
+    """The ``target`` artifact of ``work`` at ``precision``, exported once into ``cache``.
+
+    ``calibration`` (int8): a label identifying the images, and a function returning them (anything
+    ``edgerep.export`` takes as ``calibration``); without it int8 calibrates on random images.
+    """
     identity = {**work.identity, "target": target, "precision": precision,
                 "input_size": list(work.input_size), "batch": 1}
+    calibrated = precision == "int8" and calibration is not None
+    if calibrated:
+        identity["calibration"] = calibration[0]
 
     def build(directory: Path) -> Path:
         from ..exporters import export
 
+        if log:
+            log(f"export    {work.name} -> {target} ({precision}) into the cache")
         # verify=False: ``edgerep export`` verifies numerics; here only speed matters.
         # The Workload's fused model: exporting fuses again, which finds nothing left to fuse.
         result = export(work.reference("fused"), target, output=f"{directory}/", precision=precision,
-                        input_size=tuple(work.input_size[1:]), verify=False)
+                        input_size=tuple(work.input_size[1:]), verify=False,
+                        calibration=calibration[1]() if calibrated else None)
         return Path(result.path)
 
     return cache.get(f"{work.name}-{target}-{precision}", identity, build)
