@@ -21,8 +21,9 @@ from ..layers.attention import MultiHeadSelfAttention
 from ..layers.base import LayerScale, Reparameterizable, conv_like, linear_like
 from ..layers.conv_ffn import ConvFFN
 from ..layers.fusion import fuse_bn_linear, scale_output
+from ..layers.head import ClassifierHead
 from ..layers.large_kernel import ReparamLargeKernelConv
-from ..layers.mobileone import MobileOneBlock
+from ..layers.mobileone import APPLE_RENAMES as MOBILEONE_APPLE_RENAMES, MobileOneBlock
 from ..layers.pos_enc import RepCPE
 from ..layers.repmixer import RepMixer
 from ..layers.squeeze_excite import SqueezeExcite
@@ -149,19 +150,6 @@ class FastVitStage(nn.Module):
         return self.blocks(self.pos_emb(self.downsample(x)))
 
 
-class ClassifierHead(nn.Module):
-    """Global average pool, then Linear (timm's ``head.fc``)."""
-
-    def __init__(self, in_features: int, num_classes: int) -> None:
-        super().__init__()
-        self.fc = nn.Linear(in_features, num_classes)
-        nn.init.trunc_normal_(self.fc.weight, std=0.02)
-        nn.init.zeros_(self.fc.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.mean((2, 3)))
-
-
 class FastVit(nn.Module):
     """Stem (three MobileOne blocks, stride 4), four stages, depthwise 3x3 C -> 2C head conv with SE."""
 
@@ -188,6 +176,8 @@ class FastVit(nn.Module):
             se_layer=partial(SqueezeExcite, rd_ratio=1 / 16), inference_mode=inference_mode,
         )
         self.head = ClassifierHead(2 * dims[-1], num_classes)
+        nn.init.trunc_normal_(self.head.fc.weight, std=0.02)  # timm's FastViT init
+        nn.init.zeros_(self.head.fc.bias)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.final_conv(self.stages(self.stem(x)))
@@ -259,17 +249,14 @@ def _spec(name: str) -> ModelSpec:
 
 # ---- Apple ml-fastvit checkpoint layout -------------------------------------------------------
 
-# Apple's module names -> timm's (= edgerep's), applied after the network.N -> stages.i remap.
+# Apple's module names -> timm's (= edgerep's), applied after the network.N -> stages.i remap; the
+# MobileOne blocks (stem, downsampling, final conv) follow the block's own rules.
 _APPLE_RENAMES = (
     (re.compile(r"^patch_embed\."), "stem."),
-    (re.compile(r"\.rbr_conv\."), ".conv_kxk."),
-    (re.compile(r"\.rbr_scale\."), ".conv_scale."),
-    (re.compile(r"\.rbr_skip\."), ".identity."),
+    *MOBILEONE_APPLE_RENAMES,
     (re.compile(r"\.lkb_origin\."), ".large_conv."),
     (re.compile(r"\.lkb_reparam\."), ".reparam_conv."),
     (re.compile(r"\.convffn\."), ".mlp."),
-    (re.compile(r"\.se\.reduce\."), ".se.fc1."),
-    (re.compile(r"\.se\.expand\."), ".se.fc2."),
     (re.compile(r"^conv_exp\."), "final_conv."),
     (re.compile(r"^head\."), "head.fc."),
     (re.compile(r"\.(layer_scale(?:_[12])?)$"), r".\1.gamma"),

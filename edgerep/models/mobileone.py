@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from ..checkpoints import StateDict, register_layouts, rename_keys
-from ..layers.mobileone import MobileOneBlock
+from ..layers.head import ClassifierHead
+from ..layers.mobileone import APPLE_RENAMES as BLOCK_APPLE_RENAMES, MobileOneBlock
 from ..layers.squeeze_excite import SqueezeExcite
 from ..registry import IMAGENET_MEAN, IMAGENET_STD, ModelSpec, Published, register_model
 
@@ -53,17 +54,6 @@ def _make_stage(
         blocks.append(MobileOneBlock(in_chs, out_chs, 1, **common))
         in_chs = out_chs
     return nn.Sequential(*blocks)
-
-
-class ClassifierHead(nn.Module):
-    """Global average pooling, then a Linear (timm's ``head.fc``)."""
-
-    def __init__(self, in_chs: int, num_classes: int) -> None:
-        super().__init__()
-        self.fc = nn.Linear(in_chs, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.mean((2, 3)))
 
 
 class MobileOne(nn.Module):
@@ -166,14 +156,11 @@ def _from_timm(sd: StateDict) -> StateDict:
     return {k.replace(".attn.", ".se."): v for k, v in sd.items()}
 
 
+# Apple's module names -> edgerep's; inside the blocks, the block's own rules.
 _APPLE_RENAMES = (
     (re.compile(r"^stage0\."), "stem."),
     (re.compile(r"^stage([1-4])\."), lambda m: f"stages.{int(m[1]) - 1}."),
-    (re.compile(r"\.rbr_conv\."), ".conv_kxk."),
-    (re.compile(r"\.rbr_scale\."), ".conv_scale."),
-    (re.compile(r"\.rbr_skip\."), ".identity."),
-    (re.compile(r"\.se\.reduce\."), ".se.fc1."),
-    (re.compile(r"\.se\.expand\."), ".se.fc2."),
+    *BLOCK_APPLE_RENAMES,
     (re.compile(r"^linear\."), "head.fc."),
 )
 
