@@ -188,6 +188,8 @@ class FastVit(nn.Module):
 
 @dataclass(frozen=True)
 class FastVitConfig:
+    """One variant: architecture and the figures published for it."""
+
     layers: tuple[int, int, int, int]
     embed_dims: tuple[int, int, int, int]
     mlp_ratio: float
@@ -209,7 +211,7 @@ def _published(train: float, fused: float, macs: float, top1: float, ms: float) 
     )
 
 
-FASTVIT_CONFIGS: dict[str, FastVitConfig] = {
+CONFIGS: dict[str, FastVitConfig] = {
     "fastvit_t8": FastVitConfig(
         (2, 2, 4, 2), (48, 96, 192, 384), 3, _REPMIXER, 1e-5, _published(4.026, 3.996, 0.685, 76.18, 0.8)
     ),
@@ -235,16 +237,20 @@ FASTVIT_CONFIGS: dict[str, FastVitConfig] = {
 
 
 def _build(name: str, *, inference_mode: bool = False, num_classes: int = 1000) -> FastVit:
-    return FastVit(FASTVIT_CONFIGS[name], num_classes=num_classes, inference_mode=inference_mode)
+    return FastVit(CONFIGS[name], num_classes=num_classes, inference_mode=inference_mode)
 
 
 def _spec(name: str) -> ModelSpec:
     return ModelSpec(
         name=name, family="fastvit", task="classification", builder=partial(_build, name),
         input_size=(3, 256, 256), mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        published=FASTVIT_CONFIGS[name].published, interpolation="bicubic", crop_pct=0.9,
+        published=CONFIGS[name].published, interpolation="bicubic", crop_pct=0.9,
         test_input_size=(3, 64, 64),
     )
+
+
+for _name in CONFIGS:
+    register_model(_spec(_name))
 
 
 # ---- Apple ml-fastvit checkpoint layout -------------------------------------------------------
@@ -296,6 +302,3 @@ register_layouts(
     # What Apple's and timm's reparameterize fuse; they leave ConvFFN/attention BNs and block layer scales.
     reference_fused_types=(MobileOneBlock, ReparamLargeKernelConv, RepMixer, RepCPE),
 )
-
-for _name in FASTVIT_CONFIGS:
-    register_model(_spec(_name))
