@@ -25,4 +25,6 @@ edgerep bench --suite face --runtime onnxruntime,litert --threads 2 --force \
   --json "$out/face_t2.json" --markdown "$out/face_t2.md" > /dev/null
 step "export matrix: every model to every target, verified"
 python benchmarks/export_matrix.py > "$out/export_matrix.md" || true
+step "report validator: what jsonschema costs bench ingest (fastjsonschema too where installed)"
+python benchmarks/schema_validator.py --rounds 15 --ingest . > "$out/schema_validator.md"
 step "done"
