@@ -39,6 +39,8 @@ def schema() -> dict[str, Any]:
 
 
 def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """edgerep's own rules for an ok record, which JSON Schema cannot state: min <= median <= p90 <=
+    max and low <= mean <= high (to a relative 1e-9), and ``samples_ms`` holding ``iterations`` samples."""
     errors = []
     for i, rec in enumerate(report.get("records", [])):
         if not isinstance(rec, dict) or rec.get("status") != "ok":
