@@ -29,4 +29,6 @@ step "export matrix: every model to every target, verified"
 python benchmarks/export_matrix.py > "$out/export_matrix.md" || true
 step "client matrix: every model's ONNX and TFLite export in every client runtime"
 python benchmarks/client_matrix.py --markdown "$out/client_matrix.md" > /dev/null || true
+step "report validator: what jsonschema costs bench ingest (fastjsonschema too where installed)"
+python benchmarks/schema_validator.py --rounds 15 --ingest . > "$out/schema_validator.md"
 step "done"

@@ -12,6 +12,8 @@ from edgerep import registry
 from edgerep.layers.mobileone import MobileOneBlock
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD, FACE_MEAN, FACE_STD, ModelSpec, Published
 
+from .helpers import randomize
+
 TINY = "_export_tiny"
 TINY_FACE = "_export_tiny_face"
 
@@ -33,25 +35,12 @@ class TinyNet(nn.Module):
         return self.head(x.mean((2, 3)))
 
 
-def randomize_bn(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Non-trivial BatchNorm statistics, so that a fusion bug cannot hide behind mean 0 / var 1."""
-    if any(p.is_meta for p in model.parameters()):  # built on the meta device for op counting
-        return model.eval()
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                n = m.num_features
-                m.running_mean.copy_(torch.randn(n, generator=g) * 0.5)
-                m.running_var.copy_(torch.rand(n, generator=g) + 0.5)
-                m.weight.copy_(torch.rand(n, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(n, generator=g) * 0.2)
-    return model.eval()
-
-
 def _tiny(*, inference_mode: bool = False, num_classes: int = 10) -> nn.Module:
     torch.manual_seed(0)
-    return randomize_bn(TinyNet(inference_mode=inference_mode, num_classes=num_classes))
+    model = TinyNet(inference_mode=inference_mode, num_classes=num_classes)
+    if any(p.is_meta for p in model.parameters()):  # built on the meta device for op counting
+        return model.eval()
+    return randomize(model).eval()
 
 
 def _tiny_face(*, inference_mode: bool = False, num_classes: int = 8) -> nn.Module:

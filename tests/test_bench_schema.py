@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -91,6 +93,12 @@ def test_host_report_round_trip_keeps_samples(tmp_path):
     (lambda d: d.__setitem__("created", "yesterday"), "created", "does not match"),
     (lambda d: d["records"][0].__setitem__("runtime", "Core ML"), "records[0].runtime", "does not match"),
     (lambda d: d["records"][0].__setitem__("samples_ms", [[1.0, 2.0]]), "records[0].samples_ms", "holds 2 samples but iterations is 1000"),
+    # Python's json reads NaN, Infinity, 1000.0 and 400-digit integers; the report holds none of them.
+    (lambda d: d["records"][0].__setitem__("mean_ms", float("inf")), "records[0].mean_ms", "expected number or null, got number Infinity"),
+    (lambda d: d["records"][0].__setitem__("samples_ms", [[1.0, float("nan")]]), "records[0].samples_ms[0][1]", "expected number, got number NaN"),
+    (lambda d: d["records"][0].__setitem__("iterations", 1000.0), "records[0].iterations", "expected integer or null, got number 1000.0"),
+    (lambda d: d["records"][0].__setitem__("params", 10**400), "records[0].params", "an integer of 401 digits, out of range"),
+    (lambda d: d["records"][0].__setitem__("median_ms", 10**400), "records[0].median_ms", "an integer of 401 digits, out of range"),
 ])
 def test_validation_errors_name_file_and_field(tmp_path, mutate, path, message):
     data = copy.deepcopy(IPHONE)
@@ -101,6 +109,48 @@ def test_validation_errors_name_file_and_field(tmp_path, mutate, path, message):
     text = str(info.value)
     assert str(file) in text and f"{path}: " in text and message in text
     assert any(p == path for p, _ in info.value.errors)
+
+
+def test_every_field_in_error_is_named_once(tmp_path):
+    data = copy.deepcopy(IPHONE)
+    data["records"][0]["median_ms"] = "0.81"  # breaks the field's type and the status-ok branch's
+    data["machine"].pop("name")
+    data["records"][1]["statuss"] = "ok"
+    with pytest.raises(ReportError) as info:
+        load_reports(_write(tmp_path, "pixel.json", data))
+    assert sorted(info.value.errors) == [
+        ("machine.name", "required field is missing"),
+        ("records[0].median_ms", 'expected number or null, got string "0.81"'),
+        ("records[1].statuss", "unknown field (did you mean 'status'?)"),
+    ]
+
+
+def test_schema_file_is_a_valid_draft_2020_12_schema():
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(schema())
+
+
+def test_schema_helper_names_file_and_field_for_any_schema():
+    from edgerep._schema import SchemaError, check
+
+    people = {"type": "array", "items": {"type": "object", "properties": {
+        "embedding": {"type": "array", "items": {"type": "number"}}}}}
+    gallery = {"type": "object", "required": ["people"], "additionalProperties": False,
+               "properties": {"people": people}}
+    doc = {"people": [{"embedding": [0.5, 1.0]}]}
+    assert check(gallery, doc, "g.json", "gallery") is doc
+    bad = {"people": [{"embedding": [0.5, float("nan")]}], "peple": []}
+    with pytest.raises(SchemaError) as info:
+        check(gallery, bad, "g.json", "gallery")
+    assert str(info.value) == ("invalid gallery g.json: peple: unknown field (did you mean 'people'?); "
+                               "people[0].embedding[1]: expected number, got number NaN")
+
+
+def test_validation_stays_light_until_used():
+    code = ("import sys, edgerep.bench, edgerep._schema; from edgerep.cli import build_parser; build_parser();"
+            "assert 'jsonschema' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_schema_versions_and_non_reports(tmp_path):

@@ -16,7 +16,7 @@ from edgerep.checkpoints import CheckpointError, load_checkpoint
 from edgerep.layers.low_rank import LowRankLinear, low_rank
 from edgerep.models.edgeface import CONFIGS
 
-from .helpers import rel_err
+from .helpers import randomize, rel_err
 from .reference import PARITY_TOLERANCE
 
 timm = pytest.importorskip("timm")
@@ -66,23 +66,11 @@ class Wrapper(nn.Module):
         return self.model(x)
 
 
-def randomize_all(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Every parameter random: layer scales (1e-6 at init) would otherwise hide most of each block."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.numel() == p.shape[0]:  # per channel: gammas, norms, biases, XCA temperature
-                p.copy_(torch.rand(p.shape, generator=g) + 0.5)
-            else:
-                p.copy_(torch.randn(p.shape, generator=g) / p[0].numel() ** 0.5)
-    return model
-
-
 @pytest.fixture(scope="module", params=["edgeface_xxs", "edgeface_xs_gamma_06"])
 def reference(request) -> tuple[str, Wrapper]:
     torch.manual_seed(0)
     name = request.param
-    return name, randomize_all(Wrapper(*BACKBONES[name])).eval()
+    return name, randomize(Wrapper(*BACKBONES[name]), weights=True).eval()
 
 
 @pytest.mark.parametrize("size", [(112, 112), (96, 128)])
@@ -135,7 +123,7 @@ def test_low_rank_rule(name: str) -> None:
 def test_timm_backbone_state_dict_loads_as_edgerep_layout() -> None:
     # edgeface_xxs is edgenext_xx_small with a 512 head: a timm state dict has edgerep's keys
     torch.manual_seed(0)
-    backbone = randomize_all(Wrapper("edgenext_xx_small", None).model).eval()
+    backbone = randomize(Wrapper("edgenext_xx_small", None).model, weights=True).eval()
     model = edgerep.create_model("edgeface_xxs", checkpoint=backbone.state_dict()).eval()
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():

@@ -12,29 +12,19 @@ import torch
 from torch import nn
 
 import edgerep
-from edgerep.cli import main
 from edgerep.exporters import ExportError, export
 from edgerep.exporters.prepare import Prepared, build_graph, fold_input_std, graph_input, normalize
 from edgerep.exporters.targets import get_target, resolve_targets
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD
 
-from .export_helpers import TINY, TINY_FACE, TinyNet, randomize_bn, registered
+from .export_helpers import TINY, TINY_FACE, TinyNet, registered
+from .helpers import one_line_error, randomize, rel_err, run_cli, smallest_per_family
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _tiny_models():
     with registered():
         yield
-
-
-def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a - b).norm() / b.norm())
-
-
-def _cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ------------------------------------------------------------------------------ light imports
@@ -71,23 +61,16 @@ def test_unknown_target_suggests():
 # ------------------------------------------------------------------------- bad input -> exit 2
 
 
-def _one_line_error(code: int, err: str) -> str:
-    assert code == 2
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("edgerep: error: "), err
-    return lines[0]
-
-
 def test_cli_unknown_model_did_you_mean(capsys, tmp_path):
-    code, _, err = _cli(capsys, "export", "mobilone_s0", "--target", "onnx", "-o", str(tmp_path))
-    line = _one_line_error(code, err)
+    code, _, err = run_cli(capsys, "export", "mobilone_s0", "--target", "onnx", "-o", str(tmp_path))
+    line = one_line_error(code, err)
     assert "unknown model 'mobilone_s0'" in line and "did you mean" in line
     assert not list(tmp_path.iterdir())
 
 
 def test_cli_unknown_target(capsys, tmp_path):
-    code, _, err = _cli(capsys, "export", TINY, "--target", "tflight", "-o", str(tmp_path))
-    line = _one_line_error(code, err)
+    code, _, err = run_cli(capsys, "export", TINY, "--target", "tflight", "-o", str(tmp_path))
+    line = one_line_error(code, err)
     assert "unknown target 'tflight'" in line and "tflite" in line
 
 
@@ -98,8 +81,8 @@ def test_cli_unknown_target(capsys, tmp_path):
     (["--target", "coreml", "--precision", "int8", "--calibration", "x"], ["--calibration", "'coreml'"]),
 ])
 def test_cli_option_not_supported_by_target(capsys, tmp_path, argv, names):
-    code, _, err = _cli(capsys, "export", TINY, *argv, "-o", str(tmp_path))
-    line = _one_line_error(code, err)
+    code, _, err = run_cli(capsys, "export", TINY, *argv, "-o", str(tmp_path))
+    line = one_line_error(code, err)
     assert all(n in line for n in names), line
 
 
@@ -121,9 +104,9 @@ def test_api_bad_options_raise_before_any_work(kwargs, match):
 
 
 def test_fixed_input_size_model_rejects_other_sizes(capsys, tmp_path):
-    code, _, err = _cli(capsys, "export", TINY_FACE, "-t", "onnx", "--input-size", "64", "64",
+    code, _, err = run_cli(capsys, "export", TINY_FACE, "-t", "onnx", "--input-size", "64", "64",
                         "-o", str(tmp_path))
-    line = _one_line_error(code, err)
+    line = one_line_error(code, err)
     assert "runs only at 32x32" in line and "--input-size 32 32" in line
 
 
@@ -139,8 +122,8 @@ def test_missing_extra_names_it(capsys, tmp_path, monkeypatch):
         return real(module)
 
     monkeypatch.setattr(_optional, "require", fake)
-    code, _, err = _cli(capsys, "export", TINY, "--target", "coreml", "-o", str(tmp_path))
-    line = _one_line_error(code, err)
+    code, _, err = run_cli(capsys, "export", TINY, "--target", "coreml", "-o", str(tmp_path))
+    line = one_line_error(code, err)
     assert "pip install 'edgerep[coreml]'" in line
     assert not list(tmp_path.iterdir())
 
@@ -148,8 +131,8 @@ def test_missing_extra_names_it(capsys, tmp_path, monkeypatch):
 def test_unwritable_output_leaves_nothing(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    code, _, err = _cli(capsys, "export", TINY, "-t", "onnx", "-o", str(blocker / "sub" / "m.onnx"))
-    line = _one_line_error(code, err)
+    code, _, err = run_cli(capsys, "export", TINY, "-t", "onnx", "-o", str(blocker / "sub" / "m.onnx"))
+    line = one_line_error(code, err)
     assert "not writable" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
@@ -172,8 +155,8 @@ def test_failed_conversion_leaves_nothing(tmp_path, monkeypatch, error):
 def test_bad_checkpoint_is_one_line(capsys, tmp_path):
     ckpt = tmp_path / "other.pt"
     torch.save({"foo.weight": torch.zeros(3)}, ckpt)
-    code, _, err = _cli(capsys, "export", TINY, "-t", "onnx", "-c", str(ckpt), "-o", str(tmp_path / "o"))
-    _one_line_error(code, err)
+    code, _, err = run_cli(capsys, "export", TINY, "-t", "onnx", "-c", str(ckpt), "-o", str(tmp_path / "o"))
+    one_line_error(code, err)
     assert not (tmp_path / "o").exists()
 
 
@@ -190,7 +173,7 @@ def _prepared(model: nn.Module, size=(32, 32)) -> Prepared:
 @pytest.mark.parametrize("centered", [False, True])
 def test_image_input_folding_is_exact(centered):
     torch.manual_seed(1)
-    prep = _prepared(randomize_bn(TinyNet()))
+    prep = _prepared(randomize(TinyNet()).eval())
     graph = build_graph(prep, image_input=True, l2_normalize=False, centered=centered)
     assert graph.input_kind == ("centered" if centered else "raw")
     assert any("folded into stem.reparam_conv" in n for n in graph.notes)
@@ -201,12 +184,12 @@ def test_image_input_folding_is_exact(centered):
     with torch.no_grad():
         expected = prep.fused(normalize(prep, raw))  # the normalized-input path
         got = graph.module(graph_input(prep, graph, raw))
-    assert _rel(got, expected) <= 1e-6
+    assert rel_err(got, expected) <= 1e-6
 
 
 def test_folding_scales_only_the_first_conv_input_channels():
     torch.manual_seed(2)
-    prep = _prepared(randomize_bn(TinyNet()))
+    prep = _prepared(randomize(TinyNet()).eval())
     folded, name, _ = fold_input_std(prep.fused, IMAGENET_STD, (32, 32))
     assert name == "stem.reparam_conv"
     before, after = prep.fused.get_submodule(name), folded.get_submodule(name)
@@ -230,7 +213,7 @@ def test_image_input_falls_back_to_ops_when_the_input_is_shared():
     assert graph.input_kind == "raw" and "kept as a multiply" in graph.notes[0]
     raw = torch.randint(0, 256, (2, 3, 32, 32)).float()
     with torch.no_grad():
-        assert _rel(graph.module(raw), prep.fused(normalize(prep, raw))) <= 1e-6
+        assert rel_err(graph.module(raw), prep.fused(normalize(prep, raw))) <= 1e-6
     with pytest.raises(ValueError, match="cannot fold 1/std"):
         build_graph(prep, image_input=True, l2_normalize=False, centered=True)
 
@@ -239,7 +222,7 @@ def test_image_input_falls_back_to_ops_when_the_input_is_shared():
 
 
 def test_module_is_fused_on_a_copy(tmp_path):
-    model = randomize_bn(TinyNet())
+    model = randomize(TinyNet()).eval()
     keys = set(model.state_dict())
     result = export(model, "onnx", output=tmp_path, input_size=(32, 32))
     assert set(model.state_dict()) == keys and not model.stem.fused  # the caller's module unchanged
@@ -257,7 +240,7 @@ def test_module_needs_input_size():
 
 
 def test_cli_table_and_next_steps(capsys, tmp_path):
-    code, out, err = _cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
+    code, out, err = run_cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
     assert code == 0, err
     for step in ("fuse ", "convert ", "audit ", "verify ", "saved "):
         assert f"  {step}" in out
@@ -285,7 +268,7 @@ def test_cli_fails_with_status_1_when_verification_fails(capsys, tmp_path, monke
 
     real_run = onnx_target.run
     monkeypatch.setattr(onnx_target, "run", lambda path, x: real_run(path, x) * 1.01)
-    code, out, err = _cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
+    code, out, err = run_cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
     assert code == 1
     assert "FAILED" in out and "verification FAILED for onnx" in err
     # The artifact is complete and kept, with the failure recorded for inspection.
@@ -319,23 +302,14 @@ def test_image_input_falls_back_when_the_first_op_is_not_a_conv():
     assert graph.input_kind == "raw" and "mul" in graph.notes[0]
 
 
-def _one_per_family() -> list[str]:
-    from edgerep.registry import get_spec, list_models
-
-    seen: dict[str, str] = {}
-    for name in list_models():
-        seen.setdefault(get_spec(name).family, name)
-    return sorted(seen.values())
-
-
-@pytest.mark.parametrize("name", _one_per_family())
+@pytest.mark.parametrize("name", smallest_per_family())
 def test_image_input_folds_exactly_on_registered_models(name):
     from edgerep.registry import get_spec
 
     spec = get_spec(name)
     size = tuple((spec.test_input_size or spec.input_size)[1:])
     torch.manual_seed(0)
-    model = randomize_bn(edgerep.create_model(name))
+    model = randomize(edgerep.create_model(name)).eval()
     prep = _prepared(model, size)
     prep.mean, prep.std = spec.mean, spec.std
     graph = build_graph(prep, image_input=True, l2_normalize=False, centered=True)
@@ -344,4 +318,4 @@ def test_image_input_folds_exactly_on_registered_models(name):
     with torch.no_grad():
         expected = prep.fused(normalize(prep, raw))
         got = graph.module(graph_input(prep, graph, raw))
-    assert _rel(got, expected) <= 1e-5
+    assert rel_err(got, expected) <= 1e-5

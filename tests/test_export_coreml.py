@@ -18,7 +18,8 @@ from edgerep.exporters.coreml import load_spec, read_metadata  # noqa: E402
 from edgerep.exporters.metadata import unflatten  # noqa: E402
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 
-from .export_helpers import TINY, TINY_FACE, randomize_bn, registered  # noqa: E402
+from .export_helpers import TINY, TINY_FACE, registered  # noqa: E402
+from .helpers import randomize  # noqa: E402
 
 LINUX = sys.platform != "darwin"
 
@@ -79,7 +80,7 @@ def test_metadata_and_descriptions(tiny_mlpackage):
 
 def test_image_input_is_an_imagetype_with_mean_bias_and_std_folded(tmp_path):
     torch.manual_seed(0)
-    model = randomize_bn(create_model(TINY))
+    model = randomize(create_model(TINY)).eval()
     r = export(model, "coreml", image_input=True, precision="fp32", output=tmp_path)
     spec = load_spec(r.path)
     inp = spec.description.input[0]
@@ -129,7 +130,8 @@ def test_int8_weights(tmp_path):
 def test_deployment_target_and_face_l2(tmp_path):
     r = export(TINY_FACE, "coreml", deployment_target="ios17", l2_normalize=True, output=tmp_path)
     assert r.metadata["conversion"]["deployment_target"] == "iOS17"
-    assert "reduce_l2_norm" in r.op_histogram or "real_div" in r.op_histogram
+    # x / max(||x||, eps): the norm, its floor and the division
+    assert {"reduce_l2_norm", "maximum", "real_div"} <= set(r.op_histogram)
     assert load_spec(r.path).description.output[0].name == "embedding"
 
 
@@ -138,7 +140,10 @@ def test_readme_main_job_fastvit_t8(capsys, tmp_path):
     code = main(["export", "fastvit_t8", "--target", "coreml", "-o", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert "structure ok" in out or "passed" in out
+    if LINUX:  # prediction needs macOS: the structure is verified instead
+        assert "structure ok" in out
+    else:
+        assert "passed" in out
     side = json.loads((tmp_path / "fastvit_t8.mlpackage.json").read_text())
     assert side["audit"]["batchnorm"] == 0 and side["input"]["shape"] == [1, 3, 256, 256]
     assert side["op_histogram"]["conv"] > 0 and "batch_norm" not in side["op_histogram"]

@@ -18,7 +18,8 @@ from edgerep.exporters import export  # noqa: E402
 from edgerep.exporters.metadata import unflatten  # noqa: E402
 from edgerep.exporters.onnx import read_metadata  # noqa: E402
 
-from .export_helpers import TINY, TINY_FACE, randomize_bn, registered  # noqa: E402
+from .export_helpers import TINY, TINY_FACE, registered  # noqa: E402
+from .helpers import randomize, rel_err  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -34,18 +35,13 @@ def _run(path, x: np.ndarray) -> np.ndarray:
     return sess.run(None, {sess.get_inputs()[0].name: x.astype(np.float32)})[0]
 
 
-def _rel(a, b) -> float:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
 @pytest.fixture(scope="module")
 def mobileone(tmp_path_factory):
     """mobileone_s0 (randomized BN statistics) exported at its test size, and its torch model."""
     name = "mobileone_s0"
     from edgerep.registry import get_spec
 
-    model = randomize_bn(create_model(name))
+    model = randomize(create_model(name)).eval()
     size = get_spec(name).test_input_size[1:]
     result = export(model, "onnx", output=tmp_path_factory.mktemp("onnx"), input_size=size)
     return model, result
@@ -58,7 +54,7 @@ def test_registered_model_matches_torch(mobileone):
     with torch.no_grad():
         unfused = model(x).numpy()
     out = np.concatenate([_run(result.path, x[i:i + 1].numpy()) for i in range(2)])
-    assert _rel(out, unfused) <= 1e-4  # against the *unfused* model: fusion and export together
+    assert rel_err(out, unfused) <= 1e-4  # against the *unfused* model: fusion and export together
 
 
 def test_graph_audit(mobileone):
@@ -91,7 +87,7 @@ def test_metadata_round_trip(mobileone):
 
 
 def test_image_input_takes_raw_pixels(tmp_path):
-    model = randomize_bn(create_model(TINY))
+    model = randomize(create_model(TINY)).eval()
     result = export(model, "onnx", output=tmp_path, image_input=True)
     assert result.verification["passed"]
     raw = torch.randint(0, 256, (1, 3, 32, 32)).float()
@@ -99,7 +95,7 @@ def test_image_input_takes_raw_pixels(tmp_path):
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     with torch.no_grad():
         expected = model((raw / 255 - mean) / std).numpy()
-    assert _rel(_run(result.path, raw.numpy()), expected) <= 1e-4
+    assert rel_err(_run(result.path, raw.numpy()), expected) <= 1e-4
     assert result.metadata["input"]["kind"] == "raw"
 
 
@@ -148,11 +144,11 @@ def test_face_embedding_l2_normalize(tmp_path):
 
 @pytest.mark.parametrize("fused", [False, True])
 def test_checkpoint_hash_recorded(tmp_path, fused):
-    model = randomize_bn(create_model(TINY))
+    model = randomize(create_model(TINY)).eval()
     ckpt = save_checkpoint(reparameterize(model) if fused else model, tmp_path / "w.safetensors")
     result = export(TINY, "onnx", checkpoint=ckpt, output=tmp_path)
     assert result.metadata["checkpoint_sha256"] == hashlib.sha256(ckpt.read_bytes()).hexdigest()
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
         expected = model(x).numpy()
-    assert _rel(_run(result.path, x.numpy()), expected) <= 1e-4  # the checkpoint's weights were used
+    assert rel_err(_run(result.path, x.numpy()), expected) <= 1e-4  # the checkpoint's weights were used

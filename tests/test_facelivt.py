@@ -18,7 +18,7 @@ from edgerep.checkpoints import CheckpointError, load_checkpoint
 from edgerep.layers.base import LayerScale
 from edgerep.layers.conv_norm import ConvNorm
 from edgerep.layers.linear_attention import LiteMultiHeadLinearAttention, MultiHeadLinearAttention
-from edgerep.models.facelivt import NormLinear, RepConv, _from_official
+from edgerep.models.facelivt import NormLinear, RepConv, from_official
 
 from .helpers import randomize, rel_err
 
@@ -79,7 +79,7 @@ def _randomize_norm(module: nn.Module) -> None:
 def _via_official_layout(reference: nn.Module, prefix: str) -> dict[str, torch.Tensor]:
     """``reference``'s weights under a model-level official key, through the layout converter."""
     sd = {f"stages.2.blocks.0.block.{prefix}.m.{k}": v for k, v in reference.state_dict().items()}
-    return {k.split(".attn.", 1)[1]: v for k, v in _from_official(sd).items()}
+    return {k.split(".attn.", 1)[1]: v for k, v in from_official(sd).items()}
 
 
 @pytest.mark.parametrize("dim, resolution", [(160, 7), (320, 4)])
@@ -329,9 +329,9 @@ def test_official_fused_v2_checkpoint_completes_the_fusion() -> None:
 
 def test_official_layout_rejects_foreign_keys() -> None:
     with pytest.raises(KeyError):
-        _from_official({"stem.0.conv.weight": torch.zeros(1)})
+        from_official({"stem.0.conv.weight": torch.zeros(1)})
     with pytest.raises(ValueError, match="heads"):
-        _from_official({"stages.2.blocks.0.block.0.m.linear1.1.weight": torch.zeros(2, 2)})
+        from_official({"stages.2.blocks.0.block.0.m.linear1.1.weight": torch.zeros(2, 2)})
 
 
 def test_repconv_folds_its_small_branch_and_residual() -> None:

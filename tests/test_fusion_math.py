@@ -9,6 +9,8 @@ from torch import nn
 
 from edgerep.layers import fusion
 
+from .helpers import randomize, rel_err
+
 DT = torch.float64
 
 
@@ -22,18 +24,15 @@ def _float64():
 
 
 def random_bn(c: int, seed: int = 0, dims: int = 2) -> nn.Module:
-    g = torch.Generator().manual_seed(seed)
-    bn = (nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d)(c, eps=1e-3).double().eval()
+    """A float64 BatchNorm (eps 1e-3) with random statistics and affine, half of its scales negative."""
+    bn = randomize((nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d)(c, eps=1e-3).double(), seed).eval()
     with torch.no_grad():
-        bn.running_mean.copy_(torch.randn(c, generator=g, dtype=DT))
-        bn.running_var.copy_(torch.rand(c, generator=g, dtype=DT) + 0.3)
-        bn.weight.copy_(torch.randn(c, generator=g, dtype=DT))
-        bn.bias.copy_(torch.randn(c, generator=g, dtype=DT))
+        bn.weight[::2].neg_()
     return bn
 
 
 def close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-12) -> bool:
-    return float((a - b).detach().norm() / b.detach().norm()) <= tol
+    return rel_err(a, b) <= tol
 
 
 @pytest.mark.parametrize("groups,stride,bias", [(1, 1, False), (1, 2, True), (4, 1, True), (8, 2, False)])

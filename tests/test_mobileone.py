@@ -15,7 +15,8 @@ import edgerep
 from edgerep.checkpoints import CheckpointError
 from edgerep.layers.mobileone import MobileOneBlock
 from edgerep.layers.squeeze_excite import SqueezeExcite
-from edgerep.models.mobileone import ClassifierHead, MobileOne
+from edgerep.layers import ClassifierHead
+from edgerep.models.mobileone import MobileOne
 
 from .helpers import randomize, rel_err
 from .reference import PARITY_TOLERANCE

@@ -40,11 +40,7 @@ def _x(channels: int, size: tuple[int, int], seed: int = 0, batch: int = 2) -> t
 
 def _randomized(module: nn.Module, seed: int = 0) -> nn.Module:
     """Random conv weights and biases (not only the defaults), random BN statistics, eval mode."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.randn(p.shape, generator=g) * 0.5)
-    return randomize(module, seed).eval()
+    return randomize(module, seed, weights=True).eval()
 
 
 def _fused_copy(module: nn.Module) -> nn.Module:

@@ -8,6 +8,7 @@ from .attention import MultiHeadSelfAttention
 from .base import LayerScale, Reparameterizable, conv_like, linear_like
 from .conv_ffn import ConvFFN
 from .conv_norm import ConvNorm
+from .head import ClassifierHead
 from .large_kernel import ReparamLargeKernelConv
 from .linear_attention import HeadwiseLinear, LiteMultiHeadLinearAttention, MultiHeadLinearAttention
 from .low_rank import LowRankLinear
@@ -19,7 +20,7 @@ from .squeeze_excite import SqueezeExcite
 from .xca import CrossCovarianceAttention
 
 __all__ = [
-    "ConvFFN", "ConvNorm", "CrossCovarianceAttention", "HeadwiseLinear", "LayerScale",
+    "ClassifierHead", "ConvFFN", "ConvNorm", "CrossCovarianceAttention", "HeadwiseLinear", "LayerScale",
     "LiteMultiHeadLinearAttention", "LowRankLinear", "MobileOneBlock", "MultiHeadLinearAttention",
     "MultiHeadSelfAttention", "RepCPE", "RepDWConv", "RepMixer", "Reparameterizable",
     "ReparamLargeKernelConv", "SqueezeExcite", "conv_like", "linear_like",

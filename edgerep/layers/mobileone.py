@@ -1,6 +1,12 @@
-"""MobileOne block: k parallel conv-BN branches, a 1x1 scale branch and a BN skip, fused to one conv."""
+"""MobileOne block: k parallel conv-BN branches, a 1x1 scale branch and a BN skip, fused to one conv.
+
+Apple's checkpoints (ml-mobileone, ml-fastvit) name the block's parts differently from timm and
+edgerep; :data:`APPLE_RENAMES` maps them, for the families' layout converters.
+"""
 
 from __future__ import annotations
+
+import re
 
 import torch
 from torch import nn
@@ -99,3 +105,15 @@ class MobileOneBlock(Reparameterizable):
         self.reparam_conv = conv_like(template, weight, bias)
         for name in ("identity", "conv_kxk", "conv_scale"):
             delattr(self, name)
+
+
+# Apple's MobileOneBlock -> this one, as rules for ``checkpoints.rename_keys``: the kxk conv-BN
+# branches, the 1x1 scale branch, the BN skip, and the squeeze-excite's two 1x1 convs. The fused
+# conv has the same name (``reparam_conv``) in both.
+APPLE_RENAMES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\.rbr_conv\."), ".conv_kxk."),
+    (re.compile(r"\.rbr_scale\."), ".conv_scale."),
+    (re.compile(r"\.rbr_skip\."), ".identity."),
+    (re.compile(r"\.se\.reduce\."), ".se.fc1."),
+    (re.compile(r"\.se\.expand\."), ".se.fc2."),
+)

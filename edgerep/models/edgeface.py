@@ -18,21 +18,21 @@ stripping the wrapper's ``model.`` prefix.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from edgerep.checkpoints import StateDict, register_layouts
-from edgerep.layers.base import Reparameterizable
-from edgerep.layers.fusion import scale_output
-from edgerep.layers.low_rank import LowRankLinear, linear_layer, output_linear
-from edgerep.layers.xca import CrossCovarianceAttention
-from edgerep.registry import FACE_MEAN, FACE_STD, ModelSpec, Published, register_model
+from ..checkpoints import StateDict, register_layouts
+from ..layers.base import Reparameterizable
+from ..layers.fusion import scale_output
+from ..layers.low_rank import LowRankLinear, linear_layer, output_linear
+from ..layers.xca import CrossCovarianceAttention
+from ..registry import FACE_MEAN, FACE_STD, ModelSpec, Published, register_model
 
 _LN_EPS = 1e-6
 _LAYER_NORM_NOTE = "LayerNorm kept: it normalizes by per-token statistics (data-dependent)"
@@ -313,10 +313,11 @@ class EdgeFace(nn.Module):
 
 @dataclass(frozen=True)
 class EdgeFaceConfig:
-    """One EdgeFace variant: its EdgeNeXt backbone and low-rank ratio (``None``: plain Linears)."""
+    """One variant: its EdgeNeXt backbone, low-rank ratio (``None``: plain Linears), published figures."""
 
     dims: tuple[int, int, int, int]
     depths: tuple[int, int, int, int]
+    published: Published
     heads: int = 8
     rank_ratio: float | None = None
     kernel_sizes: tuple[int, int, int, int] = (3, 5, 7, 9)
@@ -327,19 +328,59 @@ class EdgeFaceConfig:
     ls_init_value: float = 1e-6
 
 
+_SOURCE = "otroshi/edgeface (T-BIOM 2024), backbones/timmfr.py + timm edgenext_*"
+
+
+def _published(
+    params: float, macs: float, accuracy: tuple[float, float, float], ms: float | None = None
+) -> Published:
+    """Params, MACs, LFW / CFP-FP / AgeDB-30 accuracy; the latency is a third party's."""
+    return Published(
+        source=_SOURCE, params_train=params, macs_fused=macs,
+        accuracy=dict(zip(("LFW", "CFP-FP", "AgeDB-30"), accuracy)), latency_ms=ms,
+        latency_device="iPhone 15 Pro (third party)" if ms is not None else None,
+    )
+
+
 CONFIGS: dict[str, EdgeFaceConfig] = {
-    "edgeface_xxs": EdgeFaceConfig(dims=(24, 48, 88, 168), depths=(2, 2, 6, 2), heads=4),
-    "edgeface_xs_gamma_06": EdgeFaceConfig((32, 64, 100, 192), (3, 3, 9, 3), heads=4, rank_ratio=0.6),
-    "edgeface_s_gamma_05": EdgeFaceConfig(dims=(48, 96, 160, 304), depths=(3, 3, 9, 3), rank_ratio=0.5),
-    "edgeface_base": EdgeFaceConfig(dims=(80, 160, 288, 584), depths=(3, 3, 9, 3)),
+    "edgeface_xxs": EdgeFaceConfig(
+        (24, 48, 88, 168), (2, 2, 6, 2), _published(1.245e6, 47e6, (99.57, 93.63, 94.92)), heads=4
+    ),
+    "edgeface_xs_gamma_06": EdgeFaceConfig(
+        (32, 64, 100, 192), (3, 3, 9, 3), _published(1.770e6, 76e6, (99.73, 94.71, 96.08), 5.82),
+        heads=4, rank_ratio=0.6,
+    ),
+    "edgeface_s_gamma_05": EdgeFaceConfig(
+        (48, 96, 160, 304), (3, 3, 9, 3), _published(3.653e6, 152e6, (99.78, 95.74, 97.03), 9.89), rank_ratio=0.5
+    ),
+    "edgeface_base": EdgeFaceConfig(
+        (80, 160, 288, 584), (3, 3, 9, 3), _published(18.226e6, 696e6, (99.83, 97.01, 97.60))
+    ),
 }
 
 
-def _build(variant: str, *, inference_mode: bool = False, num_classes: int = 512) -> EdgeFace:
-    return EdgeFace(CONFIGS[variant], num_classes=num_classes, inference_mode=inference_mode)
+def _build(name: str, *, inference_mode: bool = False, num_classes: int = 512) -> EdgeFace:
+    return EdgeFace(CONFIGS[name], num_classes=num_classes, inference_mode=inference_mode)
 
 
-def _from_official(sd: StateDict) -> StateDict:
+def _spec(name: str) -> ModelSpec:
+    return ModelSpec(
+        name=name, family="edgeface", task="face-embedding", builder=partial(_build, name),
+        input_size=(3, 112, 112), mean=FACE_MEAN, std=FACE_STD, published=CONFIGS[name].published,
+        num_classes=512, interpolation="bilinear", crop_pct=1.0, baseline=True, test_input_size=(3, 64, 64),
+        # Trained on 112x112 aligned faces: the convolutions would run at other sizes, but the
+        # embedding only means something at the size (and alignment) it was trained for.
+        fixed_input_size=True,
+    )
+
+
+for _name in CONFIGS:
+    register_model(_spec(_name))
+
+
+# ---- otroshi/edgeface checkpoint layout -------------------------------------------------------
+
+def from_official(sd: StateDict) -> StateDict:
     """The official checkpoints are state dicts of ``TimmFRWrapperV2``: timm keys under ``model.``."""
     prefix = "model."
     if not all(k.startswith(prefix) for k in sd):
@@ -347,32 +388,4 @@ def _from_official(sd: StateDict) -> StateDict:
     return {k[len(prefix):]: v for k, v in sd.items()}
 
 
-register_layouts("edgeface", {"official": _from_official})
-
-_SOURCE = "otroshi/edgeface (T-BIOM 2024), backbones/timmfr.py + timm edgenext_*"
-
-
-def _spec(
-    name: str, params: float, macs: float, accuracy: tuple[float, float, float],
-    latency_ms: float | None = None,
-) -> ModelSpec:
-    """The spec of one variant; ``accuracy`` is LFW / CFP-FP / AgeDB-30, latency a third party's."""
-    published = Published(
-        source=_SOURCE, params_train=params, macs_fused=macs,
-        accuracy=dict(zip(("LFW", "CFP-FP", "AgeDB-30"), accuracy)), latency_ms=latency_ms,
-        latency_device="iPhone 15 Pro (third party)" if latency_ms is not None else None,
-    )
-    return ModelSpec(
-        name=name, family="edgeface", task="face-embedding", builder=functools.partial(_build, name),
-        input_size=(3, 112, 112), mean=FACE_MEAN, std=FACE_STD, published=published, num_classes=512,
-        interpolation="bilinear", crop_pct=1.0, baseline=True, test_input_size=(3, 64, 64),
-        # Trained on 112x112 aligned faces: the convolutions would run at other sizes, but the
-        # embedding only means something at the size (and alignment) it was trained for.
-        fixed_input_size=True,
-    )
-
-
-register_model(_spec("edgeface_xxs", 1.245e6, 47e6, (99.57, 93.63, 94.92)))
-register_model(_spec("edgeface_xs_gamma_06", 1.770e6, 76e6, (99.73, 94.71, 96.08), latency_ms=5.82))
-register_model(_spec("edgeface_s_gamma_05", 3.653e6, 152e6, (99.78, 95.74, 97.03), latency_ms=9.89))
-register_model(_spec("edgeface_base", 18.226e6, 696e6, (99.83, 97.01, 97.60)))
+register_layouts("edgeface", {"official": from_official})

@@ -18,10 +18,10 @@ output of the reference's ``reparameterize``) load through the ``official`` layo
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import torch
@@ -225,21 +225,6 @@ class Stage(nn.Module):
         return self.blocks(self.downsample(x))
 
 
-@dataclass(frozen=True)
-class FaceLiVTConfig:
-    """One variant: architecture and the figures published for it (None where there are none)."""
-
-    dims: tuple[int, int, int, int]
-    depths: tuple[int, int, int, int]
-    mixers: tuple[str, str, str, str]
-    mlp_ratio: int
-    gdconv_dim: int | None  # v2's GDConv head width; None: average pooling (v1)
-    params_fused: float | None = None
-    macs_fused: float | None = None
-    accuracy: tuple[float, float, float] | None = None  # LFW, CFP-FP, AgeDB-30
-    latency_ms: float | None = None  # iPhone 15 Pro
-
-
 class FaceLiVT(nn.Module):
     """FaceLiVT v1 / v2 face embedder; ``inference_mode=True`` builds the fused layout.
 
@@ -303,6 +288,35 @@ class FaceLiVT(nn.Module):
         return self.head(self.pre_head(self.forward_features(x)).flatten(1))
 
 
+@dataclass(frozen=True)
+class FaceLiVTConfig:
+    """One variant: architecture and the figures published for it."""
+
+    dims: tuple[int, int, int, int]
+    depths: tuple[int, int, int, int]
+    mixers: tuple[str, str, str, str]
+    mlp_ratio: int
+    gdconv_dim: int | None  # v2's GDConv head width; None: average pooling (v1)
+    published: Published
+
+
+_SOURCE = "novendrastywn/FaceLiVT (ICIP 2025; v2 submitted to T-BIOM), README tables"
+
+
+def _published(
+    params: float | None = None,
+    macs: float | None = None,
+    accuracy: tuple[float, float, float] | None = None,
+    ms: float | None = None,
+) -> Published:
+    """Fused params and MACs, LFW / CFP-FP / AgeDB-30 accuracy, iPhone 15 Pro latency (None: not published)."""
+    return Published(
+        source=_SOURCE, params_fused=params, macs_fused=macs,
+        accuracy=dict(zip(("LFW", "CFP-FP", "AgeDB-30"), accuracy or ())),
+        latency_ms=ms, latency_device="iPhone 15 Pro" if ms else None,
+    )
+
+
 _V1 = dict(depths=(2, 4, 6, 2), mixers=("repmix", "repmix", "mhla", "mhla"), mlp_ratio=3, gdconv_dim=None)
 _V2 = dict(
     depths=(3, 3, 9, 3), mixers=("repmix", "repmix", "repmix_lite_mhla", "repmix_lite_mhla"),
@@ -310,21 +324,43 @@ _V2 = dict(
 )
 
 CONFIGS: dict[str, FaceLiVTConfig] = {
-    "facelivt_s": FaceLiVTConfig((40, 80, 160, 320), **_V1, params_fused=5.056e6, macs_fused=157e6, accuracy=(99.70, 95.10, 96.60), latency_ms=0.47),
-    "facelivt_m": FaceLiVTConfig((64, 128, 256, 512), **_V1, params_fused=9.746e6, macs_fused=380e6, accuracy=(99.70, 97.20, 97.60), latency_ms=0.67),
-    "facelivtv2_xs": FaceLiVTConfig((32, 64, 128, 256), **_V2, params_fused=2.970e6, macs_fused=88e6, accuracy=(99.63, 95.23, 96.68), latency_ms=0.43),
-    "facelivtv2_s": FaceLiVTConfig((48, 96, 192, 320), **_V2, params_fused=4.621e6, macs_fused=176e6, accuracy=(99.78, 97.47, 97.82), latency_ms=0.54),
-    "facelivtv2_m": FaceLiVTConfig((56, 112, 224, 448), **_V2, params_fused=7.018e6, macs_fused=254e6, accuracy=(99.78, 97.93, 98.10), latency_ms=0.65),
-    "facelivtv2_l": FaceLiVTConfig((64, 128, 256, 512), **_V2),
+    "facelivt_s": FaceLiVTConfig(
+        (40, 80, 160, 320), **_V1, published=_published(5.056e6, 157e6, (99.70, 95.10, 96.60), 0.47)
+    ),
+    "facelivt_m": FaceLiVTConfig(
+        (64, 128, 256, 512), **_V1, published=_published(9.746e6, 380e6, (99.70, 97.20, 97.60), 0.67)
+    ),
+    "facelivtv2_xs": FaceLiVTConfig(
+        (32, 64, 128, 256), **_V2, published=_published(2.970e6, 88e6, (99.63, 95.23, 96.68), 0.43)
+    ),
+    "facelivtv2_s": FaceLiVTConfig(
+        (48, 96, 192, 320), **_V2, published=_published(4.621e6, 176e6, (99.78, 97.47, 97.82), 0.54)
+    ),
+    "facelivtv2_m": FaceLiVTConfig(
+        (56, 112, 224, 448), **_V2, published=_published(7.018e6, 254e6, (99.78, 97.93, 98.10), 0.65)
+    ),
+    "facelivtv2_l": FaceLiVTConfig((64, 128, 256, 512), **_V2, published=_published()),
 }
 
 
-def build_facelivt(name: str, *, inference_mode: bool = False, num_classes: int = 512) -> FaceLiVT:
-    """Build the registered variant ``name`` (a key of ``CONFIGS``)."""
+def _build(name: str, *, inference_mode: bool = False, num_classes: int = 512) -> FaceLiVT:
     return FaceLiVT(CONFIGS[name], num_classes=num_classes, inference_mode=inference_mode)
 
 
-# --- the official checkpoint layout ---------------------------------------------------------------
+def _spec(name: str) -> ModelSpec:
+    return ModelSpec(
+        name=name, family="facelivt", task="face-embedding", builder=partial(_build, name),
+        input_size=(3, INPUT_SIZE, INPUT_SIZE), mean=FACE_MEAN, std=FACE_STD, published=CONFIGS[name].published,
+        num_classes=512, interpolation="bilinear", crop_pct=1.0,
+        test_input_size=(3, INPUT_SIZE, INPUT_SIZE), fixed_input_size=True,
+    )
+
+
+for _name in CONFIGS:
+    register_model(_spec(_name))
+
+
+# ---- novendrastywn/FaceLiVT checkpoint layout -------------------------------------------------
 
 def _conv_bn(rest: str) -> str:
     """Suffix of the reference's ``Conv2d_BN`` (``c``, ``bn``), or of the Conv2d it fuses into."""
@@ -363,7 +399,7 @@ _OFFICIAL_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | tu
 )
 
 
-def _from_official(sd: StateDict) -> StateDict:
+def from_official(sd: StateDict) -> StateDict:
     """novendrastywn/FaceLiVT ``FaceLiVT`` / ``FaceLiVTv2`` state dicts, unfused or reparameterized.
 
     Renames the reference's modules (``patch_embedds``, ``block.k``, ``Conv2d_BN``'s ``c``) and stacks
@@ -394,27 +430,6 @@ def _from_official(sd: StateDict) -> StateDict:
 # The reference fuses every RepConv, conv-BN and BN-Linear; its v1 MHLA has nothing to fuse; its
 # Lite MHLA keeps the affine and layer scale, which edgerep folds after loading.
 register_layouts(
-    "facelivt", {"official": _from_official},
+    "facelivt", {"official": from_official},
     reference_fused_types=(RepConv, ConvNorm, NormLinear, MultiHeadLinearAttention),
 )
-
-_SOURCE = "novendrastywn/FaceLiVT (ICIP 2025; v2 submitted to T-BIOM), README tables"
-
-
-def _spec(name: str, cfg: FaceLiVTConfig) -> ModelSpec:
-    accuracy = dict(zip(("LFW", "CFP-FP", "AgeDB-30"), cfg.accuracy or ()))
-    return ModelSpec(
-        name=name, family="facelivt", task="face-embedding",
-        builder=functools.partial(build_facelivt, name),
-        input_size=(3, INPUT_SIZE, INPUT_SIZE), mean=FACE_MEAN, std=FACE_STD,
-        published=Published(
-            source=_SOURCE, params_fused=cfg.params_fused, macs_fused=cfg.macs_fused, accuracy=accuracy,
-            latency_ms=cfg.latency_ms, latency_device="iPhone 15 Pro" if cfg.latency_ms else None,
-        ),
-        num_classes=512, interpolation="bilinear", crop_pct=1.0,
-        test_input_size=(3, INPUT_SIZE, INPUT_SIZE), fixed_input_size=True,
-    )
-
-
-for _name, _cfg in CONFIGS.items():
-    register_model(_spec(_name, _cfg))

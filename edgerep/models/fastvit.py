@@ -21,8 +21,9 @@ from ..layers.attention import MultiHeadSelfAttention
 from ..layers.base import LayerScale, Reparameterizable, conv_like, linear_like
 from ..layers.conv_ffn import ConvFFN
 from ..layers.fusion import fuse_bn_linear, scale_output
+from ..layers.head import ClassifierHead
 from ..layers.large_kernel import ReparamLargeKernelConv
-from ..layers.mobileone import MobileOneBlock
+from ..layers.mobileone import APPLE_RENAMES as MOBILEONE_APPLE_RENAMES, MobileOneBlock
 from ..layers.pos_enc import RepCPE
 from ..layers.repmixer import RepMixer
 from ..layers.squeeze_excite import SqueezeExcite
@@ -149,19 +150,6 @@ class FastVitStage(nn.Module):
         return self.blocks(self.pos_emb(self.downsample(x)))
 
 
-class ClassifierHead(nn.Module):
-    """Global average pool, then Linear (timm's ``head.fc``)."""
-
-    def __init__(self, in_features: int, num_classes: int) -> None:
-        super().__init__()
-        self.fc = nn.Linear(in_features, num_classes)
-        nn.init.trunc_normal_(self.fc.weight, std=0.02)
-        nn.init.zeros_(self.fc.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.mean((2, 3)))
-
-
 class FastVit(nn.Module):
     """Stem (three MobileOne blocks, stride 4), four stages, depthwise 3x3 C -> 2C head conv with SE."""
 
@@ -188,6 +176,8 @@ class FastVit(nn.Module):
             se_layer=partial(SqueezeExcite, rd_ratio=1 / 16), inference_mode=inference_mode,
         )
         self.head = ClassifierHead(2 * dims[-1], num_classes)
+        nn.init.trunc_normal_(self.head.fc.weight, std=0.02)  # timm's FastViT init
+        nn.init.zeros_(self.head.fc.bias)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.final_conv(self.stages(self.stem(x)))
@@ -198,6 +188,8 @@ class FastVit(nn.Module):
 
 @dataclass(frozen=True)
 class FastVitConfig:
+    """One variant: architecture and the figures published for it."""
+
     layers: tuple[int, int, int, int]
     embed_dims: tuple[int, int, int, int]
     mlp_ratio: float
@@ -219,7 +211,7 @@ def _published(train: float, fused: float, macs: float, top1: float, ms: float) 
     )
 
 
-FASTVIT_CONFIGS: dict[str, FastVitConfig] = {
+CONFIGS: dict[str, FastVitConfig] = {
     "fastvit_t8": FastVitConfig(
         (2, 2, 4, 2), (48, 96, 192, 384), 3, _REPMIXER, 1e-5, _published(4.026, 3.996, 0.685, 76.18, 0.8)
     ),
@@ -245,31 +237,32 @@ FASTVIT_CONFIGS: dict[str, FastVitConfig] = {
 
 
 def _build(name: str, *, inference_mode: bool = False, num_classes: int = 1000) -> FastVit:
-    return FastVit(FASTVIT_CONFIGS[name], num_classes=num_classes, inference_mode=inference_mode)
+    return FastVit(CONFIGS[name], num_classes=num_classes, inference_mode=inference_mode)
 
 
 def _spec(name: str) -> ModelSpec:
     return ModelSpec(
         name=name, family="fastvit", task="classification", builder=partial(_build, name),
         input_size=(3, 256, 256), mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        published=FASTVIT_CONFIGS[name].published, interpolation="bicubic", crop_pct=0.9,
+        published=CONFIGS[name].published, interpolation="bicubic", crop_pct=0.9,
         test_input_size=(3, 64, 64),
     )
 
 
+for _name in CONFIGS:
+    register_model(_spec(_name))
+
+
 # ---- Apple ml-fastvit checkpoint layout -------------------------------------------------------
 
-# Apple's module names -> timm's (= edgerep's), applied after the network.N -> stages.i remap.
+# Apple's module names -> timm's (= edgerep's), applied after the network.N -> stages.i remap; the
+# MobileOne blocks (stem, downsampling, final conv) follow the block's own rules.
 _APPLE_RENAMES = (
     (re.compile(r"^patch_embed\."), "stem."),
-    (re.compile(r"\.rbr_conv\."), ".conv_kxk."),
-    (re.compile(r"\.rbr_scale\."), ".conv_scale."),
-    (re.compile(r"\.rbr_skip\."), ".identity."),
+    *MOBILEONE_APPLE_RENAMES,
     (re.compile(r"\.lkb_origin\."), ".large_conv."),
     (re.compile(r"\.lkb_reparam\."), ".reparam_conv."),
     (re.compile(r"\.convffn\."), ".mlp."),
-    (re.compile(r"\.se\.reduce\."), ".se.fc1."),
-    (re.compile(r"\.se\.expand\."), ".se.fc2."),
     (re.compile(r"^conv_exp\."), "final_conv."),
     (re.compile(r"^head\."), "head.fc."),
     (re.compile(r"\.(layer_scale(?:_[12])?)$"), r".\1.gamma"),
@@ -309,6 +302,3 @@ register_layouts(
     # What Apple's and timm's reparameterize fuse; they leave ConvFFN/attention BNs and block layer scales.
     reference_fused_types=(MobileOneBlock, ReparamLargeKernelConv, RepMixer, RepCPE),
 )
-
-for _name in FASTVIT_CONFIGS:
-    register_model(_spec(_name))

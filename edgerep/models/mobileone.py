@@ -12,15 +12,16 @@ the SE (``attn`` -> ``se``) only; Apple's ml-mobileone checkpoints load by renam
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import nn
 
 from ..checkpoints import StateDict, register_layouts, rename_keys
-from ..layers.mobileone import MobileOneBlock
+from ..layers.head import ClassifierHead
+from ..layers.mobileone import APPLE_RENAMES as BLOCK_APPLE_RENAMES, MobileOneBlock
 from ..layers.squeeze_excite import SqueezeExcite
 from ..registry import IMAGENET_MEAN, IMAGENET_STD, ModelSpec, Published, register_model
 
@@ -53,17 +54,6 @@ def _make_stage(
         blocks.append(MobileOneBlock(in_chs, out_chs, 1, **common))
         in_chs = out_chs
     return nn.Sequential(*blocks)
-
-
-class ClassifierHead(nn.Module):
-    """Global average pooling, then a Linear (timm's ``head.fc``)."""
-
-    def __init__(self, in_chs: int, num_classes: int) -> None:
-        super().__init__()
-        self.fc = nn.Linear(in_chs, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.mean((2, 3)))
 
 
 class MobileOne(nn.Module):
@@ -132,53 +122,77 @@ class MobileOneConfig:
     num_conv_branches: int
     se_blocks: tuple[int, int, int, int]
     crop_pct: float
-    params_train: float
-    params_fused: float
-    macs_fused: float
-    top1: float
-    latency_ms: float
+    published: Published
 
 
-VARIANTS: dict[str, MobileOneConfig] = {
-    "mobileone_s0": MobileOneConfig((0.75, 1.0, 1.0, 2.0), 4, (0, 0, 0, 0), 0.875, 5.293e6, 2.079e6, 0.275e9, 71.4, 0.79),
-    "mobileone_s1": MobileOneConfig((1.5, 1.5, 2.0, 2.5), 1, (0, 0, 0, 0), 0.9, 4.825e6, 4.765e6, 0.825e9, 75.9, 0.89),
-    "mobileone_s2": MobileOneConfig((1.5, 2.0, 2.5, 4.0), 1, (0, 0, 0, 0), 0.9, 7.885e6, 7.808e6, 1.298e9, 77.4, 1.18),
-    "mobileone_s3": MobileOneConfig((2.0, 2.5, 3.0, 4.0), 1, (0, 0, 0, 0), 0.9, 10.171e6, 10.078e6, 1.896e9, 78.1, 1.53),
-    "mobileone_s4": MobileOneConfig((3.0, 3.5, 3.5, 4.0), 1, (0, 0, 5, 1), 0.9, 14.951e6, 14.838e6, 2.979e9, 79.4, 1.86),
+_SOURCE = "apple/ml-mobileone (CVPR 2023); timm mobileone_s*.apple_in1k"
+
+
+def _published(train: float, fused: float, macs: float, top1: float, ms: float) -> Published:
+    return Published(
+        source=_SOURCE, params_train=train, params_fused=fused, macs_fused=macs,
+        accuracy={"imagenet_top1": top1}, latency_ms=ms, latency_device="iPhone 12 Pro (Core ML, ModelBench)",
+    )
+
+
+CONFIGS: dict[str, MobileOneConfig] = {
+    "mobileone_s0": MobileOneConfig(
+        (0.75, 1.0, 1.0, 2.0), 4, (0, 0, 0, 0), 0.875, _published(5.293e6, 2.079e6, 0.275e9, 71.4, 0.79)
+    ),
+    "mobileone_s1": MobileOneConfig(
+        (1.5, 1.5, 2.0, 2.5), 1, (0, 0, 0, 0), 0.9, _published(4.825e6, 4.765e6, 0.825e9, 75.9, 0.89)
+    ),
+    "mobileone_s2": MobileOneConfig(
+        (1.5, 2.0, 2.5, 4.0), 1, (0, 0, 0, 0), 0.9, _published(7.885e6, 7.808e6, 1.298e9, 77.4, 1.18)
+    ),
+    "mobileone_s3": MobileOneConfig(
+        (2.0, 2.5, 3.0, 4.0), 1, (0, 0, 0, 0), 0.9, _published(10.171e6, 10.078e6, 1.896e9, 78.1, 1.53)
+    ),
+    "mobileone_s4": MobileOneConfig(
+        (3.0, 3.5, 3.5, 4.0), 1, (0, 0, 5, 1), 0.9, _published(14.951e6, 14.838e6, 2.979e9, 79.4, 1.86)
+    ),
 }
 
 
-def build_mobileone(name: str, *, inference_mode: bool = False, num_classes: int = 1000) -> MobileOne:
-    """Build the registered variant ``name`` (a key of ``VARIANTS``)."""
-    cfg = VARIANTS[name]
+def _build(name: str, *, inference_mode: bool = False, num_classes: int = 1000) -> MobileOne:
+    cfg = CONFIGS[name]
     return MobileOne(
         cfg.width_multipliers, num_conv_branches=cfg.num_conv_branches, se_blocks=cfg.se_blocks,
         num_classes=num_classes, inference_mode=inference_mode,
     )
 
 
-# --- foreign checkpoint layouts -------------------------------------------------------------------
+def _spec(name: str) -> ModelSpec:
+    return ModelSpec(
+        name=name, family="mobileone", task="classification", builder=partial(_build, name),
+        input_size=(3, 224, 224), mean=IMAGENET_MEAN, std=IMAGENET_STD, published=CONFIGS[name].published,
+        interpolation="bilinear", crop_pct=CONFIGS[name].crop_pct, baseline=True, test_input_size=(3, 64, 64),
+    )
 
-def _from_timm(sd: StateDict) -> StateDict:
+
+for _name in CONFIGS:
+    register_model(_spec(_name))
+
+
+# ---- timm and Apple ml-mobileone checkpoint layouts -------------------------------------------
+
+def from_timm(sd: StateDict) -> StateDict:
     """timm ``mobileone_s*`` (training form or ``reparameterize_model`` output): SE ``attn`` -> ``se``."""
     if "head.fc.weight" not in sd:
         raise KeyError("not a timm MobileOne state dict: no head.fc.weight")
     return {k.replace(".attn.", ".se."): v for k, v in sd.items()}
 
 
+# Apple's module names -> edgerep's; inside the blocks, the block's own rules.
 _APPLE_RENAMES = (
     (re.compile(r"^stage0\."), "stem."),
     (re.compile(r"^stage([1-4])\."), lambda m: f"stages.{int(m[1]) - 1}."),
-    (re.compile(r"\.rbr_conv\."), ".conv_kxk."),
-    (re.compile(r"\.rbr_scale\."), ".conv_scale."),
-    (re.compile(r"\.rbr_skip\."), ".identity."),
-    (re.compile(r"\.se\.reduce\."), ".se.fc1."),
-    (re.compile(r"\.se\.expand\."), ".se.fc2."),
+    *BLOCK_APPLE_RENAMES,
     (re.compile(r"^linear\."), "head.fc."),
 )
 
 
-def _from_apple(sd: StateDict) -> StateDict:
+def from_apple(sd: StateDict) -> StateDict:
     """apple/ml-mobileone ``mobileone_s*.pth.tar``, unfused or ``reparameterize_model`` output."""
     if not any(k.startswith("stage0.") for k in sd):
         raise KeyError("not an apple/ml-mobileone state dict: no stage0.* keys")
@@ -187,23 +201,4 @@ def _from_apple(sd: StateDict) -> StateDict:
 
 # The references fuse every MobileOneBlock, and MobileOne has no BN or layer scale elsewhere: their
 # fused checkpoints are already complete and load straight into inference_mode=True.
-register_layouts("mobileone", {"timm": _from_timm, "apple": _from_apple}, reference_fused_types=(MobileOneBlock,))
-
-
-def _spec(name: str, cfg: MobileOneConfig) -> ModelSpec:
-    return ModelSpec(
-        name=name, family="mobileone", task="classification",
-        builder=functools.partial(build_mobileone, name),
-        input_size=(3, 224, 224), mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        published=Published(
-            source="apple/ml-mobileone (CVPR 2023); timm mobileone_s*.apple_in1k",
-            params_train=cfg.params_train, params_fused=cfg.params_fused, macs_fused=cfg.macs_fused,
-            accuracy={"imagenet_top1": cfg.top1},
-            latency_ms=cfg.latency_ms, latency_device="iPhone 12 Pro (Core ML, ModelBench)",
-        ),
-        interpolation="bilinear", crop_pct=cfg.crop_pct, baseline=True, test_input_size=(3, 64, 64),
-    )
-
-
-for _name, _cfg in VARIANTS.items():
-    register_model(_spec(_name, _cfg))
+register_layouts("mobileone", {"timm": from_timm, "apple": from_apple}, reference_fused_types=(MobileOneBlock,))

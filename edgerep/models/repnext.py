@@ -293,50 +293,67 @@ class RepNeXt(nn.Module):
 
 @dataclass(frozen=True)
 class RepNeXtConfig:
+    """One variant: architecture and the figures published for it."""
+
     dims: tuple[int, int, int, int]
     depths: tuple[int, int, int, int]
-    # Published (ARCHITECTURES.md): params of the reference train / fused forms, fused MACs @224,
-    # ImageNet-1k top-1 with distillation, iPhone 12 latency.
-    params_train: float
-    params_fused: float
-    macs_fused: float
-    top1: float
-    latency_ms: float
+    published: Published
+
+
+_SOURCE = "suous/RepNeXt (arXiv 2406.16004), README and model/repnext.py; top-1 with distillation"
+
+
+def _published(train: float, fused: float, macs: float, top1: float, ms: float) -> Published:
+    """ARCHITECTURES.md: params of the reference train / fused forms, fused MACs @224, ImageNet-1k
+    top-1 (trained with hard distillation from RegNetY-16GF), iPhone 12 latency."""
+    return Published(
+        source=_SOURCE, params_train=train, params_fused=fused, macs_fused=macs,
+        accuracy={"imagenet_top1": top1},
+        latency_ms=ms, latency_device="iPhone 12, iOS 16 (Xcode 14 Core ML report)",
+    )
 
 
 CONFIGS: dict[str, RepNeXtConfig] = {
-    "repnext_m0": RepNeXtConfig((40, 80, 160, 320), (2, 2, 9, 1), 2.716e6, 2.333e6, 0.388e9, 74.2, 0.59),
-    "repnext_m1": RepNeXtConfig((48, 96, 192, 384), (3, 3, 15, 2), 5.323e6, 4.830e6, 0.822e9, 78.8, 0.86),
-    "repnext_m2": RepNeXtConfig((56, 112, 224, 448), (3, 3, 15, 2), 7.049e6, 6.473e6, 1.111e9, 80.1, 1.00),
-    "repnext_m3": RepNeXtConfig((64, 128, 256, 512), (3, 3, 13, 2), 8.467e6, 7.819e6, 1.339e9, 80.7, 1.11),
-    "repnext_m4": RepNeXtConfig((64, 128, 256, 512), (5, 5, 25, 4), 14.080e6, 13.342e6, 2.289e9, 82.3, 1.48),
-    "repnext_m5": RepNeXtConfig((80, 160, 320, 640), (7, 7, 35, 2), 22.709e6, 21.738e6, 4.544e9, 83.3, 2.20),
+    "repnext_m0": RepNeXtConfig(
+        (40, 80, 160, 320), (2, 2, 9, 1), _published(2.716e6, 2.333e6, 0.388e9, 74.2, 0.59)
+    ),
+    "repnext_m1": RepNeXtConfig(
+        (48, 96, 192, 384), (3, 3, 15, 2), _published(5.323e6, 4.830e6, 0.822e9, 78.8, 0.86)
+    ),
+    "repnext_m2": RepNeXtConfig(
+        (56, 112, 224, 448), (3, 3, 15, 2), _published(7.049e6, 6.473e6, 1.111e9, 80.1, 1.00)
+    ),
+    "repnext_m3": RepNeXtConfig(
+        (64, 128, 256, 512), (3, 3, 13, 2), _published(8.467e6, 7.819e6, 1.339e9, 80.7, 1.11)
+    ),
+    "repnext_m4": RepNeXtConfig(
+        (64, 128, 256, 512), (5, 5, 25, 4), _published(14.080e6, 13.342e6, 2.289e9, 82.3, 1.48)
+    ),
+    "repnext_m5": RepNeXtConfig(
+        (80, 160, 320, 640), (7, 7, 35, 2), _published(22.709e6, 21.738e6, 4.544e9, 83.3, 2.20)
+    ),
 }
 
 
-def _build(variant: str, *, inference_mode: bool = False, num_classes: int = 1000) -> RepNeXt:
-    cfg = CONFIGS[variant]
+def _build(name: str, *, inference_mode: bool = False, num_classes: int = 1000) -> RepNeXt:
+    cfg = CONFIGS[name]
     return RepNeXt(cfg.dims, cfg.depths, num_classes=num_classes, inference_mode=inference_mode)
 
 
-def _spec(name: str, cfg: RepNeXtConfig) -> ModelSpec:
+def _spec(name: str) -> ModelSpec:
     return ModelSpec(
         name=name, family="repnext", task="classification", builder=partial(_build, name),
-        input_size=(3, 224, 224), mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        published=Published(
-            source="suous/RepNeXt (arXiv 2406.16004), README and model/repnext.py; top-1 with distillation",
-            params_train=cfg.params_train, params_fused=cfg.params_fused, macs_fused=cfg.macs_fused,
-            accuracy={"imagenet_top1": cfg.top1},  # trained with distillation (hard, RegNetY-16GF)
-            latency_ms=cfg.latency_ms, latency_device="iPhone 12, iOS 16 (Xcode 14 Core ML report)",
-        ),
+        input_size=(3, 224, 224), mean=IMAGENET_MEAN, std=IMAGENET_STD, published=CONFIGS[name].published,
         # The reference evaluates like DeiT/RepViT: bicubic resize to 256, centre crop 224.
         interpolation="bicubic", crop_pct=0.875, test_input_size=(3, 64, 64),
     )
 
 
-for _name, _cfg in CONFIGS.items():
-    register_model(_spec(_name, _cfg))
+for _name in CONFIGS:
+    register_model(_spec(_name))
 
+
+# ---- suous/RepNeXt checkpoint layout ----------------------------------------------------------
 
 # suous/RepNeXt keys -> edgerep keys, for its training checkpoints (``*_distill_300e.pth``) and its
 # fused ones (``*_fused.pt``: ConvNorm, RepDWConvS/M and the classifier replaced by plain layers).
