@@ -415,7 +415,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _parity(args: argparse.Namespace) -> int:
-    from .parity import PRECISIONS, TARGETS, parity, render_parity
+    from ..exporters.options import PRECISIONS
+    from .parity import TARGETS, parity, render_parity
 
     _check_outputs([args.json], args.force)
     targets = [t.strip().lower() for t in args.targets.split(",") if t.strip()]

@@ -14,37 +14,30 @@ Loading validates everything and fails with one line naming the file and the fie
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .._text import closest
-from .alignment import SIZES, template
+from .._schema import SchemaError, describe, schema_errors
+from .alignment import template
 from .matching import DEFAULT_THRESHOLD, Match, centroid, check_threshold, identify, l2_normalize, same_person
 
 SCHEMA_ID = "edgerep.gallery/1"
 SUPPORTED = (SCHEMA_ID,)
-PRECISIONS = ("fp32", "fp16", "int8")
 FACE_MEAN = (0.5, 0.5, 0.5)  # (x / 255 - 0.5) / 0.5: EdgeFace and FaceLiVT (FACE.md)
 FACE_STD = (0.5, 0.5, 0.5)
-_MAX_ERRORS = 5
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class GalleryError(ValueError):
+class GalleryError(SchemaError):
     """A gallery file or document that does not follow ``edgerep.gallery/1``."""
 
     def __init__(self, source: str, errors: list[tuple[str, str]]):
-        self.source = source
-        self.errors = errors
-        shown = "; ".join(f"{path or '(top level)'}: {msg}" for path, msg in errors[:_MAX_ERRORS])
-        more = f" (and {len(errors) - _MAX_ERRORS} more)" if len(errors) > _MAX_ERRORS else ""
-        super().__init__(f"invalid gallery {source}: {shown}{more}")
+        super().__init__(source, errors, "gallery")
 
 
 @dataclass(frozen=True)
@@ -223,82 +216,47 @@ class Gallery:
         return cls.from_dict(doc, str(path))
 
 
-# ---- validation (the rules of gallery.schema.json, checked by hand) -----------------------------
+# ---- validation: gallery.schema.json (jsonschema), then the rules a schema cannot state ---------
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
-    kind = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value))
-    if kind is None:
-        return f"the number {value!r}"
-    text = json.dumps(value) if not isinstance(value, (dict, list)) else ""
-    return f"{kind} {text[:40]}".rstrip()
+@functools.lru_cache(maxsize=None)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of ``edgerep.gallery/1`` (gallery.schema.json beside this module)."""
+    from importlib import resources
+
+    return json.loads(resources.files("edgerep.face").joinpath("gallery.schema.json").read_text("utf-8"))
 
 
-def _number(v: Any) -> bool:
-    if isinstance(v, bool):
-        return False
-    if isinstance(v, int):  # JSON integers can be arbitrarily long; they must fit a double
-        return abs(v) < 2.0 ** 1023
-    return isinstance(v, float) and math.isfinite(v)
-
-
-_FIELDS = ("schema", "model", "runtime", "precision", "artifact_sha256", "checkpoint_sha256", "embedding_size",
-           "template", "normalization", "matching", "identities")
-
-
-class _Checker:
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-
-    def fail(self, path: str, msg: str) -> bool:
-        self.errors.append((path, msg))
-        return False
-
-    def object(self, value: Any, path: str, required: Sequence[str], optional: Sequence[str] = ()) -> bool:
-        if not isinstance(value, dict):
-            return self.fail(path, f"expected an object, got {_describe(value)}")
-        ok = True
-        for key in required:
-            if key not in value:
-                ok = self.fail(_join(path, key), "required field is missing")
-        for key in value:
-            if key not in required and key not in optional:
-                close = closest(str(key), [*required, *optional], n=1, cutoff=0.6)
-                ok = self.fail(_join(path, str(key)), "unknown field" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        return ok
-
-    def string(self, value: Any, path: str) -> bool:
-        if not isinstance(value, str) or not value:
-            return self.fail(path, f"expected a non-empty string, got {_describe(value)}")
-        return True
-
-    def const(self, value: Any, path: str, allowed: Sequence[Any]) -> bool:
-        if not any(value == a and type(value) is type(a) for a in allowed):
-            return self.fail(path, f"expected {' or '.join(json.dumps(a) for a in allowed)}, got {_describe(value)}")
-        return True
-
-    def numbers(self, value: Any, path: str, length: int, what: str = "") -> bool:
-        if not isinstance(value, list):
-            return self.fail(path, f"expected an array of {length} numbers, got {_describe(value)}")
-        if len(value) != length:
-            return self.fail(path, f"has {len(value)} numbers, expected {what or length}")
-        for i, v in enumerate(value):
-            if not _number(v):
-                return self.fail(f"{path}[{i}]", f"expected a finite number, got {_describe(v)}")
-        return True
-
-
-def _join(path: str, key: str | int) -> str:
-    return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key)
+def _semantic_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    errors = []
+    tpl = doc["template"]
+    if not np.allclose(tpl["points"], template(tpl["size"]), rtol=0, atol=1e-9):
+        errors.append(("template.points", f"differ from the ArcFace template for size {tpl['size']} "
+                                          f"({template(tpl['size']).tolist()}), the only one edgerep aligns to"))
+    size = doc["embedding_size"]
+    seen: set[str] = set()
+    for i, ident in enumerate(doc["identities"]):
+        path = f"identities[{i}]"
+        if ident["name"] in seen:
+            errors.append((f"{path}.name", f"{ident['name']!r} is enrolled twice (names must be unique)"))
+        seen.add(ident["name"])
+        for j, emb in enumerate(ident["embeddings"]):
+            epath = f"{path}.embeddings[{j}]"
+            if len(emb) != size:
+                errors.append((epath, f"has {len(emb)} numbers, expected embedding_size {size}"))
+            elif not 0.0 < sum(float(v) * float(v) for v in emb) < math.inf:
+                errors.append((epath, "its norm is zero or overflows (an embedding must be normalizable)"))
+        sources = ident.get("sources")
+        if sources is not None and len(sources) != len(ident["embeddings"]):
+            errors.append((f"{path}.sources", f"expected {len(ident['embeddings'])} strings (one per "
+                                              f"embedding), got {len(sources)}"))
+    return errors
 
 
 def validate(doc: Any, source: str = "<gallery>") -> dict[str, Any]:
     """Return ``doc`` if it is a valid ``edgerep.gallery/1`` document; raise GalleryError otherwise."""
-    c = _Checker()
     if not isinstance(doc, dict):
-        raise GalleryError(source, [("", f"expected a JSON object (a gallery), got {_describe(doc)}")])
+        raise GalleryError(source, [("", f"expected a JSON object (a gallery), got {describe(doc)}")])
     version = doc.get("schema")
     if version not in SUPPORTED:
         if isinstance(version, str) and version.startswith("edgerep.gallery/"):
@@ -307,70 +265,12 @@ def validate(doc: Any, source: str = "<gallery>") -> dict[str, Any]:
         elif version is None:
             msg = f"required field is missing: not an edgerep gallery (expected {SCHEMA_ID!r})"
         else:
-            msg = f"expected {SCHEMA_ID!r}, got {_describe(version)}"
+            msg = f"expected {SCHEMA_ID!r}, got {describe(version)}"
         raise GalleryError(source, [("schema", msg)])
-    c.object(doc, "", _FIELDS)
-    c.string(doc.get("model"), "model")
-    c.string(doc.get("runtime"), "runtime")
-    c.const(doc.get("precision"), "precision", PRECISIONS)
-    for key in ("artifact_sha256", "checkpoint_sha256"):
-        value = doc.get(key)
-        if value is not None and not (isinstance(value, str) and _SHA256.match(value)):
-            c.fail(key, f"expected null or 64 lowercase hex digits, got {_describe(value)}")
-    size = doc.get("embedding_size")
-    if not (isinstance(size, int) and not isinstance(size, bool) and size >= 1):
-        c.fail("embedding_size", f"expected a positive integer, got {_describe(size)}")
-        size = None
-    tpl = doc.get("template")
-    if c.object(tpl, "template", ("size", "points")) and c.const(tpl["size"], "template.size", SIZES):
-        points = tpl["points"]
-        if not (isinstance(points, list) and len(points) == 5):
-            c.fail("template.points", f"expected 5 (x, y) points, got {_describe(points)}")
-        elif all(c.numbers(p, f"template.points[{i}]", 2) for i, p in enumerate(points)):
-            if not np.allclose(points, template(tpl["size"]), rtol=0, atol=1e-9):
-                c.fail("template.points", f"differ from the ArcFace template for size {tpl['size']} "
-                                          f"({template(tpl['size']).tolist()}), the only one edgerep aligns to")
-    norm = doc.get("normalization")
-    if c.object(norm, "normalization", ("color", "scale", "mean", "std", "flip_sum")):
-        c.const(norm["color"], "normalization.color", ("RGB",))
-        c.const(norm["scale"], "normalization.scale", ("x / 255",))
-        c.numbers(norm["mean"], "normalization.mean", 3)
-        if c.numbers(norm["std"], "normalization.std", 3) and min(norm["std"]) <= 0:
-            c.fail("normalization.std", f"must be positive, got {norm['std']}")
-        c.const(norm["flip_sum"], "normalization.flip_sum", (False, True))
-    matching = doc.get("matching")
-    if c.object(matching, "matching", ("metric", "identity_score", "threshold")):
-        c.const(matching["metric"], "matching.metric", ("cosine",))
-        c.const(matching["identity_score"], "matching.identity_score", ("centroid",))
-        t = matching["threshold"]
-        if not (_number(t) and -1 <= t <= 1):
-            c.fail("matching.threshold", f"expected a cosine in [-1, 1], got {_describe(t)}")
-    identities = doc.get("identities")
-    if not isinstance(identities, list):
-        c.fail("identities", f"expected an array, got {_describe(identities)}")
-        identities = []
-    seen: set[str] = set()
-    for i, ident in enumerate(identities):
-        path = f"identities[{i}]"
-        if not c.object(ident, path, ("name", "embeddings"), ("sources",)):
-            continue
-        if c.string(ident["name"], f"{path}.name"):
-            if ident["name"] in seen:
-                c.fail(f"{path}.name", f"{ident['name']!r} is enrolled twice (names must be unique)")
-            seen.add(ident["name"])
-        embs = ident["embeddings"]
-        if not isinstance(embs, list) or not embs:
-            c.fail(f"{path}.embeddings", f"expected a non-empty array of embeddings, got {_describe(embs)}")
-            continue
-        for j, emb in enumerate(embs):
-            epath = f"{path}.embeddings[{j}]"
-            if size is not None and c.numbers(emb, epath, size, f"embedding_size {size}"):
-                if not 0.0 < sum(float(v) * float(v) for v in emb) < math.inf:
-                    c.fail(epath, "its norm is zero or overflows (an embedding must be normalizable)")
-        sources = ident.get("sources")
-        if sources is not None and not (isinstance(sources, list) and len(sources) == len(embs)
-                                        and all(isinstance(s, str) for s in sources)):
-            c.fail(f"{path}.sources", f"expected {len(embs)} strings (one per embedding), got {_describe(sources)}")
-    if c.errors:
-        raise GalleryError(source, c.errors)
+    try:
+        errors = schema_errors(schema(), doc) or _semantic_errors(doc)
+    except RecursionError:
+        errors = [("", "nested too deeply to be read")]
+    if errors:
+        raise GalleryError(source, errors)
     return doc

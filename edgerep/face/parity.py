@@ -24,12 +24,12 @@ import numpy as np
 
 from .._optional import require
 from .._text import one_line
+from ..exporters.options import PRECISIONS
 from .alignment import align, estimate_norm, to_uint8, warp_affine
 from .frames import landmarks_to_view
 
 FACES_LABEL = "skimage-astronaut24-lfw100"
-TARGETS = ("onnx", "tflite", "coreml")
-PRECISIONS = ("fp32", "fp16", "int8")
+TARGETS = ("onnx", "tflite", "coreml")  # parity's default: every target there is
 
 
 def default_faces(size: int = 112, detector: Any = None, variations: int = 23) -> tuple[np.ndarray, list[str]]:
