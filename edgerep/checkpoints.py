@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from ._io import file_sha256, staged
 from ._text import one_line
+from .registry import built_from
 from .safe_pickle import is_torchscript_archive, read_torchscript_tensors
 from .weights import check_finite
 
@@ -169,7 +170,8 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike) -> Path:
     """Save ``model``'s state dict atomically (safetensors for ``.safetensors``, else torch.save)."""
     path = Path(path)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    meta = {"edgerep_model": str(getattr(model, "edgerep_model", "")), "fused": str(_is_fused(model))}
+    origin = built_from(model)
+    meta = {"edgerep_model": origin.name if origin else "", "fused": str(_is_fused(model))}
     with staged(path) as (tmp,):
         if path.suffix == ".safetensors":
             from safetensors.torch import save_file
@@ -232,12 +234,9 @@ def load_checkpoint(model: nn.Module, source: Source) -> LoadResult:
     """
     name = "state dict" if isinstance(source, Mapping) else str(source)
     sd = read_state_dict(source)
-    model_name = getattr(model, "edgerep_model", None)
-    family = None
-    if model_name:
-        from .registry import get_spec
-
-        family = get_spec(model_name).family
+    origin = built_from(model)
+    model_name = origin.name if origin else None
+    family = origin.spec.family if origin else None
     target = model.state_dict()
     keys = set(target)
     candidates = _candidates(sd, family)
@@ -249,7 +248,7 @@ def load_checkpoint(model: nn.Module, source: Source) -> LoadResult:
     fused_model = _is_fused(model)
     reference = _FAMILIES.get(family) if family else None
     if fused_model and reference and reference.reference_fused_types and model_name:
-        scratch = _reference_fused_scratch(model, model_name, reference)
+        scratch = _reference_fused_scratch(model, reference)
         scratch_keys = set(scratch.state_dict())
         for layout, conv in candidates:
             if set(conv) == scratch_keys:
@@ -261,9 +260,9 @@ def load_checkpoint(model: nn.Module, source: Source) -> LoadResult:
                 return _result(layout, True, source, ["completed the fusion of a partially fused checkpoint"])
 
     if model_name:  # fused checkpoint into a training-form model, or the other way round
-        other = _other_form_keys(model, model_name, fused_model)
+        other = _other_form_keys(model, fused_model)
         for layout, conv in candidates:
-            if set(conv) == other or (reference and _matches_reference(conv, model, model_name, reference)):
+            if set(conv) == other or (reference and _matches_reference(conv, model, reference)):
                 want = "inference_mode=False" if fused_model else "inference_mode=True"
                 form = "training-form (unfused)" if fused_model else "fused"
                 raise WrongFormError(
@@ -286,18 +285,8 @@ def _result(layout: str, fused: bool, source: Source, notes: list[str] | None = 
     return LoadResult(layout, fused, path or "state dict", sha, notes or [])
 
 
-def _build_like(model: nn.Module, model_name: str, inference_mode: bool, device: str = "cpu") -> nn.Module:
-    from .registry import get_spec
-
-    spec = get_spec(model_name)
-    kwargs = dict(getattr(model, "edgerep_build_kwargs", {}))
-    kwargs["inference_mode"] = inference_mode
-    with torch.device(device):
-        return spec.build(**kwargs)
-
-
-def _reference_fused_scratch(model: nn.Module, model_name: str, ref: FamilyLayouts) -> nn.Module:
-    scratch = _build_like(model, model_name, inference_mode=False)
+def _reference_fused_scratch(model: nn.Module, ref: FamilyLayouts) -> nn.Module:
+    scratch = built_from(model).build(inference_mode=False)
     blocks = [m for m in scratch.modules() if isinstance(m, ref.reference_fused_types)]
     with torch.no_grad():
         for m in blocks:
@@ -305,14 +294,14 @@ def _reference_fused_scratch(model: nn.Module, model_name: str, ref: FamilyLayou
     return scratch
 
 
-def _other_form_keys(model: nn.Module, model_name: str, fused_model: bool) -> set[str]:
-    return set(_build_like(model, model_name, inference_mode=not fused_model, device="meta").state_dict())
+def _other_form_keys(model: nn.Module, fused_model: bool) -> set[str]:
+    return set(built_from(model).build(inference_mode=not fused_model, device="meta").state_dict())
 
 
-def _matches_reference(conv: StateDict, model: nn.Module, model_name: str, ref: FamilyLayouts) -> bool:
+def _matches_reference(conv: StateDict, model: nn.Module, ref: FamilyLayouts) -> bool:
     if not ref.reference_fused_types or _is_fused(model):
         return False
-    scratch = _build_like(model, model_name, inference_mode=False, device="meta")
+    scratch = built_from(model).build(inference_mode=False, device="meta")
     for m in [m for m in scratch.modules() if isinstance(m, ref.reference_fused_types)]:
         m.reparameterize()
     return set(conv) == set(scratch.state_dict())

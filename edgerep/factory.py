@@ -37,8 +37,6 @@ def create_model(
             raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
         kwargs["num_classes"] = num_classes
     model = spec.build(inference_mode=inference_mode, **kwargs)
-    model.edgerep_model = name
-    model.edgerep_build_kwargs = dict(kwargs)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint)
     return model

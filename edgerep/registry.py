@@ -60,8 +60,39 @@ class ModelSpec:
     # True when the model only runs at ``input_size`` (e.g. FaceLiVT's token-axis Linear layers).
     fixed_input_size: bool = False
 
-    def build(self, **kwargs: Any) -> nn.Module:
-        return self.builder(**kwargs)
+    def build(self, *, inference_mode: bool = False, **kwargs: Any) -> nn.Module:
+        """A new model of this spec; it records what built it (:func:`built_from`)."""
+        model = self.builder(inference_mode=inference_mode, **kwargs)
+        model.built_from = BuiltFrom(self.name, tuple(sorted(kwargs.items())))
+        return model
+
+
+@dataclass(frozen=True)
+class BuiltFrom:
+    """The registered model a module was built as, and the builder's other arguments
+    (``num_classes``), so the same model can be built again in the other form."""
+
+    name: str
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def spec(self) -> ModelSpec:
+        return get_spec(self.name)
+
+    def build(self, *, inference_mode: bool, device: Any = None) -> nn.Module:
+        """The same model again (on ``device``, e.g. "meta"), in the form asked for."""
+        import torch
+
+        with torch.device(device or "cpu"):
+            return self.spec.build(inference_mode=inference_mode, **dict(self.kwargs))
+
+
+def built_from(model: nn.Module) -> BuiltFrom | None:
+    """What built ``model`` when it came from the registry (``create_model``, ``ModelSpec.build``),
+    else None. The one place edgerep reads a model's identity: checkpoints (which layouts to try),
+    exports (input size, normalization, name) and the export audit (the unfused twin)."""
+    found = getattr(model, "built_from", None)
+    return found if isinstance(found, BuiltFrom) else None
 
 
 _REGISTRY: dict[str, ModelSpec] = {}

@@ -192,7 +192,7 @@ def _run(model_or_name: Any, identity: dict[str, Any], jobs: list, checkpoint: A
 def identify(model_or_name: Any, input_size: Sequence[int] | None, l2_normalize: bool,
              image_input: bool) -> dict[str, Any]:
     """Name, spec, task, input size and normalization, checked against the options (no torch)."""
-    from edgerep.registry import get_spec
+    from edgerep.registry import built_from, get_spec
 
     if isinstance(model_or_name, str):
         spec = get_spec(model_or_name)
@@ -205,9 +205,9 @@ def identify(model_or_name: Any, input_size: Sequence[int] | None, l2_normalize:
                 f"model_or_name must be a registered model name or an nn.Module, got "
                 f"{type(model_or_name).__name__}"
             )
-        registered = getattr(model_or_name, "edgerep_model", None)
-        spec = get_spec(registered) if registered else None
-        name = registered or type(model_or_name).__name__
+        origin = built_from(model_or_name)
+        spec = origin.spec if origin else None
+        name = origin.name if origin else type(model_or_name).__name__
     task = spec.task if spec else "custom"
     mean, std = (spec.mean, spec.std) if spec else (None, None)
     if input_size is None:

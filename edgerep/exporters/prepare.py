@@ -226,6 +226,7 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     normalization). A model built here from its name is fused in place (its unfused twin for the
     op count is built on the meta device); a module passed in is fused on a copy and left as it was.
     """
+    from edgerep.registry import built_from
     from edgerep.reparam import fusion_report, reparameterize
     from edgerep.weights import check_batchnorm_statistics, check_finite
 
@@ -234,8 +235,7 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     if isinstance(model_or_name, str):
         model, ckpt_info = _build(name, checkpoint)
         try:  # weights do not matter for counting ops: build the training form on the meta device
-            with torch.device("meta"):
-                unfused = spec.build(inference_mode=False, **getattr(model, "edgerep_build_kwargs", {}))
+            unfused = built_from(model).build(inference_mode=False, device="meta")
         except Exception:  # a builder that cannot run on meta: no unfused count
             unfused = None
     else:
