@@ -33,7 +33,9 @@ SECTIONS: dict[str, str] = {
 
 # Where the harnesses keep their committed copies (relative to the repository root); tests/
 # test_vectors.py fails when one of them differs from what this module writes.
-HARNESS_COPIES: tuple[str, ...] = ()
+HARNESS_COPIES: tuple[str, ...] = (
+    "ios_harness/Tests/EdgeRepBenchCoreTests/Resources/vectors",
+)
 
 
 def _function(spec: str) -> Callable[[], tuple[str, list[dict[str, Any]]]]:
