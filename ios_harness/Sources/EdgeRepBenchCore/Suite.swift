@@ -7,10 +7,19 @@ public struct Suite: Equatable, Sendable {
     public let name: String
     /// Model-name prefixes of the suite's families, in report order (edgerep's patterns without `*`).
     public let prefixes: [String]
+    /// The prefixes of the baseline families (edgerep's registry marks MobileOne and EdgeFace).
+    public let baselinePrefixes: [String]
 
-    public static let imagenet = Suite(name: "imagenet", prefixes: ["fastvit_", "repnext_", "mobileone_"])
-    public static let face = Suite(name: "face", prefixes: ["facelivt", "edgeface_"])
+    public static let imagenet = Suite(
+        name: "imagenet", prefixes: ["fastvit_", "repnext_", "mobileone_"], baselinePrefixes: ["mobileone_"])
+    public static let face = Suite(name: "face", prefixes: ["facelivt", "edgeface_"], baselinePrefixes: ["edgeface_"])
     public static let all: [Suite] = [.imagenet, .face]
+
+    /// Whether the model called `name` is a baseline of any suite (before its metadata is read).
+    public static func isBaseline(model name: String) -> Bool {
+        let lowered = name.lowercased()
+        return all.contains { suite in suite.baselinePrefixes.contains { lowered.hasPrefix($0) } }
+    }
 
     /// The suite called `name`; throws naming the suites when there is none.
     public static func named(_ name: String) throws -> Suite {

@@ -135,5 +135,8 @@ final class SuiteTests: XCTestCase {
         XCTAssertTrue(NaturalOrder.less("fastvit_t8", "fastvit_t12"))
         XCTAssertFalse(NaturalOrder.less("fastvit_t12", "fastvit_t8"))
         XCTAssertTrue(NaturalOrder.less("fastvit_s12", "fastvit_sa12"))
+        XCTAssertTrue(Suite.isBaseline(model: "mobileone_s0"))
+        XCTAssertTrue(Suite.isBaseline(model: "edgeface_xxs"))
+        XCTAssertFalse(Suite.isBaseline(model: "fastvit_t8"))
     }
 }
