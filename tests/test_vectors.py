@@ -11,6 +11,9 @@ import pytest
 from edgerep import vectors
 from edgerep.bench.stats import summarize
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def test_check_reports_a_drifted_or_missing_file(tmp_path: Path) -> None:
     vectors.write(tmp_path)
     assert vectors.main(["--check", str(tmp_path)]) == 0
@@ -35,3 +38,10 @@ def test_stats_vectors_hold_modelbench_figures() -> None:
     for c in errors:
         with pytest.raises(ValueError):
             summarize(c["samples_ms"], c["trim"])
+
+
+@pytest.mark.parametrize("copy", vectors.HARNESS_COPIES)
+def test_harness_copies_are_what_edgerep_writes(copy: str) -> None:
+    """A harness's committed vectors drift when a rule changes here: regenerate them with
+    ``python -m edgerep.vectors <copy>`` (and make the harness's tests pass again)."""
+    assert vectors.differences(ROOT / copy) == []
