@@ -128,6 +128,22 @@ def test_command_line_imports_core_ml_only_where_it_exists() -> None:
     assert "Core ML is unavailable on this platform" in text
 
 
+def test_no_mutable_global_or_static_state() -> None:
+    """Swift 6 strict concurrency refuses shared mutable state: no global or static `var`."""
+    offenders = []
+    for path in SWIFT_FILES:
+        if path.name == "Package.swift":
+            continue
+        source, nodes = _top_level(path)
+        for node in nodes:
+            if node.type == "property_declaration" and re.match(r"(?:@\w+\s+|\w+\s+)*var\b", node_text(node, source)):
+                offenders.append(f"{_relative(path)}: {node_text(node, source).splitlines()[0]}")
+        for number, line in enumerate(source.decode().splitlines(), 1):
+            if re.search(r"\b(?:static|class)\s+var\b", line):
+                offenders.append(f"{_relative(path)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
 def test_manifests_root_evaluable_on_linux_app_apart() -> None:
     root = (HARNESS / "Package.swift").read_text()
     assert root.startswith("// swift-tools-version: 6.0\n")

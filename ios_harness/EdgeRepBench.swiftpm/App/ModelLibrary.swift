@@ -37,7 +37,7 @@ final class ModelLibrary: ObservableObject {
     }
 
     /// What Files offers for import: ML packages are folders to Files, so folders are allowed too.
-    static var importTypes: [UTType] {
+    static func importTypes() -> [UTType] {
         var types: [UTType] = [.folder, .package]
         for fileExtension in ["mlpackage", "mlmodel"] {
             if let type = UTType(filenameExtension: fileExtension), !types.contains(type) {

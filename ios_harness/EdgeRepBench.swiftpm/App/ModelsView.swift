@@ -56,7 +56,7 @@ struct ModelsView: View {
                 }
             }
             .fileImporter(
-                isPresented: $importing, allowedContentTypes: ModelLibrary.importTypes, allowsMultipleSelection: true
+                isPresented: $importing, allowedContentTypes: ModelLibrary.importTypes(), allowsMultipleSelection: true
             ) { result in
                 switch result {
                 case .success(let urls):

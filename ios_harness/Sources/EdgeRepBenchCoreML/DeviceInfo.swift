@@ -8,8 +8,8 @@ import Darwin
 
 /// The machine block of a report for this iPhone, iPad or Mac, and Core ML's version (the OS's).
 public enum DeviceInfo {
-    /// iOS, iPadOS, macOS, visionOS, ...
-    public static var osName: String {
+    /// iOS, macOS, visionOS, ...
+    public static let osName: String = {
         #if os(iOS)
         return "iOS"
         #elseif os(macOS)
@@ -21,42 +21,40 @@ public enum DeviceInfo {
         #else
         return "Darwin"
         #endif
-    }
+    }()
 
     /// `18.1` or `14.4.1`.
-    public static var osVersion: String {
+    public static let osVersion: String = {
         let version = ProcessInfo.processInfo.operatingSystemVersion
         let base = "\(version.majorVersion).\(version.minorVersion)"
         return version.patchVersion == 0 ? base : base + ".\(version.patchVersion)"
-    }
+    }()
 
     /// Core ML ships with the OS: its version is the OS's, e.g. `iOS 18.1` (the record's
     /// `runtime_version` and the report's `runtimes.coreml`).
-    public static var coreMLVersion: String {
-        "\(osName) \(osVersion)"
-    }
+    public static let coreMLVersion = "\(DeviceInfo.osName) \(DeviceInfo.osVersion)"
 
     /// Whether this runs in the Simulator, where latencies mean nothing (apple/ml-mobileone#22).
-    public static var isSimulator: Bool {
+    public static let isSimulator: Bool = {
         #if targetEnvironment(simulator)
         return true
         #else
         return false
         #endif
-    }
+    }()
 
     /// The device model identifier: `iPhone16,1` on a phone, `Mac14,2` on a Mac, the simulated
     /// device's in the Simulator.
-    public static var modelIdentifier: String? {
-        if isSimulator, let simulated = ProcessInfo.processInfo.environment["SIMULATOR_MODEL_IDENTIFIER"] {
+    public static let modelIdentifier: String? = {
+        if DeviceInfo.isSimulator, let simulated = ProcessInfo.processInfo.environment["SIMULATOR_MODEL_IDENTIFIER"] {
             return simulated
         }
         #if os(macOS)
-        return sysctlString("hw.model")
+        return DeviceInfo.sysctlString("hw.model")
         #else
-        return sysctlString("hw.machine")
+        return DeviceInfo.sysctlString("hw.machine")
         #endif
-    }
+    }()
 
     /// This machine as a report's `machine` block. `name` is the label tables show (default: the
     /// model identifier, which the user can replace with e.g. "iPhone 15 Pro").
@@ -94,7 +92,7 @@ public enum DeviceInfo {
         return machine
     }
 
-    private static var architecture: String {
+    private static let architecture: String = {
         #if arch(arm64)
         return "arm64"
         #elseif arch(x86_64)
@@ -102,7 +100,7 @@ public enum DeviceInfo {
         #else
         return "unknown"
         #endif
-    }
+    }()
 
     /// A string `sysctl` value, or nil when the name does not exist on this OS.
     private static func sysctlString(_ name: String) -> String? {
