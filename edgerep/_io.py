@@ -16,26 +16,150 @@ import tempfile
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
 
-def check_writable(directory: Path) -> None:
-    """Create ``directory`` if needed and make sure files can be written there, before any work."""
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C (every ``staged`` block cleans up), then the
+    CLI exits with 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+_terminated: list[int] = []  # signals received inside terminate_as_exception (process state)
+
+
+@contextlib.contextmanager
+def terminate_as_exception() -> Iterator[None]:
+    """Inside the block, SIGTERM and SIGHUP raise :class:`Terminated` (previous handlers restored).
+
+    A signal that lands in code which swallows exceptions (a weakref callback during an import,
+    say) is not lost: :func:`raise_if_terminated` raises it again at the next safe point, and
+    :func:`staged` calls it before committing anything.
+    """
+    import signal
+
+    def handler(signum: int, frame: Any) -> None:
+        _terminated.append(signum)
+        raise Terminated(signum)
+
+    previous = {}
+    _terminated.clear()
+    for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            try:
+                previous[sig] = signal.signal(sig, handler)
+            except ValueError:  # not the main thread: leave the process's handling alone
+                pass
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        yield
+        raise_if_terminated()
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        _terminated.clear()
+
+
+def raise_if_terminated() -> None:
+    """Raise :class:`Terminated` if a signal arrived (and its first exception was swallowed)."""
+    if _terminated:
+        raise Terminated(_terminated[0])
+
+
+def check_output(path: Path, *, directory_artifact: bool = False) -> None:
+    """Refuse, before any work, an output path that exists and is not a regular file edgerep may
+    replace: a symbolic link, a device or pipe, or a folder (a folder is replaced only when the
+    artifact itself is one, e.g. an .mlpackage holding a Manifest.json)."""
+    if path.is_symlink():
+        raise ValueError(f"output {str(path)!r} is a symbolic link; edgerep does not write through links: "
+                         "pass the path it points to, or another name")
+    if not path.exists():
+        return
+    if path.is_dir():
+        if directory_artifact and (path / "Manifest.json").is_file():
+            return
+        raise ValueError(f"output {str(path)!r} is an existing folder; remove it or choose another name")
+    if not path.is_file():
+        raise ValueError(f"output {str(path)!r} exists and is not a regular file (a device or pipe); "
+                         "choose another name")
+
+
+def check_distinct(paths: Iterable[Path | str | None]) -> None:
+    """ValueError when two outputs of one command name the same file."""
+    seen: dict[Path, str] = {}
+    for p in paths:
+        if p is None:
+            continue
+        key = Path(os.path.abspath(p))
+        if key in seen:
+            raise ValueError(f"two outputs name the same file {str(p)!r}; give each output its own path")
+        seen[key] = str(p)
+
+
+def make_dirs(directory: Path) -> list[Path]:
+    """Create ``directory`` and missing parents; return those created (deepest first), so a failed
+    command can remove what it made (:func:`remove_empty_dirs`)."""
+    missing = []
+    d = Path(directory)
+    while not d.exists() and d != d.parent:
+        missing.append(d)
+        d = d.parent
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        remove_empty_dirs(missing)
+        raise OSError(f"output directory {str(directory)!r} is not writable (cannot create it: {exc.strerror or exc}); "
+                      "pass --output with a writable path") from None
+    return missing
+
+
+def remove_empty_dirs(dirs: Iterable[Path]) -> None:
+    for d in dirs:  # deepest first
+        try:
+            d.rmdir()
+        except OSError:  # not empty (something else wrote there) or already gone
+            pass
+
+
+def check_writable(directory: Path) -> list[Path]:
+    """Create ``directory`` if needed and make sure files can be written there, before any work.
+
+    Returns the directories it created (see :func:`make_dirs`).
+    """
+    created = make_dirs(directory)
+    try:
         fd, probe = tempfile.mkstemp(dir=directory, prefix=".edgerep-probe-")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
+        remove_empty_dirs(created)
         raise OSError(f"output directory {str(directory)!r} is not writable ({exc.strerror or exc}); "
                       "pass --output with a writable path") from None
+    return created
 
 
-def temp_path_for(dest: Path) -> Path:
-    """A hidden unused path next to ``dest`` (same file system, so the final rename is atomic)."""
-    return dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp{dest.suffix}")
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory if directory.exists() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def temp_path_for(dest: Path, tag: str = "tmp") -> Path:
+    """A hidden unused path next to ``dest`` (same file system, so the final rename is atomic).
+
+    It keeps ``dest``'s suffix (converters choose the format by it); a name too long to extend
+    gets a short one instead, so any legal ``dest`` works.
+    """
+    token = uuid.uuid4().hex[:8]
+    name = f".{dest.name}.{token}.{tag}{dest.suffix}"
+    if len(name.encode()) > _name_max(dest.parent):
+        name = f".edgerep-{token}.{tag}{dest.suffix}"
+    return dest.with_name(name)
 
 
 def remove(path: Path) -> None:
@@ -45,36 +169,48 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def commit(tmp: Path, dest: Path) -> None:
-    """Move ``tmp`` (a file or a directory such as an .mlpackage) onto ``dest``, replacing it."""
-    if tmp.is_dir() and dest.exists():
-        # os.replace cannot replace a non-empty directory: move the old one aside first.
-        old = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.old")
-        os.replace(dest, old)
-        try:
+def commit(tmps: list[Path], dests: list[Path]) -> None:
+    """Move every ``tmps[i]`` (file or directory) onto ``dests[i]``, all or nothing.
+
+    Existing destinations are moved aside first and put back if any rename fails (or a signal
+    arrives), so an artifact and its sidecar are replaced together or not at all.
+    """
+    moved: list[tuple[Path, Path | None]] = []
+    try:
+        for tmp, dest in zip(tmps, dests):
+            backup = None
+            if os.path.lexists(dest):
+                backup = temp_path_for(dest, "old")
+                os.replace(dest, backup)
+            moved.append((dest, backup))
             os.replace(tmp, dest)
-        except BaseException:
-            os.replace(old, dest)
-            raise
-        remove(old)
-    else:
-        os.replace(tmp, dest)
+    except BaseException:
+        for dest, backup in reversed(moved):
+            if os.path.lexists(dest):  # ours: the old one was moved aside first (or there was none)
+                remove(dest)
+            if backup is not None:
+                os.replace(backup, dest)
+        raise
+    for _, backup in moved:
+        if backup is not None:
+            remove(backup)
 
 
 @contextlib.contextmanager
 def staged(*dests: Path) -> Iterator[list[Path]]:
     """Yield temporary paths for ``dests``; on success rename them all into place, else delete them.
 
-    Cleans up on any exception, KeyboardInterrupt included, so a failed export leaves nothing behind.
+    Cleans up on any exception, KeyboardInterrupt and :class:`Terminated` included, so a failed
+    export leaves nothing behind; the renames at the end are all-or-nothing (:func:`commit`).
     """
-    tmps = [temp_path_for(d) for d in dests]
+    tmps = [temp_path_for(Path(d)) for d in dests]
     try:
         yield tmps
-        for tmp, dest in zip(tmps, dests):
-            commit(tmp, dest)
+        raise_if_terminated()
+        commit(tmps, [Path(d) for d in dests])
     finally:
         for tmp in tmps:
-            if tmp.exists():
+            if os.path.lexists(tmp):
                 remove(tmp)
 
 

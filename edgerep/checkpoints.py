@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,9 @@ import torch
 from torch import Tensor, nn
 
 from ._io import file_sha256, staged
+from ._text import one_line
+from .safe_pickle import is_torchscript_archive, read_torchscript_tensors
+from .weights import check_finite
 
 StateDict = dict[str, Tensor]
 Converter = Callable[[StateDict], StateDict]
@@ -98,48 +102,59 @@ def read_state_dict(source: Source) -> StateDict:
     prefix = "module."
     if all(k.startswith(prefix) for k in obj):
         obj = {k[len(prefix):]: v for k, v in obj.items()}
+    try:
+        check_finite(obj, f"checkpoint {name}")
+    except ValueError as exc:
+        raise CheckpointError(str(exc)) from None
     return dict(obj)
 
 
+def _sniff(path: Path) -> str:
+    """The file's format from its first bytes (not its name): safetensors, torchscript, zip or pickle."""
+    with open(path, "rb") as fh:
+        head = fh.read(9)
+    if head[:4] == b"PK\x03\x04":
+        return "torchscript" if is_torchscript_archive(path) else "zip"
+    if len(head) == 9 and head[8:9] == b"{":
+        header = int.from_bytes(head[:8], "little")
+        if 2 <= header <= path.stat().st_size - 8:
+            return "safetensors"
+    return "pickle"
+
+
 def _read_file(path: Path) -> Any:
-    if path.suffix == ".safetensors":
+    """A checkpoint file's contents, read by a path that cannot run code (see README "Checkpoints")."""
+    try:
+        kind = _sniff(path)
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if kind != "safetensors" and path.suffix == ".safetensors":
+        raise CheckpointError(f"cannot read {path}: not a valid safetensors file (no safetensors header)")
+    if kind == "safetensors":
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         try:
             return load_file(str(path))
         except (SafetensorError, OSError, ValueError) as exc:
-            raise CheckpointError(f"cannot read {path}: not a valid safetensors file ({exc})") from None
-    if _is_torchscript(path):
-        # Some reference repositories ship fused models as TorchScript archives (e.g. RepNeXt's
-        # *_fused.pt); torch.jit.load reads their parameters without unpickling Python objects.
-        try:
-            return dict(torch.jit.load(str(path), map_location="cpu").state_dict())
-        except (RuntimeError, OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CheckpointError(f"cannot read {path}: corrupt TorchScript archive ({first})") from None
+            raise CheckpointError(f"cannot read {path}: not a valid safetensors file ({one_line(exc, 200)})") from None
+    if kind == "torchscript":
+        # Reference repositories ship fused models as TorchScript archives (RepNeXt's *_fused.pt).
+        # torch.jit.load would compile and run the archive's code: read its tensors instead.
+        return read_torchscript_tensors(path, fail=CheckpointError)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about legacy formats: the one line below says enough
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "weights_only" in str(exc):
             raise CheckpointError(
                 f"cannot read {path}: it holds Python objects besides tensors, which edgerep does not "
-                "unpickle (weights_only); re-save it as a plain state dict"
+                "unpickle (they could run code); re-save it as a plain state dict or as safetensors"
             ) from None
-        raise CheckpointError(f"cannot read {path}: corrupt or not a torch checkpoint ({first})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"cannot read {path}: corrupt or truncated checkpoint ({first})") from None
-
-
-def _is_torchscript(path: Path) -> bool:
-    """A TorchScript archive is a zip with a ``code/`` folder next to its data."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            return any("/code/" in n or n.startswith("code/") for n in z.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return False
+        raise CheckpointError(f"cannot read {path}: corrupt or not a torch checkpoint ({one_line(exc, 200)})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, MemoryError) as exc:
+        raise CheckpointError(f"cannot read {path}: corrupt or truncated checkpoint ({one_line(exc, 200)})") from None
 
 
 def save_checkpoint(model: nn.Module, path: str | os.PathLike) -> Path:

@@ -144,11 +144,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ._io import Terminated, terminate_as_exception
+
     try:
-        return int(args.func(args) or 0)
+        with terminate_as_exception():  # SIGTERM/SIGHUP clean up like Ctrl-C
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("edgerep: interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"edgerep: terminated by signal {exc.signum}", file=sys.stderr)
+        return 128 + exc.signum
     except (UserError, ValueError, TypeError, ImportError, OSError) as exc:
         if args.debug:
             raise

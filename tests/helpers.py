@@ -30,3 +30,28 @@ def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
 def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
     a, b = a.detach().double(), b.detach().double()
     return float((a - b).norm() / b.norm())
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """``edgerep ARGV`` in this process: (exit status, stdout, stderr)."""
+    from edgerep.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code: int, err: str, status: int = 2) -> str:
+    """The single ``edgerep: error:`` line a user error prints (asserting there is exactly one)."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == status, err
+    assert len(lines) == 1 and lines[0].startswith("edgerep: error: "), err
+    return lines[0]
+
+
+def files_in(directory) -> list[str]:
+    """Every file and folder under ``directory`` (hidden ones included), relative, sorted."""
+    from pathlib import Path
+
+    root = Path(directory)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.exists() else []

@@ -11,6 +11,7 @@ import gc
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .._io import raise_if_terminated
 from .._text import one_line
 from .records import Record, Report, host_machine
 from .schema import SCHEMA_ID, ReportError, load_reports, validate
@@ -145,6 +146,11 @@ def benchmark(
     proto = _resolve_protocol(protocol, quick, rounds=rounds, iterations=iterations,
                               warmup=warmup, trim=trim)
     runners = [RUNNERS[name]() for name in resolve_runtimes(runtimes)]
+    if runtimes is not None:  # a runtime asked for by name must be installed
+        for r in runners:
+            missing = r.missing_extra()
+            if missing is not None and r.platform_reason() is None:
+                raise ImportError(f"runtime {r.runtime} was requested, but {missing}")
 
     entries: list[Any] = [models] if isinstance(models, (str, Workload)) else list(models)
     entries = [e for i, e in enumerate(entries) if e not in entries[:i]]  # each model once, in order
@@ -158,6 +164,8 @@ def benchmark(
                          "benchmark that model alone")
     works = [e if isinstance(e, Workload) else Workload.from_registry(_model_name(e), checkpoint)
              for e in entries]
+    if checkpoint is not None:
+        works[0].reference("unfused")  # a checkpoint that does not fit fails here, before any run
 
     cache = ExportCache(cache_dir)
     report = Report(machine=host_machine(), protocol=proto.to_dict())
@@ -170,11 +178,15 @@ def benchmark(
     plan = [(w, r, form, p) for w in works for r in runners for form in r.forms
             for p in (precisions or r.precisions[:1])]
     for i, (work, runner, form, prec) in enumerate(plan):
+        raise_if_terminated()
         if progress:
             progress(i, len(plan), f"{work.name} {runner.runtime} {form} {prec}")
         record = _measure_record(work, runner, form, prec, threads, proto, cache, reasons[runner.runtime],
                                  ceilings, keep_samples)
         report.records.append(record)
+        if record.status == "failed" or (
+                record.status == "unavailable" and record.reason == runner.missing_extra()):
+            report.incomplete.append(f"{record.model} on {record.runtime} ({form}, {prec}): {record.reason}")
         if i + 1 == len(plan) or plan[i + 1][0] is not work:
             work.release()
             gc.collect()

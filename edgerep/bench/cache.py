@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .._io import file_sha256, raise_if_terminated
 from .._version import __version__
 
 _ENTRY = "entry.json"
@@ -36,6 +37,16 @@ def tree_bytes(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def tree_sha256(path: Path) -> str:
+    """sha256 of a file, or of every file under a directory (names and contents, sorted)."""
+    if path.is_file():
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    for p in sorted(q for q in path.rglob("*") if q.is_file()):
+        digest.update(str(p.relative_to(path)).encode() + b"\0" + file_sha256(p).encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -72,13 +83,15 @@ class ExportCache:
         try:
             artifact = Path(build(tmp))
             rel = artifact.resolve().relative_to(tmp.resolve())
-            meta = {"artifact": str(rel), "identity": identity, "edgerep": __version__}
+            meta = {"artifact": str(rel), "identity": identity, "edgerep": __version__,
+                    "sha256": tree_sha256(artifact)}
             (tmp / _ENTRY).write_text(json.dumps(meta, indent=2, default=str), "utf-8")
             if entry.exists():  # incomplete leftover, or a concurrent run finished first
                 if self._read(entry) is not None:
                     shutil.rmtree(tmp, ignore_errors=True)
                     return self._read(entry)  # type: ignore[return-value]
                 shutil.rmtree(entry, ignore_errors=True)
+            raise_if_terminated()
             os.replace(tmp, entry)
         finally:
             if tmp.exists():
@@ -91,10 +104,14 @@ class ExportCache:
     def _read(entry: Path) -> CachedArtifact | None:
         try:
             meta = json.loads((entry / _ENTRY).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not isinstance(meta, dict) or not isinstance(meta.get("artifact"), str) \
+                or Path(meta["artifact"]).is_absolute() or ".." in Path(meta["artifact"]).parts:
             return None
         path = entry / meta["artifact"]
-        if not path.exists():
+        # A damaged entry (a truncated file, an edited one) is rebuilt, not reported as a failure.
+        if not path.exists() or meta.get("sha256") != tree_sha256(path):
             return None
         # The artifact and its side files (e.g. model.onnx.data), not the exporter's JSON sidecar.
         size = tree_bytes(path) + sum(

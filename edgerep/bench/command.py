@@ -126,27 +126,38 @@ def run(args: argparse.Namespace) -> int:
     from .report import render_text
 
     print(render_text(reports), end="")
+    incomplete = [line for r in reports for line in r.incomplete]
+    if incomplete:
+        print(f"edgerep: {len(incomplete)} record(s) not measured for a reason you can fix (exit "
+              f"status 1): {incomplete[0]}" + (" (and more above)" if len(incomplete) > 1 else ""),
+              file=sys.stderr)
+        return 1
     return 0
 
 
 def write_outputs(reports: list[Any], *, json_path: str | None = None, csv_path: str | None = None,
                   markdown_path: str | None = None, plot_path: str | None = None, force: bool = False) -> None:
-    """Write the requested files atomically (existing ones only with ``force``)."""
-    from .._io import write_atomic
+    """Write the requested files (existing ones only with ``force``): all of them or none."""
+    from pathlib import Path
+
+    from .._io import staged
     from .report import check_outputs, render_csv, render_json, render_markdown
 
     check_outputs((json_path, csv_path, markdown_path, plot_path), force)
-    if json_path:
-        write_atomic(json_path, render_json(reports))
-    if csv_path:
-        write_atomic(csv_path, render_csv(reports))
-    if markdown_path:
-        write_atomic(markdown_path, render_markdown(reports))
-    if plot_path:
-        from .plot import write_plot
+    renderers = (("report", json_path, render_json), ("CSV", csv_path, render_csv),
+                 ("Markdown", markdown_path, render_markdown), ("plot", plot_path, _render_plot))
+    wanted = [(label, Path(path), render(reports)) for label, path, render in renderers if path]
+    with staged(*(path for _, path, _ in wanted)) as tmps:
+        for tmp, (_, _, data) in zip(tmps, wanted):
+            if isinstance(data, str):
+                tmp.write_text(data, "utf-8")
+            else:
+                tmp.write_bytes(data)
+    for label, path, _ in wanted:
+        print(f"wrote {label} {path}", file=sys.stderr)
 
-        write_plot(reports, plot_path)
-    for label, path in (("report", json_path), ("CSV", csv_path), ("Markdown", markdown_path),
-                        ("plot", plot_path)):
-        if path:
-            print(f"wrote {label} {path}", file=sys.stderr)
+
+def _render_plot(reports: list[Any]) -> bytes:
+    from .plot import render_png
+
+    return render_png(reports)

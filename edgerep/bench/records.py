@@ -98,6 +98,9 @@ class Report:
     created: str = field(default_factory=lambda: utc_now())
     tool: dict[str, str] = field(default_factory=lambda: {"name": "edgerep", "version": __version__})
     extra: dict[str, Any] | None = None
+    # Records of this run that were not measured for a reason the user can fix (a failure, a missing
+    # extra); not part of the JSON. ``edgerep bench`` exits 1 when any.
+    incomplete: list[str] = field(default_factory=list, repr=False)
 
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records)

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -103,7 +104,7 @@ def table_rows(rows: Sequence[Row], with_machine: bool) -> tuple[list[str], list
             "-" if r.efficiency is None else f"{100 * r.efficiency:.0f}",
             _x(row.speedup), vs,
         ])
-    return header, cells
+    return header, [[_one_line(c) for c in row] for row in cells]
 
 
 def notes(rows: Sequence[Row]) -> list[str]:
@@ -119,7 +120,7 @@ def notes(rows: Sequence[Row]) -> list[str]:
                 lines.append(f"{r.runtime}: not available ({r.reason})")
         elif r.status == "failed":
             lines.append(f"{r.model} on {r.runtime} ({r.form}, {r.precision}): {r.reason}")
-    return lines
+    return [_one_line(line) for line in lines]
 
 
 def _several_machines(reports: Sequence[Report]) -> bool:
@@ -151,7 +152,7 @@ def _machine_lines(reports: Sequence[Report]) -> list[str]:
         lines.append(f"{m.get('name')} ({m.get('kind')}): {os_name}{cpu}{cores}; {versions}; "
                      f"protocol {p.get('name')}: {p.get('rounds')} rounds x {p.get('iterations')} "
                      f"(+{p.get('warmup')} warm-up, trim {p.get('trim')} each side); {rep.created}")
-    return lines
+    return [_one_line(line) for line in lines]
 
 
 LEGEND = ("* baseline. median/p90/std/min over all timed predictions; mean = mean of trimmed round "
@@ -174,8 +175,23 @@ def render_text(reports: Sequence[Report]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _one_line(text: str) -> str:
+    """Text from a report (model names, reasons) on one line: control characters become spaces."""
+    return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+
+
 def _md_escape(cell: str) -> str:
-    return cell.replace("|", "\\|")
+    return _one_line(cell).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet will not run as a formula (a leading = + - @ gets a quote)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
 
 
 def render_markdown(reports: Sequence[Report]) -> str:
@@ -213,7 +229,7 @@ def render_csv(reports: Sequence[Report]) -> str:
         data = row.record.to_dict()
         data.update(machine=row.machine, fused_speedup=row.speedup, baseline_model=row.baseline_model,
                     baseline_ratio=row.baseline_ratio)
-        writer.writerow({k: ("" if data.get(k) is None else data.get(k)) for k in CSV_FIELDS})
+        writer.writerow({k: ("" if data.get(k) is None else _csv_safe(data.get(k))) for k in CSV_FIELDS})
     return buf.getvalue()
 
 
@@ -226,14 +242,27 @@ def render_json(reports: Sequence[Report]) -> str:
 
 
 def check_outputs(paths: Iterable[str | Path | None], force: bool) -> None:
-    """Refuse, before any work, to overwrite an existing file unless ``force``."""
-    for p in paths:
-        if p is None:
-            continue
-        path = Path(p)
+    """Refuse, before any work, outputs that cannot or must not be written: an existing file unless
+    ``force``, anything that is not a regular file (link, folder, device), two outputs with one path,
+    a missing or unwritable directory."""
+    import os
+    import tempfile
+
+    from .._io import check_distinct, check_output
+
+    given = [Path(p) for p in paths if p is not None]
+    check_distinct(given)
+    for path in given:
+        check_output(path)
         if path.exists() and not force:
             raise FileExistsError(f"{str(path)!r} exists; pass --force to overwrite it or choose another path")
-        if path.exists() and path.is_dir():
-            raise IsADirectoryError(f"{str(path)!r} is a directory; give a file path")
-        if not path.parent.exists():
+        parent = path.parent
+        if not parent.is_dir():
             raise FileNotFoundError(f"directory of {str(path)!r} does not exist; create it first")
+        try:  # a real probe: permission bits do not tell for root or read-only file systems
+            fd, probe = tempfile.mkstemp(dir=parent, prefix=".edgerep-probe-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise PermissionError(f"cannot write {str(path)!r}: its directory is not writable "
+                                  f"({exc.strerror or exc}); choose another path") from None

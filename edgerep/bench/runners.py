@@ -39,9 +39,17 @@ class Runner(ABC):
     precisions: tuple[str, ...] = ("fp32",)  # the first is the default
     uses_threads = True
 
+    def platform_reason(self) -> str | None:
+        """A documented platform reason the runtime cannot run here (Core ML off macOS), or None."""
+        return None
+
+    def missing_extra(self) -> str | None:
+        """The install line when the runtime's packages are missing (a fixable failure), or None."""
+        return None
+
     def unavailable_reason(self) -> str | None:
         """Why the runtime cannot run on this machine, or None when it can."""
-        return None
+        return self.platform_reason() or self.missing_extra()
 
     def session(self, threads: int | None) -> ContextManager[Any]:
         """Process-wide settings held while a record is measured (e.g. torch's thread count)."""
@@ -143,7 +151,7 @@ class OnnxRuntimeRunner(Runner):
     target = "onnx"
     precisions = ("fp32", "fp16", "int8")
 
-    def unavailable_reason(self) -> str | None:
+    def missing_extra(self) -> str | None:
         if not available("onnxruntime"):
             return "onnxruntime is not installed: pip install 'edgerep[onnx]'"
         return None
@@ -183,7 +191,7 @@ class LiteRTRunner(Runner):
     target = "tflite"
     precisions = ("fp32", "fp16", "int8")
 
-    def unavailable_reason(self) -> str | None:
+    def missing_extra(self) -> str | None:
         if not available("ai_edge_litert"):
             return "ai-edge-litert is not installed: pip install 'edgerep[tflite]'"
         return None
@@ -234,9 +242,12 @@ class CoreMLRunner(Runner):
     def __init__(self, compute_units: str = "ALL"):
         self.compute_units = compute_units
 
-    def unavailable_reason(self) -> str | None:
+    def platform_reason(self) -> str | None:
         if platform.system() != "Darwin":
             return f"Core ML prediction needs macOS; this machine runs {platform.system() or 'another OS'}"
+        return None
+
+    def missing_extra(self) -> str | None:
         if not available("coremltools"):
             return "coremltools is not installed: pip install 'edgerep[coreml]'"
         return None

@@ -19,11 +19,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._text import closest
+from .._text import closest, one_line
 
 SCHEMA_ID = "edgerep.bench/1"
 SUPPORTED = (SCHEMA_ID,)
 _MAX_ERRORS = 5
+MAX_REPORT_BYTES = 64 * 2**20
 
 
 class ReportError(ValueError):
@@ -185,7 +186,10 @@ def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
             msg = f"expected {SCHEMA_ID!r}, got {_describe(version)}"
         raise ReportError(source, [("schema", msg)])
     validator = _Validator(schema())
-    validator.check(report, schema(), "")
+    try:
+        validator.check(report, schema(), "")
+    except RecursionError:
+        raise ReportError(source, [("", "nested too deeply to be a report")]) from None
     errors = validator.errors or _semantic_errors(report)
     if errors:
         raise ReportError(source, errors)
@@ -197,13 +201,27 @@ def load_reports(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text("utf-8")
+        size = path.stat().st_size
+        if not path.is_file():
+            raise ReportError(source, [("", "not a regular file; give the report's JSON file")])
+        if size > MAX_REPORT_BYTES:
+            raise ReportError(source, [("", f"{size} bytes is more than a report holds (at most "
+                                            f"{MAX_REPORT_BYTES // 2**20} MB)")])
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise FileNotFoundError(f"benchmark report {source} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise ReportError(source, [("", f"not UTF-8 text (byte {exc.start}); a report is UTF-8 JSON")]) from None
+    except OSError as exc:
+        raise ReportError(source, [("", f"cannot be read ({exc.strerror or exc})")]) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(source, [("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+    except RecursionError:
+        raise ReportError(source, [("", "nested too deeply to be a report")]) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ReportError(source, [("", f"not a valid report number ({one_line(exc, 120)})")]) from None
     if isinstance(data, list):
         if not data:
             raise ReportError(source, [("", "the array holds no report")])

@@ -30,6 +30,8 @@ __all__ = ["export", "ExportResult", "ExportError", "TARGETS"]
 
 DEFAULT_OUTPUT_DIR = Path("exports")
 VERIFY_BATCHES = 3
+# Inputs beyond this are refused before any work: verification alone would need tens of GB.
+MAX_SIDE = 2048
 
 
 class ExportError(RuntimeError):
@@ -135,6 +137,12 @@ def export(
     emit = log or (lambda line: None)
 
     identity = _identify(model_or_name, input_size, l2_normalize, image_input)
+    pixels = batch * identity["input_size"][0] * identity["input_size"][1]
+    if max(identity["input_size"]) > MAX_SIDE or pixels > MAX_SIDE * MAX_SIDE:
+        h, w = identity["input_size"]
+        raise ValueError(f"input {batch}x3x{h}x{w} is larger than edgerep exports (at most {MAX_SIDE} "
+                         f"pixels a side and {MAX_SIDE}x{MAX_SIDE} pixels per batch); pass a smaller "
+                         "--input-size or --batch")
     plans = []
     for t in targets:
         prec = precision or t.default_precision
@@ -150,11 +158,28 @@ def export(
         plans.append((t, opts, _destination(output, t, identity["name"], prec, many)))
     for t, _, _ in plans:
         _require(t)
+    from .._io import check_distinct, check_output, check_writable, remove_empty_dirs
+    from .metadata import sidecar_path
+
+    for t, _, dest in plans:
+        check_output(dest, directory_artifact=t.is_directory)
+        check_output(sidecar_path(dest))
+    check_distinct([p for _, _, dest in plans for p in (dest, sidecar_path(dest))])
+    created: list[Path] = []
     for _, _, dest in plans:
-        from .._io import check_writable
+        created += check_writable(dest.parent)
+    try:
+        return _run_plans(model_or_name, identity, plans, checkpoint, precision, calibration, verify,
+                          batch, many, emit)
+    except BaseException:
+        remove_empty_dirs(created)  # a failed export leaves no folder it created
+        raise
 
-        check_writable(dest.parent)
 
+def _run_plans(model_or_name: Any, identity: dict[str, Any], plans: list, checkpoint: Any,
+               precision: str | None, calibration: Any, verify: bool, batch: int, many: bool,
+               emit: Callable[[str], None]) -> ExportResult | list[ExportResult]:
+    targets = [t for t, _, _ in plans]
     h, w = identity["input_size"]
     emit(f"export    {identity['name']} -> " + ", ".join(
         f"{t.name} ({o.precision})" for t, o, _ in plans) + f", input {batch}x3x{h}x{w}")
@@ -164,6 +189,11 @@ def export(
     f = prep.fusion
     emit(f"fuse      {prep.name}: {f.get('fused_blocks', 0)} blocks fused, BatchNorm left "
          f"{f.get('batchnorms', 0)}, layer scales left {f.get('layer_scales', 0)}  ({fuse_s:.2f}s)")
+    for t, opts, _ in plans:
+        if opts.precision in t.float16_precisions:
+            from edgerep.weights import check_float16_range
+
+            check_float16_range(prep.fused, f"{t.name} {opts.precision} export of {prep.name}")
     calib = None
     if precision == "int8" and any("calibration" in t.options for t in targets):
         calib = _calibration(prep, calibration, emit)
@@ -281,6 +311,7 @@ def _prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> P
     import torch
 
     from edgerep.reparam import fusion_report, reparameterize
+    from edgerep.weights import check_batchnorm_statistics, check_finite
 
     from .prepare import Prepared
 
@@ -304,9 +335,13 @@ def _prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> P
             loaded = load_checkpoint(model, checkpoint)
             ckpt_info = _checkpoint_info(loaded)
         unfused = model
+    what = f"checkpoint {checkpoint}" if checkpoint is not None else f"the weights of {name}"
+    check_finite(model, what)
+    check_batchnorm_statistics(model, what)
     # A model built here from its name is fused in place (its unfused twin for the op count is the
     # meta-device build above); a module passed in is fused on a copy and left as it was.
     fused = reparameterize(model, inplace=isinstance(model_or_name, str))
+    check_finite(fused, f"{what}, once fused")
     report = fusion_report(fused)
     notes = []
     if ckpt_info is None:
@@ -516,7 +551,7 @@ def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
     with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")
         verification = verify_numeric(
             lambda a: job.target.run(tmp, a), job.reference, job.raw, job.runtime_input,
-            job.options.precision, runtime=job.target.bench_runtime,
+            job.options.precision, runtime=job.target.bench_runtime, output_name=job.options.output_name,
         )
         if verification is None:
             expected = {"input_name": job.options.input_name, "input_shape": job.input_shape,
@@ -628,6 +663,8 @@ def _describe_verification(v: dict) -> str:
     if v.get("runtime") == "structure-only":
         state = "structure ok" if v["passed"] else "structure FAILED: " + "; ".join(v.get("problems", []))
         return f"{state} ({v['reason']})"
+    if v.get("non_finite"):
+        return f"FAILED: {v['reason']}"
     if "rel_error" not in v:
         return f"not verified ({v.get('reason', '')})"
     verdict = "passed" if v["passed"] else "FAILED"

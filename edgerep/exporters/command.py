@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         for r in failed:
             v = r.verification
-            why = v.get("problems") or v.get("criterion") or "graph audit"
+            why = v.get("problems") or (v.get("reason") if v.get("non_finite") else None) \
+                or v.get("criterion") or "graph audit"
             if not r.audit.get("passed"):
                 why = f"the exported graph holds BatchNorm x{r.audit['batchnorm']} / Dropout x{r.audit['dropout']}"
             print(f"edgerep: verification FAILED for {r.target} ({r.path}): {why}; "

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from edgerep._text import one_line
 
 from edgerep.layers.base import conv_like
 
@@ -222,35 +225,85 @@ def load_calibration(source: Any, prep: Prepared, limit: int = 64) -> torch.Tens
     """Calibration batch (N, 3, H, W), normalized, from a tensor/array, a .pt/.npy file or an image dir.
 
     Images are resized (shorter side to size / crop_pct, the model's interpolation), center-cropped
-    and normalized exactly as the model expects.
+    and normalized exactly as the model expects. Files are read by paths that cannot run code
+    (numpy without pickle, torch with ``weights_only``, Pillow for images, with a pixel limit).
     """
+    name = "the calibration data"
     if isinstance(source, torch.Tensor):
-        x = source.float()
+        x = source
     elif hasattr(source, "__array__"):
-        x = torch.as_tensor(source).float()
+        x = torch.as_tensor(np.asarray(source))
     else:
         path = Path(source)
+        name = str(path)
         if path.is_dir():
             x = _load_images(path, prep, limit)
+        elif not path.is_file():
+            raise ValueError(f"calibration {name!r} does not exist; pass a directory of images or a "
+                             ".npy/.pt file")
         elif path.suffix == ".npy":
-            import numpy as np
-
-            x = torch.from_numpy(np.load(path)).float()
+            x = _load_npy(path)
         elif path.suffix in (".pt", ".pth"):
-            x = torch.load(path, map_location="cpu", weights_only=True).float()
+            x = _load_pt(path)
         else:
             raise ValueError(
-                f"calibration {str(source)!r} is not a directory of images, a .npy or a .pt file"
+                f"calibration {name!r} is not a directory of images, a .npy or a .pt file"
             )
+    if not isinstance(x, torch.Tensor) or not (x.is_floating_point() or x.dtype in _INTEGER_DTYPES):
+        kind = type(x).__name__ if not isinstance(x, torch.Tensor) else str(x.dtype)
+        raise ValueError(f"calibration {name!r} holds {kind}, not a numeric array of images")
+    x = x.float()
     h, w = prep.input_size
     if x.ndim != 4 or tuple(x.shape[1:]) != (3, h, w):
         raise ValueError(
-            f"calibration data has shape {tuple(x.shape)}; expected (N, 3, {h}, {w}) normalized images"
+            f"calibration {name!r} has shape {tuple(x.shape)}; expected (N, 3, {h}, {w}) normalized images"
         )
+    if len(x) == 0:
+        raise ValueError(f"calibration {name!r} holds no image (shape {tuple(x.shape)})")
+    bad = int((~torch.isfinite(x)).sum())
+    if bad:
+        raise ValueError(f"calibration {name!r} holds {bad} non-finite value(s) (NaN or Inf); "
+                         "calibrating on them would give meaningless int8 ranges")
     return x[:limit]
 
 
+_INTEGER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+
+
+def _load_npy(path: Path) -> torch.Tensor:
+    try:
+        return torch.from_numpy(np.load(path, allow_pickle=False))
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise ValueError(f"calibration {str(path)!r} holds Python objects (a pickled array), which "
+                             "edgerep does not unpickle; save a plain numeric array with np.save") from None
+        raise ValueError(f"calibration {str(path)!r} is not a valid .npy array ({one_line(exc, 200)})") from None
+    except (OSError, EOFError, MemoryError) as exc:
+        raise ValueError(f"calibration {str(path)!r} cannot be read ({one_line(exc, 200)})") from None
+
+
+def _load_pt(path: Path) -> torch.Tensor:
+    import pickle
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError(f"calibration {str(path)!r} holds Python objects besides tensors, which edgerep "
+                         "does not unpickle; save a tensor with torch.save(images, path)") from None
+    except (RuntimeError, EOFError, OSError, ValueError, MemoryError) as exc:
+        raise ValueError(f"calibration {str(path)!r} is not a readable torch file ({one_line(exc, 200)})") from None
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"calibration {str(path)!r} holds a {type(x).__name__}, not a tensor of images")
+    return x
+
+
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+# Images above this many pixels are refused before decoding (a decompression bomb decodes a few KB
+# into gigabytes); 64 MP is larger than any camera image a calibration set needs.
+MAX_IMAGE_PIXELS = 64_000_000
 
 
 def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
@@ -258,7 +311,7 @@ def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
         from PIL import Image
     except ImportError:
         raise ImportError("Pillow is needed to read calibration images: pip install pillow") from None
-    files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES)[:limit]
+    files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file())[:limit]
     if not files:
         raise ValueError(f"calibration directory {str(directory)!r} holds no images "
                          f"({', '.join(sorted(_IMAGE_SUFFIXES))})")
@@ -268,12 +321,33 @@ def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
     mode = mode if mode in ("bilinear", "bicubic", "nearest") else "bilinear"
     batch = []
     for f in files:
-        with Image.open(f) as im:
-            img = torch.frombuffer(bytearray(im.convert("RGB").tobytes()), dtype=torch.uint8)
-            img = img.view(im.height, im.width, 3).permute(2, 0, 1).float()[None]
+        img = _read_image(f, Image)
         scale = max(h, w) / crop / min(img.shape[-2:])
         size = (max(h, round(img.shape[-2] * scale)), max(w, round(img.shape[-1] * scale)))
         img = F.interpolate(img, size=size, mode=mode, align_corners=False if mode != "nearest" else None)
         top, left = (size[0] - h) // 2, (size[1] - w) // 2
         batch.append(img[..., top:top + h, left:left + w].clamp(0, 255))
     return normalize(prep, torch.cat(batch))
+
+
+def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module
+    """One RGB image as a (1, 3, H, W) float tensor of pixels 0..255; ValueError naming the file."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.width * im.height > MAX_IMAGE_PIXELS:
+                    raise ValueError(f"calibration image {str(path)!r} has {im.width}x{im.height} pixels, "
+                                     f"more than the {MAX_IMAGE_PIXELS // 1_000_000} MP edgerep decodes; "
+                                     "resize it or leave it out")
+                rgb = im.convert("RGB")
+    except ValueError:
+        raise
+    except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError,
+            SyntaxError) as exc:
+        raise ValueError(f"calibration image {str(path)!r} cannot be decoded as an image "
+                         f"({one_line(exc, 160)})") from None
+    data = torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8)
+    return data.view(rgb.height, rgb.width, 3).permute(2, 0, 1).float()[None]

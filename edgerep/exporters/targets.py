@@ -62,6 +62,9 @@ class Target:
     # Target-specific options (ExportOptions fields) this target accepts besides the common ones.
     options: frozenset[str] = field(default_factory=frozenset)
     is_directory: bool = False
+    # Precisions whose artifact holds or computes with float16 weights (fp32 weights above 65504
+    # would overflow).
+    float16_precisions: tuple[str, ...] = ("fp16",)
     bench_runtime: str = ""
     description: str = ""
 
@@ -105,6 +108,7 @@ TARGETS: dict[str, Target] = {
         Target(
             "coreml", ("mlpackage", "ios", "macos", "apple"), ".mlpackage", "edgerep.exporters.coreml",
             "coreml", ("coremltools",), "fp16", frozenset({"deployment_target"}), is_directory=True,
+            float16_precisions=("fp16", "int8"),
             bench_runtime="coreml", description="Core ML ML Program (torch.export path)",
         ),
         Target(

@@ -22,8 +22,34 @@ CRITERIA: dict[str, tuple[str, float]] = {
 _FORBIDDEN = {"batchnorm": "BatchNorm", "batch_norm": "BatchNorm", "dropout": "Dropout"}
 
 
+def non_finite(arrays: list[np.ndarray]) -> dict[str, Any] | None:
+    """Where NaN or Inf first appears in a list of batches (sample index over all batches, element
+    index within the sample), and how many elements are non-finite in all; None when all are finite."""
+    count = size = 0
+    first = None
+    offset = 0
+    for a in arrays:
+        flat = np.asarray(a).reshape(len(a), -1) if np.ndim(a) else np.asarray(a).reshape(1, 1)
+        bad = ~np.isfinite(flat)
+        count += int(bad.sum())
+        size += flat.size
+        if first is None and bad.any():
+            sample, element = np.argwhere(bad)[0]
+            first = (offset + int(sample), int(element))
+        offset += flat.shape[0]
+    if not count:
+        return None
+    return {"count": count, "size": size, "first_sample": first[0], "first_element": first[1]}
+
+
 def compare(outputs: list[np.ndarray], references: list[np.ndarray]) -> dict[str, float]:
-    """Worst-case per-sample relative L2 error and cosine similarity of outputs vs references."""
+    """Worst-case per-sample relative L2 error and cosine similarity of outputs vs references.
+
+    Both sides must be finite (:func:`verify_numeric` checks first): NaN would vanish in ``max``.
+    """
+    for side, arrays in (("outputs", outputs), ("references", references)):
+        if non_finite(arrays) is not None:
+            raise ValueError(f"compare() needs finite {side}")
     rel, cos, max_abs = 0.0, 1.0, 0.0
     for out, ref in zip(outputs, references):
         out = np.asarray(out, dtype=np.float64).reshape(ref.shape[0], -1)
@@ -33,20 +59,23 @@ def compare(outputs: list[np.ndarray], references: list[np.ndarray]) -> dict[str
             rel = max(rel, float(np.linalg.norm(o - r) / rn) if rn > 0 else float(np.linalg.norm(o)))
             cos = min(cos, float(o @ r / (on * rn)) if on > 0 and rn > 0 else float(on == rn))
             max_abs = max(max_abs, float(np.abs(o - r).max()))
-    if not np.isfinite(rel):
+    if not np.isfinite(rel):  # finite inputs whose difference overflows float64
         rel = float("inf")
     return {"rel_error": rel, "cosine": cos, "max_abs_error": max_abs}
+
+
+def criterion(precision: str) -> str:
+    """The pass bound for ``precision`` as text, e.g. ``rel_error <= 0.0001``."""
+    metric, bound = CRITERIA[precision]
+    return f"{metric} {'<=' if metric == 'rel_error' else '>='} {bound:g}"
 
 
 def verdict(precision: str, metrics: dict[str, float]) -> tuple[bool, str]:
     """Whether ``metrics`` pass the bound for ``precision``, and the bound as text."""
     metric, bound = CRITERIA[precision]
     value = metrics[metric]
-    ok = value <= bound if metric == "rel_error" else value >= bound
-    if not np.isfinite(value):
-        ok = False
-    op = "<=" if metric == "rel_error" else ">="
-    return bool(ok), f"{metric} {op} {bound:g}"
+    ok = np.isfinite(value) and (value <= bound if metric == "rel_error" else value >= bound)
+    return bool(ok), criterion(precision)
 
 
 def verify_numeric(
@@ -56,8 +85,12 @@ def verify_numeric(
     to_runtime: Callable[[torch.Tensor], np.ndarray],
     precision: str,
     runtime: str,
+    output_name: str = "output",
 ) -> dict[str, Any] | None:
-    """Run ``inputs`` through the artifact and the torch reference; None when ``run`` has no runtime."""
+    """Run ``inputs`` through the artifact and the torch reference; None when ``run`` has no runtime.
+
+    A NaN or Inf on either side fails the verification, saying which side, where first and how many.
+    """
     outs, refs = [], []
     for x in inputs:
         out = run(to_runtime(x))
@@ -66,15 +99,23 @@ def verify_numeric(
         outs.append(np.asarray(out))
         with torch.no_grad():
             refs.append(reference(x).float().numpy())
-    metrics = compare(outs, refs)
-    passed, criterion = verdict(precision, metrics)
-    return {
-        "passed": passed,
+    result: dict[str, Any] = {
         "runtime": runtime,
-        "criterion": criterion,
+        "criterion": criterion(precision),
         "n_samples": sum(int(x.shape[0]) for x in inputs),
-        **metrics,
     }
+    for side, arrays in (("the torch reference", refs), (f"the {runtime} artifact", outs)):
+        bad = non_finite(arrays)
+        if bad is not None:
+            reason = (f"{side}'s output {output_name!r} went non-finite: {bad['count']} of {bad['size']} "
+                      f"values are NaN or Inf, first at sample {bad['first_sample']}, element "
+                      f"{bad['first_element']}")
+            if precision == "fp16" and side != "the torch reference":
+                reason += " (float16 overflow: activations beyond 65504; export fp32)"
+            return {"passed": False, **result, "reason": reason, "non_finite": {"side": side, **bad}}
+    metrics = compare(outs, refs)
+    passed, _ = verdict(precision, metrics)
+    return {"passed": passed, **result, **metrics}
 
 
 def audit(op_histogram: dict[str, int]) -> dict[str, Any]:

@@ -366,6 +366,9 @@ def _spec(
         name=name, family="edgeface", task="face-embedding", builder=functools.partial(_build, name),
         input_size=(3, 112, 112), mean=FACE_MEAN, std=FACE_STD, published=published, num_classes=512,
         interpolation="bilinear", crop_pct=1.0, baseline=True, test_input_size=(3, 64, 64),
+        # Trained on 112x112 aligned faces: the convolutions would run at other sizes, but the
+        # embedding only means something at the size (and alignment) it was trained for.
+        fixed_input_size=True,
     )
 
 
