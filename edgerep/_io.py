@@ -110,8 +110,10 @@ def make_dirs(directory: Path) -> list[Path]:
         d = d.parent
     try:
         Path(directory).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except BaseException as exc:
         remove_empty_dirs(missing)
+        if not isinstance(exc, OSError):
+            raise
         raise OSError(f"output directory {str(directory)!r} is not writable (cannot create it: {exc.strerror or exc}); "
                       "pass --output with a writable path") from None
     return missing
@@ -131,14 +133,19 @@ def check_writable(directory: Path) -> list[Path]:
     Returns the directories it created (see :func:`make_dirs`).
     """
     created = make_dirs(directory)
+    probe = None
     try:
         fd, probe = tempfile.mkstemp(dir=directory, prefix=".edgerep-probe-")
         os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
+    except BaseException as exc:
         remove_empty_dirs(created)
+        if not isinstance(exc, OSError):
+            raise
         raise OSError(f"output directory {str(directory)!r} is not writable ({exc.strerror or exc}); "
                       "pass --output with a writable path") from None
+    finally:
+        if probe is not None:
+            os.unlink(probe)
     return created
 
 
@@ -221,6 +228,14 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             tmp.write_text(data, "utf-8")
         else:
             tmp.write_bytes(data)
+
+
+def tree_bytes(path: Path) -> int:
+    """Size of a file, or of every file under a directory (an .mlpackage)."""
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -35,3 +35,21 @@ def one_line(exc: BaseException, limit: int | None = None) -> str:
         text = text.strip("'")
     text = " ".join(text.split())
     return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
+
+
+def is_number_cell(cell: str) -> bool:
+    """A table cell holding a number (or ``-`` for a missing one): right-aligned."""
+    return bool(cell) and (cell[0].isdigit() or cell[0] == "-" and (len(cell) == 1 or cell[1].isdigit()))
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """An aligned plain-text table: numbers right-aligned (except in the first column), a rule
+    under the header, trailing spaces stripped."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i and is_number_cell(c) else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, cells)])

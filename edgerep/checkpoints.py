@@ -38,6 +38,14 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be read or does not fit the model (one clear line)."""
 
 
+class WrongFormError(CheckpointError):
+    """The checkpoint holds the model's other form; ``inference_mode`` is the form it needs."""
+
+    def __init__(self, message: str, inference_mode: bool) -> None:
+        super().__init__(message)
+        self.inference_mode = inference_mode
+
+
 @dataclass(frozen=True)
 class FamilyLayouts:
     """Foreign checkpoint layouts of one model family."""
@@ -258,9 +266,9 @@ def load_checkpoint(model: nn.Module, source: Source) -> LoadResult:
             if set(conv) == other or (reference and _matches_reference(conv, model, model_name, reference)):
                 want = "inference_mode=False" if fused_model else "inference_mode=True"
                 form = "training-form (unfused)" if fused_model else "fused"
-                raise CheckpointError(
+                raise WrongFormError(
                     f"checkpoint {name} holds a {form} {model_name} ({layout} layout); "
-                    f"build the model with {want} to load it"
+                    f"build the model with {want} to load it", inference_mode=not fused_model,
                 )
     best_layout, best = max(candidates, key=lambda c: len(set(c[1]) & keys))
     missing = sorted(keys - set(best))

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Sequence
 
-from ._text import one_line
+from ._text import format_table, one_line
 from ._version import __version__
 
 # Modules that add a subcommand: each has ``register(subparsers)`` setting ``func`` on its parser.
@@ -34,25 +34,6 @@ def _fmt_count(n: float | None, unit: str = "") -> str:
     return f"{n / 1e3:.1f}K{unit}"
 
 
-def print_table(rows: list[list[str]], header: list[str], file=None) -> None:
-    """Print an aligned plain-text table (numbers right-aligned)."""
-    file = file or sys.stdout
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-
-    def fmt(row: list[str]) -> str:
-        cells = []
-        for i, c in enumerate(row):
-            c = str(c)
-            numeric = c[:1].isdigit() or c[:1] == "-" and c[1:2].isdigit()
-            cells.append(c.rjust(widths[i]) if numeric and i else c.ljust(widths[i]))
-        return "  ".join(cells).rstrip()
-
-    print(fmt(header), file=file)
-    print("  ".join("-" * w for w in widths), file=file)
-    for r in rows:
-        print(fmt(r), file=file)
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
     from .factory import fused_counts
     from .registry import get_spec, list_models
@@ -69,7 +50,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
             n + (" (baseline)" if spec.baseline else ""), spec.task, f"{c}x{h}x{w}",
             _fmt_count(params), _fmt_count(macs),
         ])
-    print_table(rows, ["model", "task", "input", "params (fused)", "MACs (fused)"])
+    print(format_table(["model", "task", "input", "params (fused)", "MACs (fused)"], rows))
     return 0
 
 
@@ -129,12 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the model_info() dict as JSON")
     p.set_defaults(func=_cmd_info)
 
-    for module in _COMMAND_MODULES:
-        try:
-            importlib.import_module(module).register(sub)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (module, module.rsplit(".", 1)[0]):
-                raise
+    for module in _COMMAND_MODULES:  # a missing command module is an ImportError, never a lost verb
+        importlib.import_module(module).register(sub)
     return parser
 
 

@@ -22,7 +22,7 @@ def count_params(model: nn.Module) -> int:
 
 def count_macs(model: nn.Module, input_size: tuple[int, int, int], batch: int = 1) -> int:
     """Multiply-accumulates of one forward pass at ``input_size`` (C, H, W) for ``batch`` images."""
-    meta = model if _on_meta(model) else copy.deepcopy(model).to("meta")
+    meta = to_meta(model)
     meta.eval()
     x = torch.empty(batch, *input_size, device="meta")
     counter = FlopCounterMode(display=False)
@@ -31,6 +31,9 @@ def count_macs(model: nn.Module, input_size: tuple[int, int, int], batch: int = 
     return counter.get_total_flops() // 2
 
 
-def _on_meta(model: nn.Module) -> bool:
-    p = next(iter(model.parameters()), None)
-    return p is not None and p.device.type == "meta"
+def to_meta(model: nn.Module) -> nn.Module:
+    """``model`` itself when all its tensors are on the meta device, else a meta copy of it (the
+    original keeps its weights): for counting without computing."""
+    if all(t.is_meta for t in [*model.parameters(), *model.buffers()]):
+        return model
+    return copy.deepcopy(model).to("meta")

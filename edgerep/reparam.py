@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .layers.base import LayerScale, Reparameterizable, _reparameterize_tree, conv_like, linear_like
+from .layers.base import LayerScale, Reparameterizable, reparameterize_tree, conv_like, linear_like
 from .layers.fusion import fuse_conv_bn
 
 _BatchNorm = nn.modules.batchnorm._BatchNorm
@@ -27,7 +27,7 @@ def reparameterize(model: nn.Module, inplace: bool = False) -> nn.Module:
     if not inplace:
         model = copy.deepcopy(model)
     with torch.no_grad():
-        _reparameterize_tree(model)
+        reparameterize_tree(model)
         _fuse_sequential_pairs(model)
         if _remaining_batchnorms(model):
             _fuse_traced_pairs(model)

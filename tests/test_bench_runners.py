@@ -143,7 +143,7 @@ def test_failures_and_unsupported_precisions_do_not_stop_the_run(cache_dir, monk
 def test_user_errors_name_the_argument():
     with pytest.raises(ValueError, match="unknown runtime 'tensorrt'; choose from torch, onnxruntime, litert, coreml"):
         benchmark([tiny()], runtimes="torch,tensorrt")
-    with pytest.raises(ValueError, match="unknown precision 'fp8'"):
+    with pytest.raises(ValueError, match="precision 'fp8' is not supported"):
         benchmark([tiny()], precision="fp8")
     with pytest.raises(ValueError, match="threads must be a positive integer"):
         benchmark([tiny()], threads=0)

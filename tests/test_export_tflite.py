@@ -294,7 +294,11 @@ def test_fp16_and_int8_files_work_and_report_their_error(tiny, tmp_path, record_
     with torch.no_grad():
         ref = tiny(x).numpy()
     sizes = {}
-    for precision, calib in [("fp32", None), ("fp16", None), ("int8", calibration), ("int8", None)]:
+    # int8 takes its calibration batch from the caller (edgerep.export supplies random images when
+    # the user gives none: one default, in one place).
+    with pytest.raises(ValueError, match="int8' needs a calibration batch"):
+        tflite.convert(tiny, example, tmp_path / "no_calibration.tflite", precision="int8")
+    for precision, calib in [("fp32", None), ("fp16", None), ("int8", calibration)]:
         path = tmp_path / f"tiny_{precision}_{calib is None}.tflite"
         info = tflite.convert(tiny, example, path, precision=precision, channels_last=True, calibration=calib)
         sizes[precision] = path.stat().st_size
@@ -311,7 +315,7 @@ def test_fp16_and_int8_files_work_and_report_their_error(tiny, tmp_path, record_
         if precision == "int8":
             assert "QUANTIZE" in tflite.op_histogram(path)
             assert tflite.io_signature(path)["inputs"][0]["dtype"] == "float32"
-            assert info["calibration"].startswith("random" if calib is None else "the given")
+            assert info["calibration"] == "the given batch (16 images)"
     record_property("file_bytes", sizes)  # the tiny file is mostly header and quantization params
     assert sizes["fp16"] < sizes["fp32"]
 

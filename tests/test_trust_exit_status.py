@@ -48,9 +48,10 @@ def test_bench_runtime_requested_without_its_extra_is_exit_2(capsys, monkeypatch
 
 
 def test_bench_default_runtimes_with_a_missing_extra_exit_1(capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr(runners, "available", lambda module: module != "ai_edge_litert")
-    monkeypatch.setattr(runners.CoreMLRunner, "platform_reason", lambda self: "not macOS")
-    monkeypatch.setattr(runners.OnnxRuntimeRunner, "missing_extra", lambda self: "not installed: pip x")
+    from edgerep.exporters import coreml
+
+    monkeypatch.setattr(runners, "available", lambda module: module not in ("onnxruntime", "ai_edge_litert"))
+    monkeypatch.setattr(coreml, "unavailable", lambda: "Core ML prediction needs macOS")  # also on a Mac
     code, out, err = run_cli(capsys, "bench", TINY, "--runtime", "torch,coreml", *QUICK,
                              "--cache-dir", tmp_path)
     assert code == 0, err  # coreml off macOS is a documented platform reason: not a failure
@@ -64,7 +65,7 @@ def test_bench_failed_record_is_exit_1_with_the_table_written(capsys, monkeypatc
     def broken_loader(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
         raise RuntimeError("the runtime crashed")
 
-    monkeypatch.setattr(runners.OnnxRuntimeRunner, "loader", broken_loader)
+    monkeypatch.setattr(runners.ArtifactRunner, "loader", broken_loader)
     code, out, err = run_cli(capsys, "bench", TINY, "--runtime", "torch,onnxruntime", *QUICK,
                              "--cache-dir", tmp_path / "c", "--json", tmp_path / "r.json")
     assert code == 1

@@ -151,7 +151,9 @@ def _signal_when(proc: subprocess.Popen, ready, sig: int, timeout: float = 240.0
 
 
 def _hidden(directory: Path) -> bool:
-    return directory.exists() and any(p.name.startswith(".") for p in directory.iterdir())
+    """A temporary file of the conversion or the cache exists (not only the writability probe)."""
+    return directory.exists() and any(p.name.startswith(".") and not p.name.startswith(".edgerep-probe")
+                                      for p in directory.iterdir())
 
 
 @pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])

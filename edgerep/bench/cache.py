@@ -3,8 +3,9 @@
 An entry is a directory named after the model, target and precision plus a hash of everything that
 changes the artifact (model identity and weights' seed or checkpoint hash, target, precision, input
 size, batch, edgerep version). It holds the artifact (with any side files, e.g. ``.onnx.data``) and
-``entry.json``, written last: an entry without it is incomplete and is rebuilt. Entries are built in
-a temporary directory and renamed into place, so an interrupted export leaves nothing half-written.
+``entry.json`` with the artifact's sha256: an entry without it, or whose artifact no longer matches
+it, is rebuilt. Entries are built in a temporary directory and renamed into place
+(:func:`edgerep._io.staged`), so an interrupted export leaves nothing half-written.
 Location: ``$EDGEREP_CACHE`` or ``~/.cache/edgerep/bench``.
 """
 
@@ -13,13 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .._io import file_sha256, raise_if_terminated
+from .._io import file_sha256, staged, tree_bytes
 from .._version import __version__
 
 _ENTRY = "entry.json"
@@ -30,13 +29,6 @@ def default_cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path("~/.cache/edgerep/bench").expanduser()
-
-
-def tree_bytes(path: Path) -> int:
-    """Size of a file, or of every file under a directory (an .mlpackage)."""
-    if path.is_file():
-        return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def tree_sha256(path: Path) -> str:
@@ -78,24 +70,14 @@ class ExportCache:
         if found is not None:
             return found
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".tmp-{entry.name}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
+        # Built in a temporary folder and renamed into place (replacing an incomplete leftover).
+        with staged(entry) as (tmp,):
+            tmp.mkdir()
             artifact = Path(build(tmp))
             rel = artifact.resolve().relative_to(tmp.resolve())
             meta = {"artifact": str(rel), "identity": identity, "edgerep": __version__,
                     "sha256": tree_sha256(artifact)}
             (tmp / _ENTRY).write_text(json.dumps(meta, indent=2, default=str), "utf-8")
-            if entry.exists():  # incomplete leftover, or a concurrent run finished first
-                if self._read(entry) is not None:
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    return self._read(entry)  # type: ignore[return-value]
-                shutil.rmtree(entry, ignore_errors=True)
-            raise_if_terminated()
-            os.replace(tmp, entry)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
         result = self._read(entry)
         assert result is not None  # just written
         return CachedArtifact(result.path, result.bytes, created=True)

@@ -77,20 +77,11 @@ def onnxruntime_gemm(threads: int | None, reps: int = 10) -> float:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = min(model.ir_version, 9)
-    session = ort.InferenceSession(
-        model.SerializeToString(), onnxruntime_session_options(ort, threads),
-        providers=["CPUExecutionProvider"])
+    from edgerep.exporters.onnx import session_options
+
+    session = ort.InferenceSession(model.SerializeToString(), session_options(ort, threads),
+                                   providers=["CPUExecutionProvider"])
     return _peak_gmacs(lambda: session.run(None, {"a": a}), reps)
-
-
-def onnxruntime_session_options(ort: Any, threads: int | None) -> Any:
-    options = ort.SessionOptions()
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return options
 
 
 class _Gemm:
@@ -112,7 +103,7 @@ class _Gemm:
 
 
 def litert_gemm(threads: int | None, cache: ExportCache, reps: int = 10) -> float:
-    interpreter_mod = _litert_interpreter()
+    from edgerep.exporters.tflite import TFLiteSession
 
     def build(directory: Path) -> Path:
         import torch
@@ -124,27 +115,12 @@ def litert_gemm(threads: int | None, cache: ExportCache, reps: int = 10) -> floa
         return path
 
     artifact = cache.get("ceiling-gemm1024-tflite", {"ceiling": "gemm", "n": N, "target": "tflite"}, build)
-    with quiet():
-        interp = interpreter_mod.Interpreter(model_path=str(artifact.path), num_threads=threads)
-        interp.allocate_tensors()
-    index = interp.get_input_details()[0]["index"]
+    session = TFLiteSession(artifact.path, threads)
     a = _operands()[0]
-
-    def step() -> None:
-        interp.set_tensor(index, a)
-        interp.invoke()
-
-    return _peak_gmacs(step, reps)
+    return _peak_gmacs(lambda: session.run(a), reps)
 
 
-def _litert_interpreter() -> Any:
-    require("ai_edge_litert")
-    import ai_edge_litert.interpreter as interpreter
-
-    return interpreter
-
-
-def coreml_gemm(compute_units: str, cache: ExportCache, reps: int = 10) -> float:
+def coreml_gemm(threads: int | None, cache: ExportCache, reps: int = 10, compute_units: str = "ALL") -> float:
     ct = require("coremltools")
 
     def build(directory: Path) -> Path:
@@ -162,3 +138,11 @@ def coreml_gemm(compute_units: str, cache: ExportCache, reps: int = 10) -> float
     model = ct.models.MLModel(str(artifact.path), compute_units=ct.ComputeUnit[compute_units])
     a = {"a": _operands()[0]}
     return _peak_gmacs(lambda: model.predict(a), reps)
+
+
+# Runtime -> its GEMM ceiling (threads, cache) -> GMAC/s. A runtime without one reports no efficiency.
+CEILINGS: dict[str, Callable[[int | None, ExportCache], float]] = {
+    "onnxruntime": lambda threads, cache: onnxruntime_gemm(threads),
+    "litert": litert_gemm,
+    "coreml": coreml_gemm,
+}

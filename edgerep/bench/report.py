@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .._text import format_table, is_number_cell
 from .records import Record, Report
 
 
@@ -127,20 +128,6 @@ def _several_machines(reports: Sequence[Report]) -> bool:
     return len({rep.machine.get("name") for rep in reports}) > 1
 
 
-def _numeric(cell: str) -> bool:
-    return bool(cell) and (cell[0].isdigit() or cell[0] == "-" and (len(cell) == 1 or cell[1].isdigit()))
-
-
-def format_text(header: list[str], cells: list[list[str]]) -> str:
-    widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]
-
-    def line(row: list[str]) -> str:
-        return "  ".join(c.rjust(w) if _numeric(c) and i else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, cells)])
-
-
 def _machine_lines(reports: Sequence[Report]) -> list[str]:
     lines = []
     for rep in reports:
@@ -167,7 +154,7 @@ def render_text(reports: Sequence[Report]) -> str:
     rows = rows_of(reports)
     header, cells = table_rows(rows, with_machine=_several_machines(reports))
     parts = _machine_lines(reports) + [""]
-    parts.append(format_text(header, cells) if cells else "(no measured record)")
+    parts.append(format_table(header, cells) if cells else "(no measured record)")
     parts += ["", LEGEND]
     extra = notes(rows)
     if extra:
@@ -210,7 +197,7 @@ def render_markdown(reports: Sequence[Report]) -> str:
 
 
 def _numeric_col(cells: list[list[str]], i: int) -> bool:
-    return bool(cells) and all(_numeric(c[i]) for c in cells)
+    return bool(cells) and all(is_number_cell(c[i]) for c in cells)
 
 
 CSV_FIELDS = ["machine", "model", "family", "task", "baseline", "form", "runtime", "runtime_version",

@@ -3,7 +3,9 @@
 A runner answers four questions: is the runtime usable here (and if not, why), which artifact does
 it load (exported on the fly through ``edgerep.export`` into the cache), how is the model
 instantiated (the timed "load"), and what is the machine ceiling on it (ceiling.py). The timing loop
-itself is the same for every runtime (measure.py).
+itself is the same for every runtime (measure.py). Besides torch, every runtime is an export
+target's: :class:`ArtifactRunner` loads its artifacts with the target's own loader, the same one
+verification and the face pipeline use, so a new target brings its bench runtime with it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ import contextlib
 import platform
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, Iterable
 
 import numpy as np
 
-from .._optional import available, require
-from .._io import quiet
+from .._optional import available
 from . import ceiling
 from .cache import CachedArtifact, ExportCache
 from .workload import Workload
@@ -35,7 +36,7 @@ class Runner(ABC):
 
     runtime: str = ""
     forms: tuple[str, ...] = ("fused",)
-    target: str | None = None  # edgerep.export target whose artifact it loads
+    target: str | None = None  # the edgerep.export target whose artifact it loads
     precisions: tuple[str, ...] = ("fp32",)  # the first is the default
     uses_threads = True
 
@@ -90,7 +91,8 @@ def export_cached(work: Workload, target: str, precision: str, cache: ExportCach
         from ..exporters import export
 
         # verify=False: ``edgerep export`` verifies numerics; here only speed matters.
-        result = export(work.reference("unfused"), target, output=f"{directory}/", precision=precision,
+        # The Workload's fused model: exporting fuses again, which finds nothing left to fuse.
+        result = export(work.reference("fused"), target, output=f"{directory}/", precision=precision,
                         input_size=tuple(work.input_size[1:]), verify=False)
         return Path(result.path)
 
@@ -144,144 +146,108 @@ def _random_input(shape: list[int] | tuple[int, ...], dtype: Any) -> np.ndarray:
     return rng.standard_normal(tuple(shape)).astype(dtype)
 
 
-class OnnxRuntimeRunner(Runner):
-    """onnxruntime's CPU execution provider on the artifact of ``edgerep export --target onnx``."""
+class ArtifactRunner(Runner):
+    """A runtime that runs an export target's artifact, loaded the way the target loads it
+    (:meth:`edgerep.exporters.targets.Target.open`): onnxruntime, LiteRT, Core ML, ..."""
 
-    runtime = "onnxruntime"
-    target = "onnx"
-    precisions = ("fp32", "fp16", "int8")
+    def __init__(self, target: str) -> None:
+        from edgerep.exporters.targets import TARGETS
 
-    def missing_extra(self) -> str | None:
-        if not available("onnxruntime"):
-            return "onnxruntime is not installed: pip install 'edgerep[onnx]'"
-        return None
+        self.info = TARGETS[target]
+        impl = self.info.load()
+        self.target = self.info.name
+        self.runtime = impl.runtime
+        self.uses_threads = impl.takes_threads
+        self.precisions = (impl.default_precision, *(p for p in impl.precisions if p != impl.default_precision))
 
-    def version(self) -> str | None:
-        return require("onnxruntime").__version__
-
-    def backend(self) -> str:
-        return "CPUExecutionProvider"
-
-    def loader(self, work: Workload, form: str, threads: int | None,
-               artifact: CachedArtifact | None) -> Loader:
-        ort = require("onnxruntime")
-        assert artifact is not None
-        path = str(artifact.path)
-        types = {"tensor(float)": np.float32, "tensor(float16)": np.float16,
-                 "tensor(uint8)": np.uint8, "tensor(int8)": np.int8}
-
-        def load() -> Predict:
-            session = ort.InferenceSession(path, ceiling.onnxruntime_session_options(ort, threads),
-                                           providers=["CPUExecutionProvider"])
-            inp = session.get_inputs()[0]
-            shape = [d if isinstance(d, int) else 1 for d in inp.shape]
-            feed = {inp.name: _random_input(shape, types.get(inp.type, np.float32))}
-            return lambda: session.run(None, feed)
-
-        return load
-
-    def ceiling(self, threads: int | None, cache: ExportCache) -> float:
-        return ceiling.onnxruntime_gemm(threads)
-
-
-class LiteRTRunner(Runner):
-    """The LiteRT (TFLite) interpreter with its default XNNPACK CPU delegate."""
-
-    runtime = "litert"
-    target = "tflite"
-    precisions = ("fp32", "fp16", "int8")
-
-    def missing_extra(self) -> str | None:
-        if not available("ai_edge_litert"):
-            return "ai-edge-litert is not installed: pip install 'edgerep[tflite]'"
-        return None
-
-    def version(self) -> str | None:
-        from edgerep.exporters.metadata import dist_version
-
-        found = dist_version("ai-edge-litert")
-        return None if found == "not installed" else found
-
-    def backend(self) -> str:
-        return "XNNPACK"
-
-    def loader(self, work: Workload, form: str, threads: int | None,
-               artifact: CachedArtifact | None) -> Loader:
-        interpreter = ceiling._litert_interpreter()
-        assert artifact is not None
-        path = str(artifact.path)
-
-        def load() -> Predict:
-            with quiet():  # the runtime logs "Created TensorFlow Lite XNNPACK delegate" at each load
-                interp = interpreter.Interpreter(model_path=path, num_threads=threads)
-                interp.allocate_tensors()
-            detail = interp.get_input_details()[0]
-            index = detail["index"]
-            data = _random_input(detail["shape"], detail["dtype"])
-
-            def predict() -> None:
-                interp.set_tensor(index, data)
-                interp.invoke()
-
-            return predict
-
-        return load
-
-    def ceiling(self, threads: int | None, cache: ExportCache) -> float:
-        return ceiling.litert_gemm(threads, cache)
-
-
-class CoreMLRunner(Runner):
-    """Core ML (macOS only: coremltools converts anywhere but predicts only on macOS)."""
-
-    runtime = "coreml"
-    target = "coreml"
-    precisions = ("fp16", "fp32", "int8")
-    uses_threads = False
-
-    def __init__(self, compute_units: str = "ALL"):
-        self.compute_units = compute_units
+    @property
+    def _impl(self) -> Any:
+        return self.info.load()
 
     def platform_reason(self) -> str | None:
-        if platform.system() != "Darwin":
-            return f"Core ML prediction needs macOS; this machine runs {platform.system() or 'another OS'}"
-        return None
+        reason = self._impl.runtime_unavailable()
+        return None if reason is None else f"{reason}; this machine runs {platform.system() or 'another OS'}"
 
     def missing_extra(self) -> str | None:
-        if not available("coremltools"):
-            return "coremltools is not installed: pip install 'edgerep[coreml]'"
-        return None
+        missing = [m for m in self.info.requires if not available(m)]
+        if not missing:
+            return None
+        return f"{missing[0].replace('_', '-')} is not installed: pip install 'edgerep[{self.info.extra}]'"
 
     def version(self) -> str | None:
-        return require("coremltools").__version__
+        return self._impl.runtime_version()
 
     def backend(self) -> str:
-        return self.compute_units
+        return self._impl.backend
 
     def loader(self, work: Workload, form: str, threads: int | None,
                artifact: CachedArtifact | None) -> Loader:
-        ct = require("coremltools")
-        assert artifact is not None
-        path = str(artifact.path)
-        units = ct.ComputeUnit[self.compute_units]
+        if artifact is None:
+            raise ValueError(f"{self.runtime} runs an exported artifact; none was given")
+        open_session, path = self._impl.open, artifact.path
 
         def load() -> Predict:
-            model = ct.models.MLModel(path, compute_units=units)
-            name = model.get_spec().description.input[0].name
-            feed = {name: _random_input((1, *work.input_size), np.float32)}
-            return lambda: model.predict(feed)
+            session = open_session(path, threads)
+            feed = _random_input(session.input_shape, session.input_dtype)
+            return lambda: session.run(feed)
 
         return load
 
     def ceiling(self, threads: int | None, cache: ExportCache) -> float:
-        return ceiling.coreml_gemm(self.compute_units, cache)
+        gemm = ceiling.CEILINGS.get(self.runtime)
+        if gemm is None:
+            raise Unavailable(f"no GEMM ceiling for {self.runtime}")
+        return gemm(threads, cache)
 
 
-RUNNERS: dict[str, type[Runner]] = {
-    "torch": TorchRunner,
-    "onnxruntime": OnnxRuntimeRunner,
-    "litert": LiteRTRunner,
-    "coreml": CoreMLRunner,
-}
-ALIASES = {"ort": "onnxruntime", "onnx": "onnxruntime", "tflite": "litert", "pytorch": "torch",
-           "eager": "torch", "mlpackage": "coreml"}
+# The order records appear in: torch first, then the targets' runtimes in this order; a target
+# registered later runs after them.
+RUNTIME_ORDER = ("torch", "onnxruntime", "litert", "coreml")
+
+
+def runners() -> dict[str, Callable[[], Runner]]:
+    """Every runtime the bench can measure on: torch, and each export target's runtime."""
+    from edgerep.exporters.targets import TARGETS
+
+    found: dict[str, Callable[[], Runner]] = {"torch": TorchRunner}
+    for name, info in TARGETS.items():
+        found[info.load().runtime] = lambda name=name: ArtifactRunner(name)
+    order = {r: i for i, r in enumerate(RUNTIME_ORDER)}
+    return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def aliases() -> dict[str, str]:
+    """Other spellings of runtime names: a target's name and aliases name its runtime."""
+    from edgerep.exporters.targets import TARGETS
+
+    out = {"pytorch": "torch", "eager": "torch"}
+    for info in TARGETS.values():
+        runtime = info.load().runtime
+        out.update({a: runtime for a in (info.name, *info.aliases) if a != runtime})
+    return out
+
+
+def resolve_runtimes(runtimes: str | Iterable[str] | None) -> list[str]:
+    """Runtime names (comma-separated or a list; aliases allowed), in the order given; all by default."""
+    known, spelled = runners(), aliases()
+    names = split_names(runtimes, "runtime") or list(known)
+    resolved = []
+    for name in names:
+        key = spelled.get(name.lower(), name.lower())
+        if key not in known:
+            raise ValueError(f"unknown runtime {name!r}; choose from {', '.join(known)} "
+                             f"(comma-separated, e.g. --runtime torch,onnxruntime)")
+        if key not in resolved:
+            resolved.append(key)
+    return resolved
+
+
+def split_names(value: str | Iterable[str] | None, what: str) -> list[str]:
+    """``"a,b"`` or ``["a", "b"]`` -> ``["a", "b"]`` (each once, in order)."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [i.strip() if isinstance(i, str) else i for i in items]
+    if any(not isinstance(i, str) or not i for i in items):
+        raise ValueError(f"{what} must be names separated by commas, got {value!r}")
+    return list(dict.fromkeys(items))

@@ -11,6 +11,9 @@ import argparse
 import sys
 from typing import Any
 
+from .options import PRECISIONS
+from .targets import TARGETS
+
 _EPILOG = """\
 examples:
   edgerep export fastvit_t8 --target coreml                  ML Program, fp16, iOS16
@@ -19,8 +22,12 @@ examples:
   edgerep export facelivt_s --target tflite --l2-normalize   NHWC, unit-length embeddings
   edgerep export repnext_m1 --target all --output exports/
 
-targets: onnx (ort), coreml (mlpackage, ios), tflite (litert, android), all
+targets: {targets}, all
 """
+
+
+def _target_names() -> str:
+    return ", ".join(f"{t.name} ({', '.join(t.aliases[:2])})" for t in TARGETS.values())
 
 
 def register(subparsers: Any) -> None:
@@ -28,14 +35,15 @@ def register(subparsers: Any) -> None:
         "export", help="fuse a model and export it to Core ML / TFLite / ONNX, verified",
         description="Fuse MODEL, convert it, verify the artifact against the fused torch model, and "
                     "write it with its metadata (in the file and in a .json sidecar).",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_EPILOG.format(targets=_target_names()), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="a registered model (see 'edgerep list')")
     p.add_argument("--target", "-t", required=True, metavar="TARGET",
-                   help="coreml, tflite, onnx or all (aliases: mlpackage, ios, litert, android, ort)")
+                   help=f"{', '.join(TARGETS)} or all (aliases: "
+                        f"{', '.join(a for t in TARGETS.values() for a in t.aliases[:2])})")
     p.add_argument("--checkpoint", "-c", metavar="FILE",
                    help="weights (safetensors or torch; edgerep, timm or official layout; fused or not)")
-    p.add_argument("--precision", choices=("fp32", "fp16", "int8"),
+    p.add_argument("--precision", choices=PRECISIONS,
                    help="default: fp16 compute for coreml (Apple's advice), fp32 for onnx and tflite")
     p.add_argument("--input-size", nargs=2, type=int, metavar=("H", "W"),
                    help="input height and width (default: the model's)")
@@ -65,7 +73,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from edgerep.exporters import ExportError, export
+    from . import console
+    from .pipeline import ExportError, export
 
     shown_notes: set[str] = set()
     try:
@@ -84,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     results = results if isinstance(results, list) else [results]
     print()
-    print_summary(results)
+    print(console.summary_table(results))
     if any(r.metadata.get("notes") for r in results):
         print()
     for r in results:
@@ -95,52 +104,10 @@ def run(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.passed]
     if failed:
         for r in failed:
-            v = r.verification
-            why = v.get("problems") or (v.get("reason") if v.get("non_finite") else None) \
-                or v.get("criterion") or "graph audit"
-            if not r.audit.get("passed"):
-                why = f"the exported graph holds BatchNorm x{r.audit['batchnorm']} / Dropout x{r.audit['dropout']}"
-            print(f"edgerep: verification FAILED for {r.target} ({r.path}): {why}; "
+            print(f"edgerep: verification FAILED for {r.target} ({r.path}): {console.failure_reason(r)}; "
                   f"details in {r.sidecar}", file=sys.stderr)
         return 1
-    print_next_steps(results)
-    return 0
-
-
-def print_summary(results: list) -> None:
-    from edgerep.cli import print_table
-
-    rows = []
-    for r in results:
-        rows.append([r.target, str(r.path), f"{r.size_mb:.1f}", f"{r.seconds:.1f}", _parity(r), str(r.nodes)])
-    print_table(rows, ["target", "file", "MB", "seconds", "parity (rel err)", "nodes"])
-
-
-def _parity(r: Any) -> str:
-    v = r.verification
-    if v.get("runtime") == "skipped":
-        return "not verified"
-    if v.get("runtime") == "structure-only":
-        return "structure ok" if v["passed"] else "structure FAILED"
-    if "rel_error" not in v:
-        return "FAILED" if v.get("passed") is False else "-"
-    mark = "" if v["passed"] else " FAILED"
-    text = f"{v['rel_error']:.1e}"
-    if r.precision == "int8":
-        text += f" (cos {v['cosine']:.4f})"
-    return text + mark
-
-
-def print_next_steps(results: list) -> None:
     print("\nnext:")
-    for r in results:
-        model = r.model
-        if r.target == "coreml":
-            print(f"  on a Mac: edgerep bench {model} --runtime coreml   "
-                  f"(or open {r.path} in Xcode > Performance)")
-        elif r.target == "onnx":
-            print(f"  edgerep bench {model} --runtime onnxruntime")
-        elif r.target == "tflite":
-            print(f"  edgerep bench {model} --runtime litert   "
-                  f"(Android: benchmark_model --graph={r.path.name} --num_threads=4)")
-    print(f"  metadata: {', '.join(str(r.sidecar) for r in results)}")
+    for line in console.next_steps(results):
+        print(f"  {line}")
+    return 0

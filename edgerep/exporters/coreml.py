@@ -24,7 +24,8 @@ import numpy as np
 from edgerep._optional import require
 
 from .._io import quiet
-from .targets import ExportOptions
+from .options import ExportOptions
+from .targets import Target
 
 if TYPE_CHECKING:
     import torch
@@ -106,24 +107,47 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
     return info
 
 
-def run(path: Path, inputs: np.ndarray) -> np.ndarray | None:
-    """Predict with Core ML (macOS only); None elsewhere."""
+def unavailable() -> str | None:
+    """Why Core ML cannot predict here: it needs macOS."""
     if sys.platform != "darwin":
-        return None
-    ct = _coremltools()
-    model = ct.models.MLModel(str(path), compute_units=ct.ComputeUnit.CPU_ONLY)
-    spec = model.get_spec()
-    name = spec.description.input[0].name
-    out_name = spec.description.output[0].name
-    if spec.description.input[0].type.WhichOneof("Type") == "imageType":
-        from PIL import Image
+        return "Core ML prediction needs macOS"
+    return None
 
-        outs = []
-        for sample in inputs:  # one image per prediction
-            img = Image.fromarray(np.clip(sample, 0, 255).astype(np.uint8).transpose(1, 2, 0), "RGB")
-            outs.append(np.asarray(model.predict({name: img})[out_name]))
-        return np.concatenate(outs)
-    return np.asarray(model.predict({name: inputs.astype(np.float32)})[out_name])
+
+class CoreMLSession:
+    """A loaded Core ML model (macOS only; see :class:`edgerep.exporters.targets.Session`)."""
+
+    def __init__(self, path: Path, compute_units: str = "ALL") -> None:
+        ct = _coremltools()
+        self._model = ct.models.MLModel(str(path), compute_units=ct.ComputeUnit[compute_units])
+        spec = self._model.get_spec()
+        inp = spec.description.input[0]
+        self.input_name = inp.name
+        self._output = spec.description.output[0].name
+        self._image = inp.type.WhichOneof("Type") == "imageType"
+        if self._image:
+            self.input_shape = (1, 3, inp.type.imageType.height, inp.type.imageType.width)
+        else:
+            self.input_shape = tuple(int(d) for d in inp.type.multiArrayType.shape)
+        self.input_dtype = np.dtype(np.float32)
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        if self._image:  # an ImageType takes one RGB image per prediction
+            from PIL import Image
+
+            outs = []
+            for sample in x:
+                img = Image.fromarray(np.clip(sample, 0, 255).astype(np.uint8).transpose(1, 2, 0), "RGB")
+                outs.append(np.asarray(self._model.predict({self.input_name: img})[self._output]))
+            return np.concatenate(outs)
+        return np.asarray(self._model.predict({self.input_name: x.astype(np.float32)})[self._output])
+
+
+def run(path: Path, inputs: np.ndarray) -> np.ndarray | None:
+    """Predict with Core ML on the CPU (macOS only, reproducible for verification); None elsewhere."""
+    if unavailable() is not None:
+        return None
+    return CoreMLSession(path, compute_units="CPU_ONLY").run(inputs)
 
 
 def _spec_file(path: Path) -> Path:
@@ -207,6 +231,7 @@ def check_structure(path: Path, expected: dict) -> dict[str, Any]:
     """Check the saved package without running it: the model loads (spec only), names, shapes, types.
 
     ``expected``: input_name, input_shape, input_kind ("image" | "tensor"), output_name, output_shape.
+    Returns the problems found (none: an empty list).
     """
     ct = _coremltools()
     problems: list[str] = []
@@ -235,4 +260,62 @@ def check_structure(path: Path, expected: dict) -> dict[str, Any]:
             problems.append(f"output shape {list(arr.shape)} != {list(expected['output_shape'])}")
         if arr.dataType != arr.FLOAT32:
             problems.append("output is not float32")
-    return {"problems": problems}
+    return problems
+
+
+class CoreMLTarget(Target):
+    """Core ML ML Program packages; predicted with Core ML on macOS only."""
+
+    default_precision = "fp16"  # Apple's advice: fp16 compute, compared with the source
+    precisions = ("fp16", "fp32", "int8")
+    options = frozenset({"deployment_target"})
+    is_directory = True
+    float16_precisions = ("fp16", "int8")  # int8 weights over fp16 compute
+    runtime = "coreml"
+    backend = "ALL"  # compute units
+    takes_threads = False
+    tools = ("torch", "coremltools", "numpy")
+
+    def validate(self, options: ExportOptions) -> None:
+        validate(options)
+
+    def input_layout(self, options: ExportOptions) -> str:
+        return "image" if options.image_input else "NCHW"
+
+    def convert(self, model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
+        return convert(model, example, path, options)
+
+    def describe(self, options: ExportOptions, info: dict) -> str:
+        return (f"ML Program, {info.get('deployment_target')}, {info.get('compute_precision')} compute"
+                + (", int8 weights" if options.precision == "int8" else "")
+                + (", ImageType input" if options.image_input else ""))
+
+    def recorded_options(self, options: ExportOptions, info: dict) -> dict:
+        return {"deployment_target": info.get("deployment_target")}
+
+    def next_step(self, model: str, path: Path) -> str:
+        return f"on a Mac: edgerep bench {model} --runtime coreml   (or open {path} in Xcode > Performance)"
+
+    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
+        embed_metadata(path, metadata)
+
+    def read_metadata(self, path: Path) -> dict[str, str]:
+        return read_metadata(path)
+
+    def op_histogram(self, path: Path) -> dict[str, int]:
+        return op_histogram(path)
+
+    def check_structure(self, path: Path, expected: dict) -> list[str]:
+        return check_structure(path, expected)
+
+    def runtime_unavailable(self) -> str | None:
+        return unavailable()
+
+    def runtime_version(self) -> str | None:
+        return _coremltools().__version__
+
+    def open(self, path: Path, threads: int | None = None) -> CoreMLSession:
+        return CoreMLSession(path, compute_units=self.backend)
+
+    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray | None:
+        return run(path, inputs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from importlib import metadata as _importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,9 @@ from typing import Any
 from edgerep._version import __version__
 
 SIDECAR_SUFFIX = ".json"
+_JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 KEY_PREFIX = "edgerep."
 
-# Distribution names whose versions each target records.
-TOOLS = {
-    "onnx": ("torch", "onnx", "onnxscript", "onnxruntime", "numpy"),
-    "coreml": ("torch", "coremltools", "numpy"),
-    "tflite": ("torch", "litert-torch", "ai-edge-litert", "numpy"),
-}
 
 
 def dist_version(dist: str) -> str:
@@ -34,8 +30,9 @@ def dist_version(dist: str) -> str:
         return "not installed"
 
 
-def tool_versions(target: str) -> dict[str, str]:
-    return {"edgerep": __version__, **{d: dist_version(d) for d in TOOLS.get(target, ("torch",))}}
+def tool_versions(dists: tuple[str, ...]) -> dict[str, str]:
+    """edgerep's version and those of the distributions ``dists`` (a target's ``tools``)."""
+    return {"edgerep": __version__, **{d: dist_version(d) for d in dists}}
 
 
 def sidecar_path(artifact: Path) -> Path:
@@ -59,14 +56,14 @@ def flatten(meta: dict[str, Any]) -> dict[str, str]:
 def unflatten(flat: dict[str, str]) -> dict[str, Any]:
     """Inverse of :func:`flatten` for the ``edgerep.`` keys (other keys are ignored).
 
-    Objects, lists, booleans and null come back as JSON values; everything else as text.
+    Objects, lists, numbers, booleans and null come back as JSON values; everything else as text.
     """
     out: dict[str, Any] = {}
     for key, text in flat.items():
         if not key.startswith(KEY_PREFIX):
             continue
         value: Any = text
-        if text[:1] in "{[" or text in ("true", "false", "null"):
+        if text[:1] in "{[" or text in ("true", "false", "null") or _JSON_NUMBER.fullmatch(text):
             try:
                 value = json.loads(text)
             except ValueError:
@@ -100,3 +97,43 @@ def output_meaning(task: str, l2_normalize: bool, num_outputs: int | None) -> st
     if task == "classification":
         return f"{num_outputs} class logits (apply softmax for probabilities)"
     return f"model output with {num_outputs} values per sample"
+
+
+def describe(job: Any, info: dict, histogram: dict, graph_audit: dict, verification: dict) -> dict[str, Any]:
+    """Everything the artifact says about itself (the sidecar, and inside the file flattened)."""
+    from edgerep.counting import count_macs, count_params
+
+    prep, options, graph, target = job.prep, job.options, job.graph, job.target
+    tools = tool_versions(target.tools)
+    h, w = prep.input_size
+    return {
+        "model": prep.name,
+        "edgerep_version": tools["edgerep"],
+        "target": target.name,
+        "created": utc_now(),
+        "task": prep.task,
+        "family": prep.spec.family if prep.spec else None,
+        "baseline": bool(prep.spec.baseline) if prep.spec else False,
+        # Per image, of the exported (fused) graph: what device harnesses put in their records.
+        "params": count_params(prep.fused),
+        "macs": count_macs(graph.module, (3, h, w)),
+        "input": {"name": options.input_name, "shape": list(job.input_shape), "layout": job.layout,
+                  "dtype": "float32", "kind": "image" if job.layout == "image" else graph.input_kind},
+        "output": {"name": options.output_name, "shape": list(job.out_shape),
+                   "l2_normalized": options.l2_normalize},
+        "output_meaning": output_meaning(prep.task, options.l2_normalize, job.out_shape[-1]),
+        "preprocessing": describe_preprocessing(prep, graph.input_kind, graph.preprocessing_in_graph),
+        "precision": options.precision,
+        "fused": True,
+        "fusion": prep.fusion,
+        "checkpoint": prep.checkpoint,
+        "checkpoint_sha256": (prep.checkpoint or {}).get("sha256"),
+        "op_histogram": histogram,
+        "audit": graph_audit,
+        "verification": verification,
+        "conversion": info,
+        "options": {**target.recorded_options(options, info), "image_input": options.image_input,
+                    "batch": options.batch},
+        "tools": tools,
+        "notes": prep.notes + job.notes,
+    }

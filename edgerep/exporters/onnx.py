@@ -18,7 +18,8 @@ from torch import nn
 from edgerep._optional import require
 
 from .._io import quiet, reuse_last_load
-from .targets import ExportOptions
+from .options import ExportOptions
+from .targets import Target
 
 MIN_OPSET = 18  # the dynamo exporter's minimum
 DEFAULT_OPSET = 20  # torch 2.13's default; the first with a single Gelu op (18 spells it in 5 ops)
@@ -116,19 +117,48 @@ def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[di
     return [{name: data[i:i + batch]} for i in range(0, usable, batch)]
 
 
+def session_options(ort, threads: int | None):  # noqa: ANN001, ANN201 - onnxruntime types
+    """One onnxruntime configuration for every use (verification, the bench, its GEMM ceiling):
+    ``threads`` intra-op threads (None: onnxruntime's default), one inter-op thread, sequential,
+    every graph optimization."""
+    options = ort.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return options
+
+
+_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8,
+          "tensor(int8)": np.int8}
+
+
+class OnnxSession:
+    """An onnxruntime CPU session on one artifact (see :class:`edgerep.exporters.targets.Session`)."""
+
+    def __init__(self, path: Path, threads: int | None = 1) -> None:
+        ort = require("onnxruntime")
+        self._session = ort.InferenceSession(str(path), session_options(ort, threads),
+                                             providers=["CPUExecutionProvider"])
+        inp = self._session.get_inputs()[0]
+        self.input_name = inp.name
+        self.input_shape = tuple(d if isinstance(d, int) else 1 for d in inp.shape)
+        self.input_dtype = np.dtype(_TYPES.get(inp.type, np.float32))
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        return self._session.run(None, {self.input_name: np.asarray(x, dtype=self.input_dtype)})[0]
+
+
 @reuse_last_load
-def session(path: Path, threads: int = 1):  # noqa: ANN201 - onnxruntime.InferenceSession
-    ort = require("onnxruntime")
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+def session(path: Path, threads: int = 1) -> OnnxSession:
+    """The last loaded session of ``path`` while the file is unchanged (verification's batches)."""
+    return OnnxSession(path, threads)
 
 
 def run(path: Path, inputs: np.ndarray) -> np.ndarray:
-    sess = session(path)
-    return sess.run(None, {sess.get_inputs()[0].name: inputs.astype(np.float32)})[0]
+    return session(path).run(inputs.astype(np.float32))
 
 
 def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
@@ -166,6 +196,19 @@ def op_histogram(path: Path) -> dict[str, int]:
     return dict(counts.most_common())
 
 
+def check_structure(path: Path, expected: dict) -> list[str]:
+    """Input/output names and shapes of the graph against ``expected`` (see Target.check_structure)."""
+    sig = io_signature(path)
+    problems = []
+    if [i["name"] for i in sig["inputs"]] != [expected["input_name"]]:
+        problems.append(f"inputs {[i['name'] for i in sig['inputs']]} != [{expected['input_name']!r}]")
+    elif sig["inputs"][0]["shape"] != list(expected["input_shape"]):
+        problems.append(f"input shape {sig['inputs'][0]['shape']} != {list(expected['input_shape'])}")
+    if [o["name"] for o in sig["outputs"]] != [expected["output_name"]]:
+        problems.append(f"outputs {[o['name'] for o in sig['outputs']]} != [{expected['output_name']!r}]")
+    return problems
+
+
 def io_signature(path: Path) -> dict:
     onnx = require("onnx")
     graph = onnx.load(str(path), load_external_data=False).graph
@@ -176,3 +219,43 @@ def io_signature(path: Path) -> dict:
                 "dtype": onnx.helper.tensor_dtype_to_np_dtype(t.elem_type).name}
 
     return {"inputs": [desc(v) for v in graph.input], "outputs": [desc(v) for v in graph.output]}
+
+
+class OnnxTarget(Target):
+    """ONNX through torch's dynamo exporter, one self-contained file, run with onnxruntime (CPU)."""
+
+    default_precision = "fp32"
+    options = frozenset({"opset", "calibration"})
+    runtime = "onnxruntime"
+    backend = "CPUExecutionProvider"
+    tools = ("torch", "onnx", "onnxscript", "onnxruntime", "numpy")
+
+    def validate(self, options: ExportOptions) -> None:
+        validate(options)
+
+    def convert(self, model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
+        return convert(model, example, path, options)
+
+    def describe(self, options: ExportOptions, info: dict) -> str:
+        return f"opset {info.get('opset')}, {options.precision}"
+
+    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
+        embed_metadata(path, metadata)
+
+    def read_metadata(self, path: Path) -> dict[str, str]:
+        return read_metadata(path)
+
+    def op_histogram(self, path: Path) -> dict[str, int]:
+        return op_histogram(path)
+
+    def check_structure(self, path: Path, expected: dict) -> list[str]:
+        return check_structure(path, expected)
+
+    def runtime_version(self) -> str | None:
+        return require("onnxruntime").__version__
+
+    def open(self, path: Path, threads: int | None = 1) -> OnnxSession:
+        return OnnxSession(path, threads)
+
+    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray:
+        return run(path, inputs)

@@ -43,11 +43,6 @@ class Prepared:
     fusion: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     unfused_ops: dict[tuple[int, ...], dict[str, int]] = field(default_factory=dict)  # by input shape
-    calibration_note: str = ""  # for the targets that calibrate (int8 on onnx/tflite)
-
-    @property
-    def output_name(self) -> str:
-        return "embedding" if self.task == "face-embedding" else "logits"
 
 
 class L2Normalize(nn.Module):
@@ -95,10 +90,10 @@ def first_conv(model: nn.Module, input_size: tuple[int, int]) -> tuple[str | Non
     from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils._pytree import tree_leaves
 
-    from .verify import _to_meta
+    from edgerep.counting import to_meta
 
     try:
-        probe = _to_meta(model)
+        probe = to_meta(model)
         x = torch.empty(1, 3, *input_size, device="meta")
     except Exception:  # a module that cannot live on meta: probe on CPU
         probe, x = model, torch.zeros(1, 3, *input_size)
@@ -221,133 +216,77 @@ def graph_input(prep: Prepared, graph: Graph, raw: torch.Tensor) -> torch.Tensor
     return normalize(prep, raw)
 
 
-def load_calibration(source: Any, prep: Prepared, limit: int = 64) -> torch.Tensor:
-    """Calibration batch (N, 3, H, W), normalized, from a tensor/array, a .pt/.npy file or an image dir.
+# ------------------------------------------------------------------------------ build, load, fuse
 
-    Images are resized (shorter side to size / crop_pct, the model's interpolation), center-cropped
-    and normalized exactly as the model expects. Files are read by paths that cannot run code
-    (numpy without pickle, torch with ``weights_only``, Pillow for images, with a pixel limit).
+
+def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Prepared:
+    """Build (or take) the model, load ``checkpoint``, check its weights, fuse it completely.
+
+    ``identity`` is what planning found out about the model (name, spec, task, input size,
+    normalization). A model built here from its name is fused in place (its unfused twin for the
+    op count is built on the meta device); a module passed in is fused on a copy and left as it was.
     """
-    name = "the calibration data"
-    if isinstance(source, torch.Tensor):
-        x = source
-    elif hasattr(source, "__array__"):
-        x = torch.as_tensor(np.asarray(source))
+    from edgerep.reparam import fusion_report, reparameterize
+    from edgerep.weights import check_batchnorm_statistics, check_finite
+
+    spec, name = identity["spec"], identity["name"]
+    ckpt_info = None
+    if isinstance(model_or_name, str):
+        model, ckpt_info = _build(name, checkpoint)
+        try:  # weights do not matter for counting ops: build the training form on the meta device
+            with torch.device("meta"):
+                unfused = spec.build(inference_mode=False, **getattr(model, "edgerep_build_kwargs", {}))
+        except Exception:  # a builder that cannot run on meta: no unfused count
+            unfused = None
     else:
-        path = Path(source)
-        name = str(path)
-        if path.is_dir():
-            x = _load_images(path, prep, limit)
-        elif not path.is_file():
-            raise ValueError(f"calibration {name!r} does not exist; pass a directory of images or a "
-                             ".npy/.pt file")
-        elif path.suffix == ".npy":
-            x = _load_npy(path)
-        elif path.suffix in (".pt", ".pth"):
-            x = _load_pt(path)
-        else:
-            raise ValueError(
-                f"calibration {name!r} is not a directory of images, a .npy or a .pt file"
-            )
-    if not isinstance(x, torch.Tensor) or not (x.is_floating_point() or x.dtype in _INTEGER_DTYPES):
-        kind = type(x).__name__ if not isinstance(x, torch.Tensor) else str(x.dtype)
-        raise ValueError(f"calibration {name!r} holds {kind}, not a numeric array of images")
-    x = x.float()
-    h, w = prep.input_size
-    if x.ndim != 4 or tuple(x.shape[1:]) != (3, h, w):
-        raise ValueError(
-            f"calibration {name!r} has shape {tuple(x.shape)}; expected (N, 3, {h}, {w}) normalized images"
-        )
-    if len(x) == 0:
-        raise ValueError(f"calibration {name!r} holds no image (shape {tuple(x.shape)})")
-    bad = int((~torch.isfinite(x)).sum())
-    if bad:
-        raise ValueError(f"calibration {name!r} holds {bad} non-finite value(s) (NaN or Inf); "
-                         "calibrating on them would give meaningless int8 ranges")
-    return x[:limit]
+        model = model_or_name
+        if checkpoint is not None:
+            from edgerep.checkpoints import load_checkpoint
+
+            model = copy.deepcopy(model)
+            ckpt_info = _checkpoint_info(load_checkpoint(model, checkpoint))
+        unfused = model
+    what = f"checkpoint {checkpoint}" if checkpoint is not None else f"the weights of {name}"
+    check_finite(model, what)
+    check_batchnorm_statistics(model, what)
+    fused = reparameterize(model, inplace=isinstance(model_or_name, str))
+    check_finite(fused, f"{what}, once fused")
+    report = fusion_report(fused)
+    notes = []
+    if ckpt_info is None:
+        notes.append("random weights (no checkpoint given): the export is structurally complete but "
+                     "its outputs mean nothing")
+    if not report.complete:
+        notes.append(f"fusion incomplete: {len(report.batchnorms)} BatchNorm, "
+                     f"{len(report.layer_scales)} layer scales, {len(report.unfused_blocks)} blocks left")
+    return Prepared(
+        name=name, fused=fused, unfused=unfused, task=identity["task"],
+        input_size=identity["input_size"], mean=identity["mean"], std=identity["std"], spec=spec,
+        checkpoint=ckpt_info, fusion=report.to_dict(), notes=notes,
+    )
 
 
-_INTEGER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+def _build(name: str, checkpoint: Any) -> tuple[nn.Module, dict | None]:
+    """Build ``name``, loading ``checkpoint`` in whichever form (training or fused) it holds."""
+    from edgerep.checkpoints import CheckpointError, WrongFormError, load_checkpoint
+    from edgerep.factory import create_model
 
-
-def _load_npy(path: Path) -> torch.Tensor:
+    if checkpoint is None:
+        return create_model(name), None
+    model = create_model(name)
     try:
-        return torch.from_numpy(np.load(path, allow_pickle=False))
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise ValueError(f"calibration {str(path)!r} holds Python objects (a pickled array), which "
-                             "edgerep does not unpickle; save a plain numeric array with np.save") from None
-        raise ValueError(f"calibration {str(path)!r} is not a valid .npy array ({one_line(exc, 200)})") from None
-    except (OSError, EOFError, MemoryError) as exc:
-        raise ValueError(f"calibration {str(path)!r} cannot be read ({one_line(exc, 200)})") from None
-
-
-def _load_pt(path: Path) -> torch.Tensor:
-    import pickle
-    import warnings
-
+        return model, _checkpoint_info(load_checkpoint(model, checkpoint))
+    except WrongFormError:  # a fused checkpoint: its error (if any) is the one to show
+        wrong_form, first_error = True, None
+    except CheckpointError as exc:
+        wrong_form, first_error = False, exc
+    model = create_model(name, inference_mode=True)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            x = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise ValueError(f"calibration {str(path)!r} holds Python objects besides tensors, which edgerep "
-                         "does not unpickle; save a tensor with torch.save(images, path)") from None
-    except (RuntimeError, EOFError, OSError, ValueError, MemoryError) as exc:
-        raise ValueError(f"calibration {str(path)!r} is not a readable torch file ({one_line(exc, 200)})") from None
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"calibration {str(path)!r} holds a {type(x).__name__}, not a tensor of images")
-    return x
+        return model, _checkpoint_info(load_checkpoint(model, checkpoint))
+    except CheckpointError as fused_error:
+        raise (fused_error if wrong_form else first_error) from None
 
 
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-# Images above this many pixels are refused before decoding (a decompression bomb decodes a few KB
-# into gigabytes); 64 MP is larger than any camera image a calibration set needs.
-MAX_IMAGE_PIXELS = 64_000_000
-
-
-def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImportError("Pillow is needed to read calibration images: pip install pillow") from None
-    files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file())[:limit]
-    if not files:
-        raise ValueError(f"calibration directory {str(directory)!r} holds no images "
-                         f"({', '.join(sorted(_IMAGE_SUFFIXES))})")
-    h, w = prep.input_size
-    crop = getattr(prep.spec, "crop_pct", 1.0) or 1.0
-    mode = getattr(prep.spec, "interpolation", "bilinear")
-    mode = mode if mode in ("bilinear", "bicubic", "nearest") else "bilinear"
-    batch = []
-    for f in files:
-        img = _read_image(f, Image)
-        scale = max(h, w) / crop / min(img.shape[-2:])
-        size = (max(h, round(img.shape[-2] * scale)), max(w, round(img.shape[-1] * scale)))
-        img = F.interpolate(img, size=size, mode=mode, align_corners=False if mode != "nearest" else None)
-        top, left = (size[0] - h) // 2, (size[1] - w) // 2
-        batch.append(img[..., top:top + h, left:left + w].clamp(0, 255))
-    return normalize(prep, torch.cat(batch))
-
-
-def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module
-    """One RGB image as a (1, 3, H, W) float tensor of pixels 0..255; ValueError naming the file."""
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                if im.width * im.height > MAX_IMAGE_PIXELS:
-                    raise ValueError(f"calibration image {str(path)!r} has {im.width}x{im.height} pixels, "
-                                     f"more than the {MAX_IMAGE_PIXELS // 1_000_000} MP edgerep decodes; "
-                                     "resize it or leave it out")
-                rgb = im.convert("RGB")
-    except ValueError:
-        raise
-    except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError,
-            SyntaxError) as exc:
-        raise ValueError(f"calibration image {str(path)!r} cannot be decoded as an image "
-                         f"({one_line(exc, 160)})") from None
-    data = torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8)
-    return data.view(rgb.height, rgb.width, 3).permute(2, 0, 1).float()[None]
+def _checkpoint_info(loaded: Any) -> dict:
+    return {"source": loaded.source, "sha256": loaded.sha256, "layout": loaded.layout,
+            "fused_checkpoint": loaded.fused_checkpoint, "notes": list(loaded.notes)}

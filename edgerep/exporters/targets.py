@@ -1,130 +1,185 @@
-"""The export targets: one row per format, dispatched by name.
+"""The export targets: one interface every target implements, and the registry of targets.
 
-A row says what a target writes (suffix, file or directory), which extra installs it, which
-precisions and target-specific options it supports, and where its functions live. The functions are
-looked up in the target's module only when used, so listing targets imports nothing heavy. Every
-target module provides::
-
-    convert(model, example, path, options: ExportOptions) -> dict   # writes the artifact at path
-    run(path, inputs: np.ndarray) -> np.ndarray | None              # None: no runtime on this OS
-    embed_metadata(path, metadata: dict[str, str]) -> None
-    op_histogram(path) -> dict[str, int]
-
-TFLite's module (edgerep/exporters/tflite.py) has its own keyword signature for ``convert`` and
-``run``; the adapters below translate.
+A target is one module (``edgerep/exporters/<name>.py``) holding a :class:`Target` subclass, plus
+one row in :data:`TARGETS`. The row is light (names, file suffix, where the class lives, which extra
+installs it), so listing targets and parsing a command line import nothing heavy; the class is
+imported on first use. Everything else that depends on the format (conversion, options, input
+layout, default precision, how its artifacts are loaded and run, metadata, what to do next) is
+answered by the target's own class: no code outside its module tests a target's name.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
+from .._io import reuse_last_load
 from .._text import closest
+from .options import PRECISIONS, ExportOptions
 
-PRECISIONS = ("fp32", "fp16", "int8")
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class Session(Protocol):
+    """A loaded artifact on its runtime: the bench times ``run``, verification compares its output."""
+
+    input_name: str
+    input_shape: tuple[int, ...]
+    input_dtype: Any  # numpy dtype of the input the artifact takes
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """One batch in (the artifact's layout, float32 or its own input type), first output out."""
+
+
+class RuntimeUnavailable(Exception):
+    """The target's runtime cannot run artifacts on this machine (e.g. Core ML off macOS)."""
+
+
+class Target(ABC):
+    """What a target knows: how to write its format, check it, load it and describe it."""
+
+    info: TargetInfo  # the registry row (set when the registry loads the class)
+    default_precision: str = "fp32"
+    precisions: tuple[str, ...] = PRECISIONS
+    options: frozenset[str] = frozenset()  # target-specific ExportOptions fields it accepts
+    is_directory: bool = False  # the artifact is a folder (an .mlpackage)
+    # Precisions whose artifact holds or computes float16 weights (fp32 weights above 65504 overflow).
+    float16_precisions: tuple[str, ...] = ("fp16",)
+    runtime: str = ""  # the runtime that loads its artifacts (a bench runtime name)
+    backend: str = ""  # the runtime's execution provider / delegate / compute units label
+    takes_threads: bool = True  # whether the runtime is given a thread count
+    tools: tuple[str, ...] = ("torch", "numpy")  # distributions whose versions the metadata records
+
+    def __init__(self) -> None:
+        self._cached_open = reuse_last_load(lambda path, threads: self.open(path, threads))
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def suffix(self) -> str:
+        return self.info.suffix
+
+    # --------------------------------------------------------------------------- writing
+
+    def validate(self, options: ExportOptions) -> None:
+        """Raise ValueError for option values this target cannot honour (after the common checks)."""
+
+    def input_layout(self, options: ExportOptions) -> str:
+        """``"NCHW"``, ``"NHWC"`` or ``"image"`` (the format feeds raw pixels and centres them)."""
+        return "NCHW"
+
+    @abstractmethod
+    def convert(self, model: Any, example: Any, path: Path, options: ExportOptions) -> dict[str, Any]:
+        """Write the fused, wrapped ``model`` (fed NCHW ``example``) to ``path``; returns what the
+        sidecar records about the conversion."""
+
+    @abstractmethod
+    def describe(self, options: ExportOptions, info: dict[str, Any]) -> str:
+        """One line on what the conversion produced (the ``convert`` step of the log)."""
+
+    def recorded_options(self, options: ExportOptions, info: dict[str, Any]) -> dict[str, Any]:
+        """The target-specific options the artifact's metadata records (those given)."""
+        return {opt: getattr(options, opt) for opt in sorted(self.options)
+                if opt != "calibration" and getattr(options, opt) is not None}
+
+    def next_step(self, model: str, path: Path) -> str:
+        """What to run next with the artifact (printed after a successful export)."""
+        return f"edgerep bench {model} --runtime {self.runtime}"
+
+    # -------------------------------------------------------------------------- the artifact
+
+    @abstractmethod
+    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
+        """Store ``edgerep.*`` text entries inside the artifact (the caller writes a temporary path)."""
+
+    @abstractmethod
+    def read_metadata(self, path: Path) -> dict[str, str]:
+        """The artifact's text metadata entries, by name."""
+
+    @abstractmethod
+    def op_histogram(self, path: Path) -> dict[str, int]:
+        """Operator counts of the artifact's graph, in its own op names."""
+
+    def constant_ops(self, path: Path) -> int:
+        """Ops that compute only from constants (the export folds them: 0 expected)."""
+        return 0
+
+    @abstractmethod
+    def check_structure(self, path: Path, expected: dict[str, Any]) -> list[str]:
+        """Problems found without running the artifact: input/output names, shapes and types.
+
+        ``expected``: input_name, input_shape, input_kind ("image" | "tensor"), output_name,
+        output_shape.
+        """
+
+    # --------------------------------------------------------------------------- the runtime
+
+    def runtime_unavailable(self) -> str | None:
+        """Why artifacts cannot run here (a documented platform reason), or None."""
+        return None
+
+    def runtime_version(self) -> str | None:
+        return None
+
+    @abstractmethod
+    def open(self, path: Path, threads: int | None = 1) -> Session:
+        """Load ``path`` on the runtime (a fresh load every call: the bench times it)."""
+
+    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray | None:
+        """``inputs`` through ``path`` on one thread, reusing the last loaded session while the file
+        is unchanged (verification, the face pipeline); None when the runtime is unavailable here."""
+        if self.runtime_unavailable() is not None:
+            return None
+        return self._cached_open(Path(path), 1).run(inputs)
 
 
 @dataclass(frozen=True)
-class ExportOptions:
-    """Target-independent and target-specific export options, validated by :func:`check_options`.
+class TargetInfo:
+    """A registry row: what identifies a target without importing it."""
 
-    ``None`` in a target-specific field means "not given": the target's default applies.
-    """
-
-    precision: str
-    batch: int = 1
-    image_input: bool = False
-    l2_normalize: bool = False
-    opset: int | None = None  # onnx
-    deployment_target: str | None = None  # coreml
-    channels_last: bool | None = None  # tflite
-    calibration: Any = None  # int8 on onnx / tflite: a tensor (N, 3, H, W) of preprocessed images
-    mean: tuple[float, ...] | None = None  # per-channel normalization (image_input folding)
-    std: tuple[float, ...] | None = None
-    input_name: str = "image"
-    output_name: str = "output"
-
-
-@dataclass(frozen=True)
-class Target:
     name: str
     aliases: tuple[str, ...]
     suffix: str
-    module: str
-    extra: str  # edgerep extra that installs it
+    module: str  # holds the Target subclass named ``cls``
+    cls: str
+    extra: str  # the edgerep extra that installs its packages
     requires: tuple[str, ...]  # import names checked before any work
-    default_precision: str
-    # Target-specific options (ExportOptions fields) this target accepts besides the common ones.
-    options: frozenset[str] = field(default_factory=frozenset)
-    is_directory: bool = False
-    # Precisions whose artifact holds or computes with float16 weights (fp32 weights above 65504
-    # would overflow).
-    float16_precisions: tuple[str, ...] = ("fp16",)
-    bench_runtime: str = ""
     description: str = ""
 
-    def functions(self) -> ModuleType:
-        return importlib.import_module(self.module)
-
-    def convert(self, model: Any, example: Any, path: Path, options: ExportOptions) -> dict:
-        mod = self.functions()
-        if self.name == "tflite":
-            return mod.convert(
-                model, example, path, precision=options.precision,
-                channels_last=_channels_last(options), calibration=options.calibration,
-            ) or {}
-        return mod.convert(model, example, path, options)
-
-    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray | None:
-        mod = self.functions()
-        if self.name == "tflite":
-            return mod.run(path, inputs, threads=1)
-        return mod.run(path, inputs)
-
-    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
-        self.functions().embed_metadata(path, metadata)
-
-    def op_histogram(self, path: Path) -> dict[str, int]:
-        return dict(self.functions().op_histogram(path))
+    def load(self) -> Target:
+        """The target's implementation (imported once)."""
+        return _implementation(self)
 
 
-def _channels_last(options: ExportOptions) -> bool:
-    return True if options.channels_last is None else options.channels_last
+_LOADED: dict[str, Target] = {}
 
 
-TARGETS: dict[str, Target] = {
+def _implementation(info: TargetInfo) -> Target:
+    if info.name not in _LOADED:
+        target = getattr(importlib.import_module(info.module), info.cls)()
+        target.info = info
+        _LOADED[info.name] = target
+    return _LOADED[info.name]
+
+
+TARGETS: dict[str, TargetInfo] = {
     t.name: t
     for t in (
-        Target(
-            "onnx", ("ort", "onnxruntime"), ".onnx", "edgerep.exporters.onnx", "onnx",
-            ("onnx", "onnxscript", "onnxruntime"), "fp32", frozenset({"opset", "calibration"}),
-            bench_runtime="onnxruntime", description="ONNX (dynamo exporter), verified with onnxruntime",
-        ),
-        Target(
-            "coreml", ("mlpackage", "ios", "macos", "apple"), ".mlpackage", "edgerep.exporters.coreml",
-            "coreml", ("coremltools",), "fp16", frozenset({"deployment_target"}), is_directory=True,
-            float16_precisions=("fp16", "int8"),
-            bench_runtime="coreml", description="Core ML ML Program (torch.export path)",
-        ),
-        Target(
-            "tflite", ("litert", "android"), ".tflite", "edgerep.exporters.tflite", "tflite",
-            ("litert_torch", "ai_edge_litert"), "fp32", frozenset({"channels_last", "calibration"}),
-            bench_runtime="litert", description="TFLite via litert-torch, verified with ai-edge-litert",
-        ),
+        TargetInfo("onnx", ("ort", "onnxruntime"), ".onnx", "edgerep.exporters.onnx", "OnnxTarget",
+                   "onnx", ("onnx", "onnxscript", "onnxruntime"),
+                   "ONNX (dynamo exporter), verified with onnxruntime"),
+        TargetInfo("coreml", ("mlpackage", "ios", "macos", "apple"), ".mlpackage", "edgerep.exporters.coreml",
+                   "CoreMLTarget", "coreml", ("coremltools",), "Core ML ML Program (torch.export path)"),
+        TargetInfo("tflite", ("litert", "android"), ".tflite", "edgerep.exporters.tflite", "TFLiteTarget",
+                   "tflite", ("litert_torch", "ai_edge_litert"),
+                   "TFLite via litert-torch, verified with ai-edge-litert"),
     )
-}
-
-# CLI spelling of each target-specific option, for error messages.
-OPTION_FLAGS = {
-    "opset": "--opset",
-    "deployment_target": "--deployment-target",
-    "channels_last": "--nchw/--nhwc",
-    "calibration": "--calibration",
 }
 
 
@@ -135,7 +190,7 @@ def get_target(name: str) -> Target:
     key = name.strip().lower()
     for t in TARGETS.values():
         if key == t.name or key in t.aliases:
-            return t
+            return t.load()
     names = [*TARGETS, *(a for t in TARGETS.values() for a in t.aliases), "all"]
     close = closest(key, names, n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -148,25 +203,14 @@ def get_target(name: str) -> Target:
 def resolve_targets(name: str) -> list[Target]:
     """``"all"`` -> every target in registry order; otherwise the one named."""
     if isinstance(name, str) and name.strip().lower() == "all":
-        return list(TARGETS.values())
+        return [t.load() for t in TARGETS.values()]
     return [get_target(name)]
 
 
-def check_options(target: Target, given: dict[str, Any], precision: str | None, *, many: bool) -> None:
-    """Raise ValueError for an option ``target`` does not support, naming both.
-
-    ``given`` maps target-specific option names to the values the user passed (``None`` = not given).
-    With ``many`` (target "all") an option applies to the targets that support it and is skipped for
-    the others.
-    """
-    if precision is not None and precision not in PRECISIONS:
-        raise ValueError(f"precision {precision!r} is not supported; allowed: {', '.join(PRECISIONS)}")
-    if many:
-        return
-    for opt, value in given.items():
-        if value is not None and opt not in target.options:
-            supported = sorted(n for n, t in TARGETS.items() if opt in t.options)
-            raise ValueError(
-                f"option {OPTION_FLAGS.get(opt, opt)} ({opt}={value!r}) is not supported for "
-                f"target {target.name!r}; it applies to: {', '.join(supported)}"
-            )
+def supported_by() -> dict[str, list[str]]:
+    """Each target-specific option -> the targets that accept it."""
+    out: dict[str, list[str]] = {}
+    for info in TARGETS.values():
+        for opt in sorted(info.load().options):
+            out.setdefault(opt, []).append(info.name)
+    return out

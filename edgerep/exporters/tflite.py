@@ -30,12 +30,11 @@ from edgerep._optional import require
 
 from .._io import quiet, reuse_last_load, staged, write_atomic
 from .metadata import dist_version
+from .options import ExportOptions, check_precision
+from .targets import Target
 from .tflite_rewrites import Rewritten, pack_model, rewrite_for_litert, schema as _schema, unpack_model
 
-PRECISIONS = ("fp32", "fp16", "int8")
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of the rewritten file vs the converted one
-_CALIBRATION_RANDOM = 8  # images when int8 gets no calibration batch
-_METADATA_PREFIX = "edgerep."
 
 
 # ------------------------------------------------------------------------------------- convert
@@ -52,7 +51,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
         precision: ``"fp32"``, ``"fp16"`` or ``"int8"`` (see the module docstring).
         channels_last: NHWC input (True, the mobile convention) or NCHW (False). The output keeps
             the model's own layout (logits or embeddings are 2-D either way).
-        calibration: int8 only: NCHW images, normalized like ``example``; random when None.
+        calibration: int8 only (required): NCHW images in the same form as ``example``.
 
     Returns:
         What the sidecar records: converter and runtime versions, layout, rewrites, precision scheme.
@@ -85,19 +84,11 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
         data = None
         if precision == "int8":
             data = _calibration_inputs(calibration, example, channels_last)
-            source = "random normal images" if calibration is None else "the given batch"
-            info["calibration"] = f"{source} ({sum(len(b) for b in data)} images)"
+            info["calibration"] = f"the given batch ({sum(len(b) for b in data)} images)"
         if precision != "fp32":
             info["quantization"] = _quantize(tmp, precision, data)
     info["precision"] = precision
     return info
-
-
-def validate(options: Any) -> None:
-    """Target hook for :func:`edgerep.export`: TFLite supports every common option."""
-    if options.precision not in PRECISIONS:
-        raise ValueError(f"precision {options.precision!r} is not supported by tflite; allowed: "
-                         f"{', '.join(PRECISIONS)}")
 
 
 def _check_args(model: nn.Module, example: torch.Tensor, precision: str, channels_last: bool,
@@ -108,11 +99,12 @@ def _check_args(model: nn.Module, example: torch.Tensor, precision: str, channel
         shape = tuple(example.shape) if isinstance(example, torch.Tensor) else type(example).__name__
         raise ValueError(f"example must be an NCHW tensor (N, C, H, W), got {shape}; pass e.g. "
                          "torch.randn(1, 3, 224, 224)")
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision {precision!r} is not supported by tflite; allowed: "
-                         f"{', '.join(PRECISIONS)}")
+    check_precision(precision, who="tflite")
     if not isinstance(channels_last, bool):
         raise TypeError(f"channels_last must be True (NHWC input) or False (NCHW), got {channels_last!r}")
+    if precision == "int8" and calibration is None:
+        raise ValueError("precision 'int8' needs a calibration batch (NCHW images like the example); "
+                         "edgerep.export() supplies one (random images unless you give --calibration)")
     if calibration is not None:
         if precision != "int8":
             raise ValueError(f"calibration applies only to precision 'int8' (got {precision!r}); "
@@ -158,12 +150,9 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
     return float(f"{err:.3g}")
 
 
-def _calibration_inputs(calibration: torch.Tensor | None, example: torch.Tensor,
+def _calibration_inputs(calibration: torch.Tensor, example: torch.Tensor,
                         channels_last: bool) -> list[np.ndarray]:
     """One array per exported batch, in the graph's input layout."""
-    if calibration is None:
-        gen = torch.Generator().manual_seed(0)
-        calibration = torch.randn((_CALIBRATION_RANDOM, *example.shape[1:]), generator=gen)
     data = calibration.detach().float()
     if channels_last:
         data = data.permute(0, 2, 3, 1)
@@ -209,7 +198,7 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None) 
 
 
 def _signature_input(path: Path) -> tuple[str, str]:
-    interpreter = _interpreter(path, threads=1)
+    interpreter = _session(path, 1).interpreter
     signatures = interpreter.get_signature_list()
     key = next(iter(signatures))
     return key, signatures[key]["inputs"][0]
@@ -218,26 +207,46 @@ def _signature_input(path: Path) -> tuple[str, str]:
 # ----------------------------------------------------------------------------------------- run
 
 
+class TFLiteSession:
+    """A LiteRT interpreter (XNNPACK CPU delegate) on one artifact (see
+    :class:`edgerep.exporters.targets.Session`)."""
+
+    def __init__(self, path: Path, threads: int | None = 1) -> None:
+        with quiet():  # the runtime logs "Created TensorFlow Lite XNNPACK delegate" at each load
+            require("ai_edge_litert")
+            from ai_edge_litert.interpreter import Interpreter
+
+            self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
+            self.interpreter.allocate_tensors()
+        detail = self._input = self.interpreter.get_input_details()[0]
+        self._output = self.interpreter.get_output_details()[0]
+        self.input_name = detail["name"]
+        self.input_shape = tuple(int(d) for d in detail["shape"])
+        self.input_dtype = np.dtype(np.float32)  # quantized inputs are quantized by run()
+        self._path = Path(path)
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if tuple(x.shape) != self.input_shape:
+            raise ValueError(f"inputs have shape {tuple(x.shape)} but {self._path.name} takes "
+                             f"{self.input_shape}; transpose to the model's layout "
+                             "(NHWC unless exported with channels_last=False)")
+        self.interpreter.set_tensor(self._input["index"], np.ascontiguousarray(_quantize_input(x, self._input)))
+        self.interpreter.invoke()
+        return _dequantize_output(self.interpreter.get_tensor(self._output["index"]), self._output)
+
+
 @reuse_last_load
-def _interpreter(path: Path, threads: int) -> Any:
-    with quiet():
-        require("ai_edge_litert")
-        from ai_edge_litert.interpreter import Interpreter
-        return Interpreter(model_path=str(path), num_threads=threads)
+def _session(path: Path, threads: int) -> TFLiteSession:
+    return TFLiteSession(path, threads)
 
 
 def run(path: Path, inputs: np.ndarray, *, threads: int = 1) -> np.ndarray:
-    """Run ``inputs`` (already in the model's layout) through the LiteRT interpreter (XNNPACK)."""
+    """Run ``inputs`` (already in the model's layout) through the LiteRT interpreter (XNNPACK),
+    reusing the last loaded interpreter while the file is unchanged."""
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
-    interpreter = _interpreter(path, threads)
-    detail = interpreter.get_input_details()[0]
-    x = np.asarray(inputs, dtype=np.float32)
-    if tuple(x.shape) != tuple(detail["shape"]):
-        raise ValueError(f"inputs have shape {tuple(x.shape)} but {Path(path).name} takes "
-                         f"{tuple(int(d) for d in detail['shape'])}; transpose to the model's layout "
-                         "(NHWC unless exported with channels_last=False)")
-    return _invoke(interpreter, x)
+    return _session(path, threads).run(inputs)
 
 
 def _invoke(interpreter: Any, x: np.ndarray) -> np.ndarray:
@@ -254,7 +263,7 @@ def _quantize_input(x: np.ndarray, detail: dict) -> np.ndarray:
     """float32 -> the input's type (integer inputs of files quantized elsewhere use their scale)."""
     dtype = np.dtype(detail["dtype"])
     if dtype.kind == "f":
-        return x.astype(dtype)
+        return x.astype(dtype, copy=False)
     scale, zero = detail["quantization"]
     info = np.iinfo(dtype)
     return np.clip(np.round(x / scale) + zero, info.min, info.max).astype(dtype)
@@ -345,10 +354,74 @@ def _name(raw: bytes | str | None) -> str:
 
 def io_signature(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Input and output tensors (name, shape, dtype) as the interpreter reports them."""
-    interpreter = _interpreter(path, threads=1)
+    interpreter = _session(path, 1).interpreter
 
     def desc(d: dict) -> dict[str, Any]:
         return {"name": d["name"], "shape": [int(s) for s in d["shape"]], "dtype": np.dtype(d["dtype"]).name}
 
     return {"inputs": [desc(d) for d in interpreter.get_input_details()],
             "outputs": [desc(d) for d in interpreter.get_output_details()]}
+
+
+def check_structure(path: Path, expected: dict[str, Any]) -> list[str]:
+    """The interpreter's input/output shapes against ``expected`` (see Target.check_structure);
+    TFLite renames tensors, so names are not compared."""
+    sig = io_signature(path)
+    problems = []
+    if len(sig["inputs"]) != 1 or sig["inputs"][0]["shape"] != list(expected["input_shape"]):
+        problems.append(f"inputs {[i['shape'] for i in sig['inputs']]} != [{list(expected['input_shape'])}]")
+    if len(sig["outputs"]) != 1 or sig["outputs"][0]["shape"] != list(expected["output_shape"]):
+        problems.append(f"outputs {[o['shape'] for o in sig['outputs']]} != [{list(expected['output_shape'])}]")
+    return problems
+
+
+class TFLiteTarget(Target):
+    """TFLite files from litert-torch, rewritten for XNNPACK, run with ai-edge-litert."""
+
+    default_precision = "fp32"
+    options = frozenset({"channels_last", "calibration"})
+    runtime = "litert"
+    backend = "XNNPACK"
+    tools = ("torch", "litert-torch", "ai-edge-litert", "numpy")
+
+    def input_layout(self, options: ExportOptions) -> str:
+        return "NCHW" if options.channels_last is False else "NHWC"
+
+    def convert(self, model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
+        return convert(model, example, path, precision=options.precision,
+                       channels_last=self.input_layout(options) == "NHWC",
+                       calibration=options.calibration) or {}
+
+    def describe(self, options: ExportOptions, info: dict) -> str:
+        rewritten = (f"; large depthwise convs split for XNNPACK (same function: rel err "
+                     f"{info['rewrite_rel_error']:.1e})" if info.get("rewrites") else "")
+        return f"{self.input_layout(options)} input, {options.precision}{rewritten}"
+
+    def recorded_options(self, options: ExportOptions, info: dict) -> dict:
+        return {"channels_last": self.input_layout(options) == "NHWC"}
+
+    def next_step(self, model: str, path: Path) -> str:
+        return (f"edgerep bench {model} --runtime litert   "
+                f"(Android: benchmark_model --graph={path.name} --num_threads=4)")
+
+    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
+        embed_metadata(path, metadata)
+
+    def read_metadata(self, path: Path) -> dict[str, str]:
+        return read_metadata(path)
+
+    def op_histogram(self, path: Path) -> dict[str, int]:
+        return op_histogram(path)
+
+    def check_structure(self, path: Path, expected: dict[str, Any]) -> list[str]:
+        return check_structure(path, expected)
+
+    def runtime_version(self) -> str | None:
+        found = dist_version("ai-edge-litert")
+        return None if found == "not installed" else found
+
+    def open(self, path: Path, threads: int | None = 1) -> TFLiteSession:
+        return TFLiteSession(path, threads)
+
+    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray:
+        return run(path, inputs, threads=1)

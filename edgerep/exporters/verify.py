@@ -10,6 +10,8 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from edgerep.counting import to_meta
+
 # Pass criteria per precision: (metric, bound). fp32 must reproduce torch; fp16 and int8 change the
 # numbers by design, so they pass on a bound that still catches a broken conversion.
 CRITERIA: dict[str, tuple[str, float]] = {
@@ -151,7 +153,7 @@ def count_torch_ops(model: nn.Module, shape: tuple[int, ...]) -> dict[str, int]:
     The same count for the unfused and the fused model shows what fusion removed.
     """
     try:
-        meta = _to_meta(model)
+        meta = to_meta(model)
         x = torch.empty(shape, device="meta")
     except Exception:  # a module that cannot live on meta: count on CPU with zeros
         meta, x = model, torch.zeros(shape)
@@ -159,11 +161,3 @@ def count_torch_ops(model: nn.Module, shape: tuple[int, ...]) -> dict[str, int]:
     with torch.no_grad(), counter:
         meta.eval()(x)
     return dict(counter.counts)
-
-
-def _to_meta(model: nn.Module) -> nn.Module:
-    if all(t.is_meta for t in [*model.parameters(), *model.buffers()]):
-        return model
-    import copy
-
-    return copy.deepcopy(model).to("meta")

@@ -24,7 +24,7 @@ class Reparameterizable(nn.Module):
             return
         with torch.no_grad():
             for child in self.children():
-                _reparameterize_tree(child)
+                reparameterize_tree(child)
             self._fuse()
         self.fused = True
 
@@ -36,13 +36,13 @@ class Reparameterizable(nn.Module):
         return []
 
 
-def _reparameterize_tree(module: nn.Module) -> None:
+def reparameterize_tree(module: nn.Module) -> None:
     """Fuse every Reparameterizable below (and including) ``module``, children first."""
     if isinstance(module, Reparameterizable):
         module.reparameterize()
         return
     for child in module.children():
-        _reparameterize_tree(child)
+        reparameterize_tree(child)
 
 
 def conv_like(conv: nn.Conv2d, weight: torch.Tensor, bias: torch.Tensor | None, **overrides) -> nn.Conv2d:

@@ -1,0 +1,187 @@
+"""int8 calibration data: from the user's images or arrays, or random images, in one form.
+
+Image folders give raw pixels (resized and center-cropped as the model expects); ``.npy``/``.pt``
+files and tensors hold normalized images (``(x/255 - mean) / std``), as documented; with neither,
+32 random images. :meth:`Calibration.graph_input` turns either into what the exported graph takes
+(normalized, raw pixels, or centred pixels), so nothing is normalized only to be undone.
+
+Files are read by paths that cannot run code: numpy with ``allow_pickle=False``, torch with
+``weights_only=True``, Pillow with a pixel limit checked before decoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from edgerep._text import one_line
+
+from .prepare import Graph, Prepared, graph_input, reference_inputs
+
+RANDOM_IMAGES = 32  # the calibration set when the user gives none (the export notes say so)
+LIMIT = 64  # images read from a folder or array at most
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibration images and how they were obtained (for the log and the artifact's notes)."""
+
+    images: torch.Tensor  # (N, 3, H, W)
+    pixels: bool  # raw pixels 0..255 (True) or normalized images (False)
+    source: str  # for the log: "32 random images (...)", "64 images from imgs/"
+    note: str = ""  # for the artifact's notes (random images: the int8 ranges are not real ones)
+
+    def graph_input(self, prep: Prepared, graph: Graph) -> torch.Tensor:
+        """The images as the exported graph takes its input (before any layout change)."""
+        if self.pixels:
+            return graph_input(prep, graph, self.images)
+        if graph.input_kind == "tensor":
+            return self.images
+        # Normalized images given for a graph that takes pixels: (x_n * std + mean) * 255.
+        mean = torch.tensor(prep.mean).view(1, -1, 1, 1)
+        std = torch.tensor(prep.std).view(1, -1, 1, 1)
+        return graph_input(prep, graph, (self.images * std + mean) * 255.0)
+
+
+def random(prep: Prepared) -> Calibration:
+    """:data:`RANDOM_IMAGES` uniform random pixel images (seeded)."""
+    images = reference_inputs(prep, batch=RANDOM_IMAGES, n=1, seed=1234)[0]
+    return Calibration(
+        images, pixels=True,
+        source=f"{RANDOM_IMAGES} random images (pass --calibration DIR with real images for accuracy)",
+        note=f"int8 calibrated on {RANDOM_IMAGES} random images (pass --calibration DIR for real ones)")
+
+
+def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:
+    """Calibration from a folder of images, a .npy/.pt file, or a tensor/array of normalized images."""
+    name = "the calibration data"
+    pixels = False
+    if isinstance(source, torch.Tensor):
+        x = source
+    elif hasattr(source, "__array__"):
+        x = torch.as_tensor(np.asarray(source))
+    else:
+        path = Path(source)
+        name = str(path)
+        if path.is_dir():
+            x, pixels = _load_images(path, prep, limit), True
+        elif not path.is_file():
+            raise ValueError(f"calibration {name!r} does not exist; pass a directory of images or a "
+                             ".npy/.pt file")
+        elif path.suffix == ".npy":
+            x = _load_npy(path)
+        elif path.suffix in (".pt", ".pth"):
+            x = _load_pt(path)
+        else:
+            raise ValueError(
+                f"calibration {name!r} is not a directory of images, a .npy or a .pt file"
+            )
+    if not isinstance(x, torch.Tensor) or not (x.is_floating_point() or x.dtype in _INTEGER_DTYPES):
+        kind = type(x).__name__ if not isinstance(x, torch.Tensor) else str(x.dtype)
+        raise ValueError(f"calibration {name!r} holds {kind}, not a numeric array of images")
+    x = x.float()
+    h, w = prep.input_size
+    if x.ndim != 4 or tuple(x.shape[1:]) != (3, h, w):
+        raise ValueError(
+            f"calibration {name!r} has shape {tuple(x.shape)}; expected (N, 3, {h}, {w}) normalized images"
+        )
+    if len(x) == 0:
+        raise ValueError(f"calibration {name!r} holds no image (shape {tuple(x.shape)})")
+    bad = int((~torch.isfinite(x)).sum())
+    if bad:
+        raise ValueError(f"calibration {name!r} holds {bad} non-finite value(s) (NaN or Inf); "
+                         "calibrating on them would give meaningless int8 ranges")
+    x = x[:limit]
+    return Calibration(x, pixels, source=f"{len(x)} images from {name}")
+
+
+_INTEGER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+
+
+def _load_npy(path: Path) -> torch.Tensor:
+    try:
+        return torch.from_numpy(np.load(path, allow_pickle=False))
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise ValueError(f"calibration {str(path)!r} holds Python objects (a pickled array), which "
+                             "edgerep does not unpickle; save a plain numeric array with np.save") from None
+        raise ValueError(f"calibration {str(path)!r} is not a valid .npy array ({one_line(exc, 200)})") from None
+    except (OSError, EOFError, MemoryError) as exc:
+        raise ValueError(f"calibration {str(path)!r} cannot be read ({one_line(exc, 200)})") from None
+
+
+def _load_pt(path: Path) -> torch.Tensor:
+    import pickle
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError(f"calibration {str(path)!r} holds Python objects besides tensors, which edgerep "
+                         "does not unpickle; save a tensor with torch.save(images, path)") from None
+    except (RuntimeError, EOFError, OSError, ValueError, MemoryError) as exc:
+        raise ValueError(f"calibration {str(path)!r} is not a readable torch file ({one_line(exc, 200)})") from None
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"calibration {str(path)!r} holds a {type(x).__name__}, not a tensor of images")
+    return x
+
+
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+# Images above this many pixels are refused before decoding (a decompression bomb decodes a few KB
+# into gigabytes); 64 MP is larger than any camera image a calibration set needs.
+MAX_IMAGE_PIXELS = 64_000_000
+
+
+def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
+    """Pixels 0..255 (N, 3, H, W), resized and center-cropped as the model expects."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError("Pillow is needed to read calibration images: pip install pillow") from None
+    files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file())[:limit]
+    if not files:
+        raise ValueError(f"calibration directory {str(directory)!r} holds no images "
+                         f"({', '.join(sorted(_IMAGE_SUFFIXES))})")
+    h, w = prep.input_size
+    crop = getattr(prep.spec, "crop_pct", 1.0) or 1.0
+    mode = getattr(prep.spec, "interpolation", "bilinear")
+    mode = mode if mode in ("bilinear", "bicubic", "nearest") else "bilinear"
+    batch = []
+    for f in files:
+        img = _read_image(f, Image)
+        scale = max(h, w) / crop / min(img.shape[-2:])
+        size = (max(h, round(img.shape[-2] * scale)), max(w, round(img.shape[-1] * scale)))
+        img = F.interpolate(img, size=size, mode=mode, align_corners=False if mode != "nearest" else None)
+        top, left = (size[0] - h) // 2, (size[1] - w) // 2
+        batch.append(img[..., top:top + h, left:left + w].clamp(0, 255))
+    return torch.cat(batch)
+
+
+def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module
+    """One RGB image as a (1, 3, H, W) float tensor of pixels 0..255; ValueError naming the file."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.width * im.height > MAX_IMAGE_PIXELS:
+                    raise ValueError(f"calibration image {str(path)!r} has {im.width}x{im.height} pixels, "
+                                     f"more than the {MAX_IMAGE_PIXELS // 1_000_000} MP edgerep decodes; "
+                                     "resize it or leave it out")
+                rgb = im.convert("RGB")
+    except ValueError:
+        raise
+    except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError,
+            SyntaxError) as exc:
+        raise ValueError(f"calibration image {str(path)!r} cannot be decoded as an image "
+                         f"({one_line(exc, 160)})") from None
+    data = torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8)
+    return data.view(rgb.height, rgb.width, 3).permute(2, 0, 1).float()[None]

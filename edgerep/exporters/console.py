@@ -1,0 +1,74 @@
+"""What ``edgerep export`` prints: one line per pipeline step, the closing table, the next steps."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from .._text import format_table
+
+
+def audit_line(a: dict[str, Any]) -> str:
+    clean = "no BatchNorm, no Dropout" if a["passed"] else (
+        f"FOUND BatchNorm x{a['batchnorm']}, Dropout x{a['dropout']}")
+    ops = ""
+    if a.get("torch_ops_unfused"):
+        ops = f"; torch ops {a['torch_ops_unfused']} unfused -> {a['torch_ops_fused']} fused"
+    return f"{clean}; {a['nodes']} nodes{ops}"
+
+
+def verification_line(v: dict[str, Any]) -> str:
+    if v.get("runtime") == "structure-only":
+        state = "structure ok" if v["passed"] else "structure FAILED: " + "; ".join(v.get("problems", []))
+        return f"{state} ({v['reason']})"
+    if v.get("non_finite"):
+        return f"FAILED: {v['reason']}"
+    if "rel_error" not in v:
+        return f"not verified ({v.get('reason', '')})"
+    verdict = "passed" if v["passed"] else "FAILED"
+    return (f"{verdict}: rel error {_fmt_err(v['rel_error'])}, cosine {v['cosine']:.6f} over "
+            f"{v['n_samples']} random inputs on {v['runtime']} ({v['criterion']})")
+
+
+def _fmt_err(x: float) -> str:
+    return "inf" if not math.isfinite(x) else f"{x:.1e}"
+
+
+def summary_table(results: Sequence[Any]) -> str:
+    rows = [[r.target, str(r.path), f"{r.size_mb:.1f}", f"{r.seconds:.1f}", _parity(r), str(r.nodes)]
+            for r in results]
+    return format_table(["target", "file", "MB", "seconds", "parity (rel err)", "nodes"], rows)
+
+
+def _parity(r: Any) -> str:
+    v = r.verification
+    if v.get("runtime") == "skipped":
+        return "not verified"
+    if v.get("runtime") == "structure-only":
+        return "structure ok" if v["passed"] else "structure FAILED"
+    if "rel_error" not in v:
+        return "FAILED" if v.get("passed") is False else "-"
+    mark = "" if v["passed"] else " FAILED"
+    text = f"{v['rel_error']:.1e}"
+    if r.precision == "int8":
+        text += f" (cos {v['cosine']:.4f})"
+    return text + mark
+
+
+def failure_reason(r: Any) -> str:
+    """Why ``r`` did not pass, in one phrase."""
+    if not r.audit.get("passed"):
+        return f"the exported graph holds BatchNorm x{r.audit['batchnorm']} / Dropout x{r.audit['dropout']}"
+    v = r.verification
+    if v.get("problems"):
+        return str(v["problems"])
+    if v.get("non_finite"):
+        return v["reason"]
+    return v.get("criterion") or "graph audit"
+
+
+def next_steps(results: Sequence[Any]) -> list[str]:
+    from .targets import get_target
+
+    lines = [get_target(r.target).next_step(r.model, r.path) for r in results]
+    return lines + [f"metadata: {', '.join(str(r.sidecar) for r in results)}"]
