@@ -41,6 +41,7 @@ SECTIONS: dict[str, str] = {
 # test_vectors.py fails when one of them differs from what this module writes.
 HARNESS_COPIES: tuple[str, ...] = (
     "android_harness/core/src/test/resources/vectors",
+    "ios_harness/Tests/EdgeRepBenchCoreTests/Resources/vectors",
 )
 
 

@@ -11,6 +11,9 @@ import pytest
 from edgerep import vectors
 from edgerep.bench.stats import summarize
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def test_check_reports_a_drifted_or_missing_file(tmp_path: Path) -> None:
     vectors.write(tmp_path)
     assert vectors.main(["--check", str(tmp_path)]) == 0
@@ -35,9 +38,6 @@ def test_stats_vectors_hold_modelbench_figures() -> None:
     for c in errors:
         with pytest.raises(ValueError):
             summarize(c["samples_ms"], c["trim"])
-
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("copy", vectors.HARNESS_COPIES)
