@@ -151,3 +151,34 @@ def check(schema: Mapping[str, Any], document: Any, source: str, what: str = "do
     if errors:
         raise SchemaError(source, errors, what)
     return document
+
+
+def check_versioned(document: Any, source: str, *, schema: Mapping[str, Any], supported: tuple[str, ...],
+                    noun: str, semantic: Any = None, error: Any = None) -> dict[str, Any]:
+    """Validate a versioned edgerep document (``{"schema": "edgerep.<kind>/<major>", ...}``).
+
+    Checks, in order: a JSON object; a ``schema`` version this edgerep reads (a newer major says to
+    upgrade); ``schema``; then ``semantic(document) -> [(path, message)]``, the rules a JSON Schema
+    cannot state. Raises ``error(source, errors)`` (default :class:`SchemaError`) naming ``source``.
+    """
+    fail = error or (lambda src, errors: SchemaError(src, errors, noun))
+    if not isinstance(document, dict):
+        raise fail(source, [("", f"expected a JSON object (an edgerep {noun}), got {describe(document)}")])
+    version = document.get("schema")
+    if version not in supported:
+        family = supported[0].split("/")[0] + "/"
+        if isinstance(version, str) and version.startswith(family):
+            msg = (f"schema {version!r} is not supported by this edgerep (supports {', '.join(supported)}); "
+                   "upgrade edgerep to read it")
+        elif version is None:
+            msg = f"required field is missing: not an edgerep {noun} (expected {supported[0]!r})"
+        else:
+            msg = f"expected {supported[0]!r}, got {describe(version)}"
+        raise fail(source, [("schema", msg)])
+    try:
+        errors = schema_errors(schema, document) or (semantic(document) if semantic else [])
+    except RecursionError:
+        errors = [("", f"nested too deeply to be an edgerep {noun}")]
+    if errors:
+        raise fail(source, errors)
+    return document

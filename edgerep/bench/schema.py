@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._schema import SchemaError, describe, schema_errors
+from .._schema import SchemaError, check_versioned
 from .._text import one_line
 
 SCHEMA_ID = "edgerep.bench/1"
@@ -69,25 +69,8 @@ def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
 
 def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
     """Return ``report`` if it is a valid report of a supported version; raise ReportError otherwise."""
-    if not isinstance(report, dict):
-        raise ReportError(source, [("", f"expected a JSON object (a report), got {describe(report)}")])
-    version = report.get("schema")
-    if version not in SUPPORTED:
-        if isinstance(version, str) and version.startswith("edgerep.bench/"):
-            msg = (f"schema {version!r} is not supported by this edgerep (supports "
-                   f"{', '.join(SUPPORTED)}); upgrade edgerep to read it")
-        elif version is None:
-            msg = f"required field is missing: not an edgerep benchmark report (expected {SCHEMA_ID!r})"
-        else:
-            msg = f"expected {SCHEMA_ID!r}, got {describe(version)}"
-        raise ReportError(source, [("schema", msg)])
-    try:
-        errors = schema_errors(schema(), report) or _semantic_errors(report)
-    except RecursionError:
-        raise ReportError(source, [("", "nested too deeply to be a report")]) from None
-    if errors:
-        raise ReportError(source, errors)
-    return report
+    return check_versioned(report, source, schema=schema(), supported=SUPPORTED, noun="benchmark report",
+                           semantic=_semantic_errors, error=ReportError)
 
 
 def load_reports(path: str | Path) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._schema import SchemaError, describe, schema_errors
+from .._schema import SchemaError, check_versioned
 from .alignment import template
 from .matching import DEFAULT_THRESHOLD, Match, centroid, check_threshold, identify, l2_normalize, same_person
 
@@ -255,22 +255,5 @@ def _semantic_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 def validate(doc: Any, source: str = "<gallery>") -> dict[str, Any]:
     """Return ``doc`` if it is a valid ``edgerep.gallery/1`` document; raise GalleryError otherwise."""
-    if not isinstance(doc, dict):
-        raise GalleryError(source, [("", f"expected a JSON object (a gallery), got {describe(doc)}")])
-    version = doc.get("schema")
-    if version not in SUPPORTED:
-        if isinstance(version, str) and version.startswith("edgerep.gallery/"):
-            msg = (f"{version!r} is not supported by this edgerep (supports {', '.join(SUPPORTED)}); "
-                   "upgrade edgerep to read it")
-        elif version is None:
-            msg = f"required field is missing: not an edgerep gallery (expected {SCHEMA_ID!r})"
-        else:
-            msg = f"expected {SCHEMA_ID!r}, got {describe(version)}"
-        raise GalleryError(source, [("schema", msg)])
-    try:
-        errors = schema_errors(schema(), doc) or _semantic_errors(doc)
-    except RecursionError:
-        errors = [("", "nested too deeply to be read")]
-    if errors:
-        raise GalleryError(source, errors)
-    return doc
+    return check_versioned(doc, source, schema=schema(), supported=SUPPORTED, noun="gallery",
+                           semantic=_semantic_errors, error=GalleryError)
