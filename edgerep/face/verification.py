@@ -26,31 +26,19 @@ it).
 
 from __future__ import annotations
 
-import io
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..safe_pickle import UnsafePickleError, loads
+
 FAR_TARGET = 1e-3
 
 
-class _Refused(pickle.UnpicklingError):
-    pass
-
-
-class _NoGlobals(pickle.Unpickler):
-    """Refuses every global (class, function) a pickle names: nothing user-given is executed."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise _Refused(
-            f"refusing to load {module}.{name}: a .bin pair file holds only lists of encoded images and "
-            "booleans, and loading anything else could run code")
-
-
 def _unpickle(data: bytes, encoding: str) -> Any:
-    return _NoGlobals(io.BytesIO(data), encoding=encoding).load()
+    """Plain data only: every global a pickle names is refused (edgerep.safe_pickle)."""
+    return loads(data, encoding=encoding)
 
 
 def load_bin(path: str | Path) -> tuple[list[bytes], np.ndarray]:
@@ -65,8 +53,9 @@ def load_bin(path: str | Path) -> tuple[list[bytes], np.ndarray]:
             doc = _unpickle(data, "ASCII")
         except UnicodeDecodeError:  # Python 2 str holding image bytes
             doc = _unpickle(data, "bytes")
-    except _Refused as exc:
-        raise ValueError(f"{path}: {exc}") from None
+    except UnsafePickleError as exc:
+        raise ValueError(f"{path}: a .bin pair file holds only lists of encoded images and booleans; "
+                         f"this one {exc}") from None
     except Exception as exc:  # noqa: BLE001 - truncated or not a pickle at all
         raise ValueError(f"{path} is not an InsightFace .bin pair file ({type(exc).__name__}: {exc})") from None
     if not (isinstance(doc, (tuple, list)) and len(doc) == 2):
