@@ -212,10 +212,9 @@ class MTCNN:
         if self._sessions is None:
             ort = require("onnxruntime")
             directory = _mtcnn_weights()
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
-            opts.log_severity_level = 3
+            from ..exporters.onnx import session_options
+
+            opts = session_options(ort, self.threads)  # edgerep's one onnxruntime configuration
             self._sessions = {n: ort.InferenceSession(str(directory / f"{n}.onnx"), opts,
                                                       providers=["CPUExecutionProvider"])
                               for n in ("pnet", "rnet", "onet")}
