@@ -77,7 +77,7 @@ def onnxruntime_gemm(threads: int | None, reps: int = 10) -> float:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = min(model.ir_version, 9)
-    from edgerep.exporters.onnx import session_options
+    from .._ort import session_options
 
     session = ort.InferenceSession(model.SerializeToString(), session_options(ort, threads),
                                    providers=["CPUExecutionProvider"])

@@ -22,6 +22,7 @@ from torch import nn
 from edgerep._optional import require
 
 from .._io import quiet, reuse_last_load
+from .._ort import session_options
 from .onnx_fold import constant_nodes, fold_constants
 from .options import ExportOptions
 from .targets import Target
@@ -122,20 +123,6 @@ def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[di
         data = np.concatenate([data] * (batch // len(data) + 1))
     name = onnx.load(str(model_path), load_external_data=False).graph.input[0].name
     return [{name: data[i:i + batch]} for i in range(0, usable, batch)]
-
-
-def session_options(ort, threads: int | None):  # noqa: ANN001, ANN201 - onnxruntime types
-    """One onnxruntime configuration for every use (verification, the bench, its GEMM ceiling):
-    ``threads`` intra-op threads (None: onnxruntime's default), one inter-op thread, sequential,
-    every graph optimization."""
-    options = ort.SessionOptions()
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    return options
 
 
 _TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8,

@@ -212,7 +212,7 @@ class MTCNN:
         if self._sessions is None:
             ort = require("onnxruntime")
             directory = _mtcnn_weights()
-            from ..exporters.onnx import session_options
+            from .._ort import session_options
 
             opts = session_options(ort, self.threads)  # edgerep's one onnxruntime configuration
             self._sessions = {n: ort.InferenceSession(str(directory / f"{n}.onnx"), opts,
