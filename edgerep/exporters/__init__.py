@@ -111,7 +111,8 @@ def export(
         deployment_target: Core ML minimum deployment target (default iOS16).
         channels_last: TFLite input layout: NHWC (default, True) or NCHW (False).
         calibration: int8 on ONNX/TFLite: a directory of images, a .npy/.pt file or a tensor of
-            normalized (N, 3, H, W) images; random images when omitted (reported in the notes).
+            normalized (N, 3, H, W) images; when omitted, the photos (faces for face models) shipped
+            with scikit-image, or random images without it (the notes say which).
         log: called with one line per finished step (the CLI prints them).
 
     Raises:
@@ -347,12 +348,11 @@ def _checkpoint_info(loaded: Any) -> dict:
 
 
 def _calibration(prep: Prepared, calibration: Any, emit: Callable[[str], None]):  # noqa: ANN202
-    from .prepare import load_calibration, normalize, reference_inputs
+    from .prepare import default_calibration, load_calibration
 
     if calibration is None:
-        data = normalize(prep, reference_inputs(prep, batch=32, n=1, seed=1234)[0])
-        prep.calibration_note = "int8 calibrated on 32 random images (pass --calibration DIR for real ones)"
-        emit("calibrate 32 random images (pass --calibration DIR with real images for accuracy)")
+        data, prep.calibration_note = default_calibration(prep)
+        emit(f"calibrate {prep.calibration_note.removeprefix('int8 calibrated on ')}")
     else:
         data = load_calibration(calibration, prep)
         emit(f"calibrate {len(data)} images from {calibration}")

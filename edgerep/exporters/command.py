@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
                         help="tflite: channels-first input")
     g.add_argument("--calibration", metavar="DIR",
                    help="int8 on onnx/tflite: directory of images (or .npy/.pt tensor) for calibration; "
-                        "random images if omitted")
+                        "default: scikit-image's sample photos (faces for face models), else random images")
     p.set_defaults(func=run, channels_last=None)
 
 
@@ -85,10 +85,11 @@ def run(args: argparse.Namespace) -> int:
     results = results if isinstance(results, list) else [results]
     print()
     print_summary(results)
-    if any(r.metadata.get("notes") for r in results):
+    notes = {id(r): [*r.metadata.get("notes", []), *_int8_notes(r)] for r in results}
+    if any(notes.values()):
         print()
     for r in results:
-        for note in r.metadata.get("notes", []):
+        for note in notes[id(r)]:
             if note not in shown_notes:
                 shown_notes.add(note)
                 print(f"note: {note}")
@@ -110,9 +111,25 @@ def print_summary(results: list) -> None:
     from edgerep.cli import print_table
 
     rows = []
+    int8 = any(r.precision == "int8" for r in results)
     for r in results:
-        rows.append([r.target, str(r.path), f"{r.size_mb:.1f}", f"{r.seconds:.1f}", _parity(r), str(r.nodes)])
-    print_table(rows, ["target", "file", "MB", "seconds", "parity (rel err)", "nodes"])
+        rows.append([r.target, str(r.path), f"{r.size_mb:.1f}", f"{r.seconds:.1f}", _parity(r), str(r.nodes)]
+                    + ([_int8_cell(r)] if int8 else []))
+    print_table(rows, ["target", "file", "MB", "seconds", "parity (rel err)", "nodes"]
+                + (["int8 (what stays float)"] if int8 else []))
+
+
+def _int8_cell(r: Any) -> str:
+    from edgerep.exporters.int8 import describe, facts
+
+    return describe(facts(r.target, r.path)) if r.precision == "int8" else "-"
+
+
+def _int8_notes(r: Any) -> list[str]:
+    from edgerep.exporters.int8 import speed_note
+
+    note = speed_note(r.model, r.target) if r.precision == "int8" else None
+    return [note] if note else []
 
 
 def _parity(r: Any) -> str:

@@ -250,6 +250,26 @@ def load_calibration(source: Any, prep: Prepared, limit: int = 64) -> torch.Tens
     return x[:limit]
 
 
+def default_calibration(prep: Prepared) -> tuple[torch.Tensor, str]:
+    """The calibration batch when the user gives none, normalized, and what it is.
+
+    Real images when scikit-image is installed (its shipped photos, or its LFW faces for
+    face-embedding models: the ``"calibration"`` split of :mod:`.samples`, disjoint from the
+    ``"evaluation"`` split drift is measured on); 32 random images otherwise. Random noise gives
+    activation ranges unlike real images', so the note says which it was.
+    """
+    from . import samples
+
+    if samples.data_dir() is not None:
+        raw = torch.from_numpy(samples.images(prep.task, "calibration", prep.input_size))
+        kind = "LFW faces" if prep.task == "face-embedding" else "photos"
+        return normalize(prep, raw), (f"int8 calibrated on {len(raw)} {kind} shipped with scikit-image "
+                                      "(pass --calibration DIR with images like yours)")
+    raw = reference_inputs(prep, batch=32, n=1, seed=1234)[0]
+    return normalize(prep, raw), ("int8 calibrated on 32 random images (pip install scikit-image for "
+                                  "real sample photos, or pass --calibration DIR)")
+
+
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 

