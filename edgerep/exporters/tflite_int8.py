@@ -12,9 +12,11 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    XNNPACK (1.3 ms on TFLite's own kernel) and the channel-interleaving CONCATENATION 12 ms. These
    convs stay float32 (:func:`mark_float_ops`); the stride-1 7x7s are already split into pieces of at
    most 25 taps by :mod:`.tflite_rewrites` and run in int8.
-2. BATCH_MATMUL (FaceLiVT's token-axis Linear maps, EdgeFace's attention) has no int8 XNNPACK kernel;
-   TFLite's own int8 kernel took 9.8 ms of facelivt_s's 12.5 ms against 0.5 ms for the float32 op
-   on XNNPACK. It stays float32 (a dequantize in front, a quantize behind).
+2. BATCH_MATMUL with a constant operand (FaceLiVT v1's token-axis Linear maps, stacked per head) has
+   no int8 XNNPACK kernel: TFLite's own int8 kernel took 9.8 ms of facelivt_s's 12.5 ms against
+   0.5 ms for the float32 op on XNNPACK. It stays float32 (a dequantize in front, a quantize behind).
+   EdgeFace's attention BATCH_MATMULs (two activations) stay int8: kept float32, XNNPACK failed to
+   prepare the graph ("failed to create XNNPACK runtime").
 3. Everything else is static int8: per-channel symmetric int8 weights, per-tensor int8 activations
    from min/max calibration, float32 input and output. GELU in int8 is TFLite's lookup table (not
    XNNPACK, which has no int8 GELU; as fast as the float32 GELU on XNNPACK).
@@ -30,7 +32,6 @@ import numpy as np
 
 from .tflite_rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unpack_model
 
-FLOAT_OPS = ("BATCH_MATMUL",)  # op types the recipe keeps in float32 (item 2)
 # Ops that only move or reshape int8 data; counted neither as int8 nor as float compute.
 MOVE_OPS = frozenset({"RESHAPE", "TRANSPOSE", "CONCATENATION", "PAD", "SQUEEZE", "STRIDED_SLICE",
                       "SLICE", "SPLIT", "GATHER", "BROADCAST_TO", "PACK", "UNPACK", "EXPAND_DIMS"})
@@ -55,18 +56,30 @@ def slow_int8_depthwise(sub: _Subgraph, op: Any) -> str | None:
     return None
 
 
+def constant_batch_matmul(sub: _Subgraph, op: Any) -> str | None:
+    """Why ``op`` is a BATCH_MATMUL with a constant operand (item 2), or None."""
+    if sub.builtin(op) != sub.schema.BuiltinOperator.BATCH_MATMUL:
+        return None
+    for i in op.inputs[:2]:
+        buffer = sub.model.buffers[sub.graph.tensors[int(i)].buffer]
+        if sub.graph.tensors[int(i)].buffer > 0 and buffer.data is not None and len(buffer.data):
+            return "a constant operand"
+    return None
+
+
 def mark_float_ops(data: bytes) -> tuple[bytes, list[str]]:
     """``data`` (a float32 ``.tflite``, after :mod:`.tflite_rewrites`) with the output tensors of the
-    depthwise convs of item 1 renamed ``FLOAT_MARK + name``, which :func:`configure` keeps in
-    float32; and one note per kind marked."""
+    ops of items 1 and 2 renamed ``FLOAT_MARK + name``, which :func:`configure` keeps in float32;
+    and one note saying what was kept."""
     model = unpack_model(data)
     reasons: Counter[str] = Counter()
     for graph in model.subgraphs:
         sub = _Subgraph(model, graph)
         for op in graph.operators:
-            why = slow_int8_depthwise(sub, op)
+            why = slow_int8_depthwise(sub, op) or constant_batch_matmul(sub, op)
             if why is None:
                 continue
+            why = f"{'BATCH_MATMUL' if 'operand' in why else 'DEPTHWISE_CONV_2D'} with {why}"
             out = graph.tensors[int(op.outputs[0])]
             name = out.name.decode() if isinstance(out.name, bytes) else (out.name or "")
             if not name.startswith(FLOAT_MARK):
@@ -74,10 +87,9 @@ def mark_float_ops(data: bytes) -> tuple[bytes, list[str]]:
             reasons[why] += 1
     if not reasons:
         return data, []
-    kinds = ", ".join(f"{n} with {why}" for why, n in sorted(reasons.items()))
+    kinds = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
     return pack_model(model, len(data)), [
-        f"depthwise convs kept in float32 ({kinds}): XNNPACK's int8 kernel for them is 5-100x slower "
-        "than its float32 one"]
+        f"kept in float32, where XNNPACK's int8 kernels are 3-20x slower than its float32 ones: {kinds}"]
 
 
 def configure(quantizer: Any, aeq: Any) -> str:
@@ -88,13 +100,13 @@ def configure(quantizer: Any, aeq: Any) -> str:
                                 activation_num_bits=8, weight_num_bits=8)
     # Keep float32 I/O (a QUANTIZE/DEQUANTIZE pair at the ends): the app code stays the same for every
     # precision.
-    for name in ("INPUT", "OUTPUT", *FLOAT_OPS):
+    for name in ("INPUT", "OUTPUT"):
         quantizer.update_quantization_recipe(regex=".*", operation_name=getattr(qt.TFLOperationName, name),
                                              algorithm_key=no_quantize)
     quantizer.update_quantization_recipe(regex=f"^{FLOAT_MARK}", operation_name=qt.TFLOperationName.ALL_SUPPORTED,
                                          algorithm_key=no_quantize)
     return ("static int8: per-channel symmetric int8 weights, per-tensor int8 activations (min/max "
-            f"calibration), float32 input/output; {', '.join(FLOAT_OPS)} kept float32")
+            "calibration), float32 input/output")
 
 
 def int8_facts(path: Any) -> dict[str, Any]:
