@@ -160,7 +160,7 @@ def _conv_weights(path) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SMALLEST)
-def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path):
+def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
     r = _export_int8(name, "onnx", checkpoints, tmp_path)
     assert r.passed and r.verification["cosine"] >= 0.99
     facts = onnx_int8.int8_facts(r.path)
@@ -183,6 +183,11 @@ def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path):
     assert facts["int8_share"] >= 0.8
     if name == "mobileone_s0":  # nothing but the stem (and its ReLU) runs in float
         assert facts["float_by_type"] == {"Conv": 1, "Relu": 1}
+        from edgerep.exporters.command import print_summary
+
+        print_summary([r])  # the closing table shows the facts beside the drift
+        out = capsys.readouterr().out
+        assert "int8 (what stays float)" in out and "float: Conv x1, Relu x1" in out and "cos 0.99" in out
 
 
 def _float_tflite_ops(path) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:

@@ -257,11 +257,12 @@ def int8_facts(path: Path) -> dict[str, Any]:
 
 
 def _is_weight(op: Any) -> bool:
-    """A const op holding a tensor of rank >= 1 with more than one element (not a scalar option)."""
+    """A const op holding a floating-point tensor with more than one element (not a shape or option)."""
+    from coremltools.proto import MIL_pb2
+
     for value in op.attributes.values():
         t = value.type.tensorType
         if value.type.WhichOneof("type") == "tensorType" and t.rank >= 1:
             dims = [d.constant.size for d in t.dimensions]
-            return int(np.prod(dims)) > 1 and t.dataType not in (value.type.tensorType.INT32,
-                                                                   value.type.tensorType.BOOL)
+            return int(np.prod(dims)) > 1 and t.dataType in (MIL_pb2.FLOAT16, MIL_pb2.FLOAT32)
     return False
