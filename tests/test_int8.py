@@ -239,11 +239,16 @@ def test_describe_and_speed_notes(monkeypatch):
     assert cell == "90% of 100 ops; float: BATCH_MATMUL x8, Conv x2"
     assert "fp16 compute" in int8.describe({"int8_weights": 5, "float_weights": 1, "int8_share": 0.833,
                                             "compute": "fp16"})
-    monkeypatch.setattr(int8, "MEASURED", {"m": {"onnx": 1.3, "tflite": 0.5}, "n": {"onnx": 0.65}})
+    monkeypatch.setattr(int8, "MEASURED", {"m": {"onnx": 1.3, "tflite": 0.5}, "n": {"onnx": 0.65, "tflite": 0.8}})
+    monkeypatch.setattr(int8, "FAMILY_REFERENCE", {"fam": "n"})
     slow = int8.speed_note("m", "onnx")
-    assert "slower than fp32" in slow and "onnxruntime" in slow and "LiteRT" in slow
+    assert "slower than fp32" in slow and "onnxruntime" in slow and "use LiteRT (0.50x there)" in slow
     assert int8.speed_note("m", "tflite") is None  # 0.5x meets LiteRT's 0.6x
     assert int8.speed_note("n", "onnx") is None  # 0.65x meets onnxruntime's 0.7x
+    short = int8.speed_note("n", "tflite")
+    assert "0.80x" in short and "0.6x goal" in short and "use onnxruntime (0.65x there)" in short
+    # An unmeasured model of a measured family is judged by its family's model, and says so.
+    assert "measured on n" in int8.speed_note("n2", "tflite", family="fam")
     assert int8.speed_note("unknown", "onnx") is None and int8.speed_note("m", "coreml") is None
 
 
@@ -251,3 +256,5 @@ def test_every_recorded_ratio_names_a_model_and_target():
     for model, ratios in int8.MEASURED.items():
         assert model in edgerep.list_models() and set(ratios) <= {"onnx", "tflite"}
         assert all(0 < v < 10 for v in ratios.values())
+    for family, model in int8.FAMILY_REFERENCE.items():
+        assert get_spec(model).family == family and model in int8.MEASURED

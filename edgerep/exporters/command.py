@@ -128,7 +128,7 @@ def _int8_cell(r: Any) -> str:
 def _int8_notes(r: Any) -> list[str]:
     from edgerep.exporters.int8 import speed_note
 
-    note = speed_note(r.model, r.target) if r.precision == "int8" else None
+    note = speed_note(r.model, r.target, r.metadata.get("family")) if r.precision == "int8" else None
     return [note] if note else []
 
 
