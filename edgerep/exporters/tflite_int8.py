@@ -17,7 +17,10 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    0.5 ms for the float32 op on XNNPACK. It stays float32 (a dequantize in front, a quantize behind).
    EdgeFace's attention BATCH_MATMULs (two activations) stay int8: kept float32, XNNPACK failed to
    prepare the graph ("failed to create XNNPACK runtime").
-3. Everything else is static int8: per-channel symmetric int8 weights, per-tensor int8 activations
+3. DIV stays float32: EdgeFace's cross-covariance attention L2-normalizes by dividing by the norm,
+   and TFLite's int8 DIV stops the interpreter when a divisor quantizes to its zero point
+   ("div.cc: data[i] != zero_point"), which small norms do.
+4. Everything else is static int8: per-channel symmetric int8 weights, per-tensor int8 activations
    from min/max calibration, float32 input and output. GELU in int8 is TFLite's lookup table (not
    XNNPACK, which has no int8 GELU; as fast as the float32 GELU on XNNPACK).
 
@@ -38,6 +41,7 @@ MOVE_OPS = frozenset({"RESHAPE", "TRANSPOSE", "CONCATENATION", "PAD", "SQUEEZE",
 CONVERT_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
 
 
+FLOAT_OP_TYPES = ("DIV",)  # op types kept in float32 wherever they occur (item 3)
 FLOAT_MARK = "edgerep:float32;"  # output-tensor name prefix of the ops the recipe keeps in float32
 
 
@@ -100,13 +104,13 @@ def configure(quantizer: Any, aeq: Any) -> str:
                                 activation_num_bits=8, weight_num_bits=8)
     # Keep float32 I/O (a QUANTIZE/DEQUANTIZE pair at the ends): the app code stays the same for every
     # precision.
-    for name in ("INPUT", "OUTPUT"):
+    for name in ("INPUT", "OUTPUT", *FLOAT_OP_TYPES):
         quantizer.update_quantization_recipe(regex=".*", operation_name=getattr(qt.TFLOperationName, name),
                                              algorithm_key=no_quantize)
     quantizer.update_quantization_recipe(regex=f"^{FLOAT_MARK}", operation_name=qt.TFLOperationName.ALL_SUPPORTED,
                                          algorithm_key=no_quantize)
     return ("static int8: per-channel symmetric int8 weights, per-tensor int8 activations (min/max "
-            "calibration), float32 input/output")
+            f"calibration), float32 input/output; {', '.join(FLOAT_OP_TYPES)} in float32")
 
 
 def int8_facts(path: Any) -> dict[str, Any]:
