@@ -245,6 +245,8 @@ def test_describe_and_speed_notes(monkeypatch):
     assert "slower than fp32" in slow and "onnxruntime" in slow and "use LiteRT (0.50x there)" in slow
     assert int8.speed_note("m", "tflite") is None  # 0.5x meets LiteRT's 0.6x
     assert int8.speed_note("n", "onnx") is None  # 0.65x meets onnxruntime's 0.7x
+    monkeypatch.setitem(int8.MEASURED, "o", {"tflite": int8.GOAL["tflite"] + int8.NOISE / 2})
+    assert int8.speed_note("o", "tflite") is None  # within the measurement noise of the goal
     short = int8.speed_note("n", "tflite")
     assert "0.80x" in short and "0.6x goal" in short and "use onnxruntime (0.65x there)" in short
     # An unmeasured model of a measured family is judged by its family's model, and says so.

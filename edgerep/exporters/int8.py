@@ -20,7 +20,12 @@ OTHER = {"tflite": "onnx", "onnx": "tflite"}
 # real-image calibration: benchmarks/int8_speed.py (RESULTS.md, "Issue 15"). Keys: model, then target.
 MEASURED: dict[str, dict[str, float]] = {
     "fastvit_t8": {"onnx": 0.77, "tflite": 0.67},
+    "facelivt_s": {"onnx": 0.89, "tflite": 0.52},
+    "mobileone_s0": {"onnx": 0.66, "tflite": 0.63},
 }
+# Ratios moved by up to this much between runs on the loaded machine they were measured on: a model
+# gets a note only when it misses the goal by more.
+NOISE = 0.05
 # A family's models share its recipe and op mix: an unmeasured model is judged by its family's
 # measured model (the note says so).
 FAMILY_REFERENCE = {"fastvit": "fastvit_t8"}
@@ -59,7 +64,7 @@ def speed_note(model: str, target: str, family: str | None = None) -> str | None
         measured = FAMILY_REFERENCE[family]
     ratios = MEASURED.get(measured, {})
     ratio = ratios.get(target)
-    if ratio is None or target not in GOAL or ratio <= GOAL[target]:
+    if ratio is None or target not in GOAL or ratio <= GOAL[target] + NOISE:
         return None
     runtime, other = RUNTIME[target], OTHER[target]
     source = "measured" if measured == model else f"measured on {measured}"
@@ -70,5 +75,4 @@ def speed_note(model: str, target: str, family: str | None = None) -> str | None
         return (f"int8 on {runtime} is slower than fp32 for this model ({ratio:.2f}x the fp32 latency, "
                 f"{source}; benchmarks/RESULTS.md); {better}")
     return (f"int8 on {runtime} runs at {ratio:.2f}x the fp32 latency for this model ({source}), short "
-            f"of the {GOAL[target]:.1f}x goal: its depthwise convs and GELUs gain little in int8 "
-            f"(benchmarks/RESULTS.md); for speed, {better}")
+            f"of the {GOAL[target]:.1f}x goal (per-op profile in benchmarks/RESULTS.md); for speed, {better}")
