@@ -23,6 +23,8 @@ edgerep bench --suite face --runtime torch,onnxruntime,litert --threads 1 --forc
 step "face suite: 2 threads (onnxruntime, litert)"
 edgerep bench --suite face --runtime onnxruntime,litert --threads 2 --force \
   --json "$out/face_t2.json" --markdown "$out/face_t2.md" > /dev/null
+step "int8 vs fp32: latency on onnxruntime and LiteRT, drift on real images"
+python benchmarks/int8_speed.py --json "$out/int8_speed.json" > "$out/int8_speed.md" || true
 step "export matrix: every model to every target, verified"
-python benchmarks/export_matrix.py > "$out/export_matrix.md" || true
+python benchmarks/export_matrix.py --precisions default,int8 > "$out/export_matrix.md" || true
 step "done"
