@@ -266,3 +266,19 @@ def test_every_recorded_ratio_names_a_model_and_target():
         assert all(0 < v < 10 for v in ratios.values())
     for family, model in int8.FAMILY_REFERENCE.items():
         assert get_spec(model).family == family and model in int8.MEASURED
+
+
+def test_export_closing_notes_come_from_the_recorded_table():
+    from types import SimpleNamespace
+
+    from edgerep.exporters.command import _int8_notes
+
+    def result(model, target, precision="int8", family=None):
+        return SimpleNamespace(model=model, target=target, precision=precision, metadata={"family": family})
+
+    (note,) = _int8_notes(result("fastvit_t8", "onnx", family="fastvit"))
+    assert f"{int8.MEASURED['fastvit_t8']['onnx']:.2f}x" in note and "use LiteRT" in note
+    (family_note,) = _int8_notes(result("fastvit_sa36", "onnx", family="fastvit"))
+    assert "measured on fastvit_t8" in family_note
+    assert _int8_notes(result("fastvit_t8", "onnx", precision="fp32")) == []
+    assert _int8_notes(result("facelivt_s", "tflite", family="facelivt")) == []  # 0.52x: no note
