@@ -12,11 +12,12 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    XNNPACK (1.3 ms on TFLite's own kernel) and the channel-interleaving CONCATENATION 12 ms. These
    convs stay float32 (:func:`mark_float_ops`); the stride-1 7x7s are already split into pieces of at
    most 25 taps by :mod:`.tflite_rewrites` and run in int8.
-2. BATCH_MATMUL with a constant operand (FaceLiVT v1's token-axis Linear maps, stacked per head) has
-   no int8 XNNPACK kernel: TFLite's own int8 kernel took 9.8 ms of facelivt_s's 12.5 ms against
-   0.5 ms for the float32 op on XNNPACK. It stays float32 (a dequantize in front, a quantize behind).
-   EdgeFace's attention BATCH_MATMULs (two activations) stay int8: kept float32, XNNPACK failed to
-   prepare the graph ("failed to create XNNPACK runtime").
+2. Ops with no int8 XNNPACK kernel, which TFLite's own int8 kernels run 10-30x slower than XNNPACK
+   runs them in float32, stay float32 (a dequantize in front, a quantize behind): BATCH_MATMUL
+   (FaceLiVT's token-axis Linear maps: 9.8 of facelivt_s's 12.5 ms in int8 against 0.5 ms in
+   float32; EdgeFace's attention: 0.55 against 0.06 ms) and the variance of EdgeFace's LayerNorms,
+   SQUARED_DIFFERENCE (2.3 against 0.07 ms) and RSQRT (0.49 against 0.03 ms). With them in int8,
+   edgeface_xxs ran at 1.97x its fp32 latency.
 3. DIV stays float32: EdgeFace's cross-covariance attention L2-normalizes by dividing by the norm,
    and TFLite's int8 DIV stops the interpreter when a divisor quantizes to its zero point
    ("div.cc: data[i] != zero_point"), which small norms do.
@@ -41,7 +42,8 @@ MOVE_OPS = frozenset({"RESHAPE", "TRANSPOSE", "CONCATENATION", "PAD", "SQUEEZE",
 CONVERT_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
 
 
-FLOAT_OP_TYPES = ("DIV",)  # op types kept in float32 wherever they occur (item 3)
+# Op types kept in float32 wherever they occur (items 2 and 3).
+FLOAT_OP_TYPES = ("BATCH_MATMUL", "SQUARED_DIFFERENCE", "RSQRT", "DIV")
 FLOAT_MARK = "edgerep:float32;"  # output-tensor name prefix of the ops the recipe keeps in float32
 
 
@@ -60,30 +62,19 @@ def slow_int8_depthwise(sub: _Subgraph, op: Any) -> str | None:
     return None
 
 
-def constant_batch_matmul(sub: _Subgraph, op: Any) -> str | None:
-    """Why ``op`` is a BATCH_MATMUL with a constant operand (item 2), or None."""
-    if sub.builtin(op) != sub.schema.BuiltinOperator.BATCH_MATMUL:
-        return None
-    for i in op.inputs[:2]:
-        buffer = sub.model.buffers[sub.graph.tensors[int(i)].buffer]
-        if sub.graph.tensors[int(i)].buffer > 0 and buffer.data is not None and len(buffer.data):
-            return "a constant operand"
-    return None
-
-
 def mark_float_ops(data: bytes) -> tuple[bytes, list[str]]:
     """``data`` (a float32 ``.tflite``, after :mod:`.tflite_rewrites`) with the output tensors of the
-    ops of items 1 and 2 renamed ``FLOAT_MARK + name``, which :func:`configure` keeps in float32;
+    depthwise convs of item 1 renamed ``FLOAT_MARK + name``, which :func:`configure` keeps in float32;
     and one note saying what was kept."""
     model = unpack_model(data)
     reasons: Counter[str] = Counter()
     for graph in model.subgraphs:
         sub = _Subgraph(model, graph)
         for op in graph.operators:
-            why = slow_int8_depthwise(sub, op) or constant_batch_matmul(sub, op)
+            why = slow_int8_depthwise(sub, op)
             if why is None:
                 continue
-            why = f"{'BATCH_MATMUL' if 'operand' in why else 'DEPTHWISE_CONV_2D'} with {why}"
+            why = f"DEPTHWISE_CONV_2D with {why}"
             out = graph.tensors[int(op.outputs[0])]
             name = out.name.decode() if isinstance(out.name, bytes) else (out.name or "")
             if not name.startswith(FLOAT_MARK):
