@@ -159,7 +159,7 @@ def _sigmoid_gelu(onnx: Any, node: Any, model: Any) -> list:
 
 def per_channel_axes() -> dict[str, int]:
     """``QDQOpTypePerChannelSupportToAxis``: the ops whose weights get per-channel scales."""
-    return {"Conv": 0, "Gemm": 0}
+    return {op: 0 for op in PER_CHANNEL_OPS}
 
 
 def quantize(src: Path, dst: Path, batches: list[dict[str, np.ndarray]], workdir: Path, *,

@@ -32,8 +32,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import numpy as np
-
 from .tflite_rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unpack_model
 
 # Ops that only move or reshape int8 data; counted neither as int8 nor as float compute.
