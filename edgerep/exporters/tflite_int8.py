@@ -18,9 +18,10 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    float32; EdgeFace's attention: 0.55 against 0.06 ms) and the variance of EdgeFace's LayerNorms,
    SQUARED_DIFFERENCE (2.3 against 0.07 ms) and RSQRT (0.49 against 0.03 ms). With them in int8,
    edgeface_xxs ran at 1.97x its fp32 latency.
-3. DIV stays float32: EdgeFace's cross-covariance attention L2-normalizes by dividing by the norm,
-   and TFLite's int8 DIV stops the interpreter when a divisor quantizes to its zero point
-   ("div.cc: data[i] != zero_point"), which small norms do.
+3. DIV and MAXIMUM stay float32: EdgeFace's cross-covariance attention L2-normalizes, dividing by
+   ``max(norm, eps)``. TFLite's int8 DIV stops the interpreter when a divisor quantizes to its zero
+   point ("div.cc: data[i] != zero_point"), which small norms do; and an int8 MAXIMUM cannot hold
+   eps, so a float DIV behind it divided by zero (non-finite outputs, failed verification).
 4. Everything else is static int8: per-channel symmetric int8 weights, per-tensor int8 activations
    from min/max calibration, float32 input and output. GELU in int8 is TFLite's lookup table (not
    XNNPACK, which has no int8 GELU; as fast as the float32 GELU on XNNPACK).
@@ -41,7 +42,7 @@ CONVERT_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
 
 
 # Op types kept in float32 wherever they occur (items 2 and 3).
-FLOAT_OP_TYPES = ("BATCH_MATMUL", "SQUARED_DIFFERENCE", "RSQRT", "DIV")
+FLOAT_OP_TYPES = ("BATCH_MATMUL", "SQUARED_DIFFERENCE", "RSQRT", "DIV", "MAXIMUM")
 FLOAT_MARK = "edgerep:float32;"  # output-tensor name prefix of the ops the recipe keeps in float32
 
 
