@@ -54,7 +54,7 @@ def test_default_calibration_says_what_it_used(monkeypatch):
                     mean=spec.mean, std=spec.std, spec=spec)
     if samples.data_dir() is not None:
         data, note = default_calibration(prep)
-        assert data.shape == (82, 3, 112, 112) and "LFW faces and photos shipped with scikit-image" in note
+        assert data.shape == (50, 3, 112, 112) and "LFW faces shipped with scikit-image" in note
     monkeypatch.setattr(samples, "data_dir", lambda: None)
     data, note = default_calibration(prep)
     assert data.shape == (32, 3, 112, 112) and "random images" in note and "scikit-image" in note

@@ -262,7 +262,7 @@ def default_calibration(prep: Prepared) -> tuple[torch.Tensor, str]:
 
     if samples.data_dir() is not None:
         raw = torch.from_numpy(samples.images(prep.task, "calibration", prep.input_size))
-        kind = "LFW faces and photos" if prep.task == "face-embedding" else "photos"
+        kind = "LFW faces" if prep.task == "face-embedding" else "photos"
         return normalize(prep, raw), (f"int8 calibrated on {len(raw)} {kind} shipped with scikit-image "
                                       "(pass --calibration DIR with images like yours)")
     raw = reference_inputs(prep, batch=32, n=1, seed=1234)[0]

@@ -90,12 +90,5 @@ def faces(split: str, size: tuple[int, int]) -> np.ndarray:
 
 
 def images(task: str, split: str, size: tuple[int, int]) -> np.ndarray:
-    """The images that suit ``task``: photos; for face-embedding models the faces, then the photos.
-
-    LFW's faces are grey (R = G = B): calibrated on them alone, edgeface_xxs's int8 TFLite file
-    clipped the activations of colour inputs (cosine 0.985 to fp32 on random colour images, below
-    the 0.99 bound); the colour photos give every channel difference a range.
-    """
-    if task == "face-embedding":
-        return np.concatenate([faces(split, size), photos(split, size)])
-    return photos(split, size)
+    """The images that suit ``task``: faces for face-embedding models, photos otherwise."""
+    return faces(split, size) if task == "face-embedding" else photos(split, size)
