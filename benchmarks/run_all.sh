@@ -31,4 +31,8 @@ step "client matrix: every model's ONNX and TFLite export in every client runtim
 python benchmarks/client_matrix.py --markdown "$out/client_matrix.md" > /dev/null || true
 step "report validator: what jsonschema costs bench ingest (fastjsonschema too where installed)"
 python benchmarks/schema_validator.py --rounds 15 --ingest . > "$out/schema_validator.md"
+step "int8 vs fp32: latency on onnxruntime and LiteRT, drift on real images"
+python benchmarks/int8_speed.py --json "$out/int8_speed.json" > "$out/int8_speed.md" || true
+step "export matrix: every model to every target, verified"
+python benchmarks/export_matrix.py --precisions default,int8 > "$out/export_matrix.md" || true
 step "done"

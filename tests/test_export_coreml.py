@@ -125,6 +125,12 @@ def test_int8_weights(tmp_path):
     assert any(o.startswith("constexpr") for o in ops), ops
     assert r.path.name == f"{TINY_FACE}_int8.mlpackage"
     assert "8-bit" in r.metadata["conversion"]["int8"]
+    # The closing table's facts: the head (4096 weights) in 8 bits, the small convs left fp16.
+    from edgerep.exporters.coreml import int8_facts
+
+    facts = int8_facts(r.path)
+    assert facts["int8_weights"] == sum(n for o, n in r.op_histogram.items() if o.startswith("constexpr"))
+    assert facts["int8_weights"] >= 1 and facts["float_weights"] >= 1 and 0 < facts["int8_share"] < 1
 
 
 def test_deployment_target_and_face_l2(tmp_path):

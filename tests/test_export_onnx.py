@@ -109,12 +109,15 @@ def test_fp16_reports_its_error(tmp_path):
     assert onnx.TensorProto.FLOAT16 in init_types
 
 
-def test_int8_random_calibration(tmp_path):
+def test_int8_default_calibration(tmp_path):
+    from edgerep.exporters import samples
+
     result = export(TINY, "onnx", precision="int8", output=tmp_path)
     assert {"QuantizeLinear", "DequantizeLinear"} <= set(result.op_histogram)
     v = result.verification
     assert np.isfinite(v["rel_error"]) and -1 <= v["cosine"] <= 1 and v["criterion"] == "cosine >= 0.99"
-    assert any("random images" in n for n in result.metadata["notes"])
+    expected = "32 photos shipped with scikit-image" if samples.data_dir() else "random images"
+    assert any(expected in n for n in result.metadata["notes"])
 
 
 def test_int8_calibration_from_image_directory(tmp_path):

@@ -1,9 +1,10 @@
 """int8 calibration data: from the user's images or arrays, or random images, in one form.
 
 Image folders give raw pixels (resized and center-cropped as the model expects); ``.npy``/``.pt``
-files and tensors hold normalized images (``(x/255 - mean) / std``), as documented; with neither,
-32 random images. :meth:`Calibration.graph_input` turns either into what the exported graph takes
-(normalized, raw pixels, or centred pixels), so nothing is normalized only to be undone.
+files and tensors hold normalized images (``(x/255 - mean) / std``), as documented.
+:meth:`Calibration.graph_input` turns either into what the exported graph takes
+(normalized, raw pixels, or centred pixels), so nothing is normalized only to be undone. With neither,
+scikit-image's sample photos (faces for face models; :mod:`.samples`), or random images without it.
 
 Files are read by paths that cannot run code: numpy with ``allow_pickle=False``, torch with
 ``weights_only=True``, Pillow with a pixel limit checked before decoding.
@@ -23,7 +24,7 @@ from edgerep._text import one_line
 
 from .prepare import Graph, Prepared, graph_input, reference_inputs
 
-RANDOM_IMAGES = 32  # the calibration set when the user gives none (the export notes say so)
+RANDOM_IMAGES = 32  # the calibration set without user images or scikit-image (the export notes say so)
 LIMIT = 64  # images read from a folder or array at most
 
 
@@ -48,13 +49,28 @@ class Calibration:
         return graph_input(prep, graph, (self.images * std + mean) * 255.0)
 
 
-def random(prep: Prepared) -> Calibration:
-    """:data:`RANDOM_IMAGES` uniform random pixel images (seeded)."""
+def default(prep: Prepared) -> Calibration:
+    """The calibration set when the user gives none, and a note saying what it is.
+
+    Real images when scikit-image is installed (its shipped photos, or its LFW faces for
+    face-embedding models: the ``"calibration"`` split of :mod:`.samples`, disjoint from the
+    ``"evaluation"`` split drift is measured on); :data:`RANDOM_IMAGES` random images otherwise.
+    Random noise gives activation ranges unlike real images', so the note says which it was.
+    """
+    from . import samples
+
+    if samples.data_dir() is not None:
+        images = torch.from_numpy(samples.images(prep.task, "calibration", prep.input_size)).float()
+        kind = "LFW faces" if prep.task == "face-embedding" else "photos"
+        what = f"{len(images)} {kind} shipped with scikit-image"
+        return Calibration(images, pixels=True, source=f"{what} (pass --calibration DIR with images like yours)",
+                           note=f"int8 calibrated on {what} (pass --calibration DIR with images like yours)")
     images = reference_inputs(prep, batch=RANDOM_IMAGES, n=1, seed=1234)[0]
     return Calibration(
         images, pixels=True,
         source=f"{RANDOM_IMAGES} random images (pass --calibration DIR with real images for accuracy)",
-        note=f"int8 calibrated on {RANDOM_IMAGES} random images (pass --calibration DIR for real ones)")
+        note=f"int8 calibrated on {RANDOM_IMAGES} random images (pip install scikit-image for real sample "
+             "photos, or pass --calibration DIR)")
 
 
 def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:

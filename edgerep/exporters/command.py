@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
                         help="tflite: channels-first input")
     g.add_argument("--calibration", metavar="DIR",
                    help="int8 on onnx/tflite: directory of images (or .npy/.pt tensor) for calibration; "
-                        "random images if omitted")
+                        "default: scikit-image's sample photos (faces for face models), else random images")
     p.set_defaults(func=run, channels_last=None)
 
 
@@ -94,10 +94,11 @@ def run(args: argparse.Namespace) -> int:
     results = results if isinstance(results, list) else [results]
     print()
     print(console.summary_table(results))
-    if any(r.metadata.get("notes") for r in results):
+    notes = {id(r): console.notes(r) for r in results}
+    if any(notes.values()):
         print()
     for r in results:
-        for note in r.metadata.get("notes", []):
+        for note in notes[id(r)]:
             if note not in shown_notes:
                 shown_notes.add(note)
                 print(f"note: {note}")

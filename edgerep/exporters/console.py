@@ -36,9 +36,28 @@ def _fmt_err(x: float) -> str:
 
 
 def summary_table(results: Sequence[Any]) -> str:
+    """The closing table; with an int8 artifact, a column of what runs in int8 and what stays float."""
+    int8 = any(r.precision == "int8" for r in results)
     rows = [[r.target, str(r.path), f"{r.size_mb:.1f}", f"{r.seconds:.1f}", _parity(r), str(r.nodes)]
-            for r in results]
-    return format_table(["target", "file", "MB", "seconds", "parity (rel err)", "nodes"], rows)
+            + ([_int8_cell(r)] if int8 else []) for r in results]
+    return format_table(["target", "file", "MB", "seconds", "parity (rel err)", "nodes"]
+                        + (["int8 (what stays float)"] if int8 else []), rows)
+
+
+def _int8_cell(r: Any) -> str:
+    from .int8 import describe
+    from .targets import get_target
+
+    return describe(get_target(r.target).int8_facts(r.path)) if r.precision == "int8" else "-"
+
+
+def notes(r: Any) -> list[str]:
+    """The notes of a result: its metadata's, and for int8 whether int8 pays on its runtime."""
+    from .int8 import speed_note
+    from .targets import get_target
+
+    note = speed_note(r.model, get_target(r.target), r.metadata.get("family")) if r.precision == "int8" else None
+    return [*r.metadata.get("notes", []), *([note] if note else [])]
 
 
 def _parity(r: Any) -> str:

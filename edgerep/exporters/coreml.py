@@ -288,6 +288,36 @@ def check_structure(path: Path, expected: dict) -> dict[str, Any]:
     return problems
 
 
+def int8_facts(path: Path) -> dict[str, Any]:
+    """What of an int8 (8-bit weight) package is int8: the weight tensors stored in 8 bits (constexpr
+    dequantize ops) against those left fp16 (tensors under 2048 elements); compute is fp16 throughout.
+    Returns ``{"int8_weights", "float_weights", "int8_share", "compute"}``."""
+    spec = load_spec(path)
+    int8 = floats = 0
+    for function in spec.mlProgram.functions.values():
+        for block in function.block_specializations.values():
+            for op in _operations(block):
+                if op.type.startswith("constexpr_"):
+                    int8 += 1
+                elif op.type == "const" and _is_weight(op):
+                    floats += 1
+    total = int8 + floats
+    return {"int8_weights": int8, "float_weights": floats,
+            "int8_share": round(int8 / total, 3) if total else 0.0, "compute": "fp16"}
+
+
+def _is_weight(op: Any) -> bool:
+    """A const op holding a floating-point tensor with more than one element (not a shape or option)."""
+    from coremltools.proto import MIL_pb2
+
+    for value in op.attributes.values():
+        t = value.type.tensorType
+        if value.type.WhichOneof("type") == "tensorType" and t.rank >= 1:
+            dims = [d.constant.size for d in t.dimensions]
+            return int(np.prod(dims)) > 1 and t.dataType in (MIL_pb2.FLOAT16, MIL_pb2.FLOAT32)
+    return False
+
+
 class CoreMLTarget(Target):
     """Core ML ML Program packages; predicted with Core ML on macOS only."""
 
@@ -299,6 +329,7 @@ class CoreMLTarget(Target):
     runtime = "coreml"
     backend = "ALL"  # compute units
     takes_threads = False
+    runtime_title = "Core ML"
     tools = ("torch", "coremltools", "numpy")
 
     def validate(self, options: ExportOptions) -> None:
@@ -335,6 +366,9 @@ class CoreMLTarget(Target):
 
     def check_structure(self, path: Path, expected: dict) -> list[str]:
         return check_structure(path, expected)
+
+    def int8_facts(self, path: Path) -> dict[str, Any] | None:
+        return int8_facts(path)
 
     def runtime_unavailable(self) -> str | None:
         return unavailable()

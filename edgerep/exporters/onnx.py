@@ -5,7 +5,8 @@ alone, e.g. EdgeFace's positional encoding) is folded into an initializer (:mod:
 that runtimes which cannot take a constant where they expect an activation (OpenCV DNN) load it.
 
 fp16 exports a float16 copy of the model behind float32 inputs/outputs; int8 is static QDQ
-quantization (per-channel int8 weights, uint8 activations) calibrated on the batch it is given.
+quantization (per-channel int8 weights, uint8 activations) calibrated on the batch it is given, after
+the float-graph rewrites of :mod:`edgerep.exporters.onnx_int8` that let onnxruntime run it in int8.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import copy
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -67,7 +69,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             if options.precision == "fp16":
                 info["fp16"] = "float16 weights and arithmetic, float32 input/output"
         else:
-            info["int8"] = _quantize_int8(exported, path, options.calibration, Path(tmp))
+            info["int8"], info["int8_rewrites"] = _quantize_int8(exported, path, options.calibration, Path(tmp))
     onnx.checker.check_model(str(path), full_check=True)
     return info
 
@@ -83,33 +85,19 @@ class _Float16(nn.Module):
         return self.model(x.half()).float()
 
 
-def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None, workdir: Path) -> str:
-    require("onnxruntime")
-    from onnxruntime.quantization import (
-        CalibrationDataReader, QuantFormat, QuantType, quantize_static,
-    )
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
+                   workdir: Path) -> tuple[str, list[str]]:
+    """Static QDQ int8 of the float file ``src`` into ``dst`` (recipe and its measurements:
+    :mod:`.onnx_int8`); returns the scheme and the notes of the float-graph rewrites."""
+    from . import onnx_int8
 
     if calibration is None:
         raise ValueError("int8 export needs a calibration batch")
     batches = _calibration_batches(src, calibration)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self._it = iter(batches)
-
-        def get_next(self) -> dict | None:
-            return next(self._it, None)
-
-    pre = workdir / "pre.onnx"
-    with quiet():
-        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-        quantize_static(
-            str(pre), str(dst), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-        )
+    rewrites = onnx_int8.quantize(src, dst, batches, workdir)
     n = sum(next(iter(b.values())).shape[0] for b in batches)
-    return f"static QDQ (per-channel int8 weights, uint8 activations, MinMax), calibrated on {n} images"
+    return (f"static QDQ (per-channel int8 weights, uint8 activations, MinMax), calibrated on {n} "
+            "images", rewrites)
 
 
 def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[dict[str, np.ndarray]]:
@@ -227,6 +215,8 @@ class OnnxTarget(Target):
     default_precision = "fp32"
     options = frozenset({"opset", "calibration"})
     runtime = "onnxruntime"
+    runtime_title = "onnxruntime"
+    int8_goal = 0.7  # issue 15: int8 median at most this fraction of fp32's
     backend = "CPUExecutionProvider"
     tools = ("torch", "onnx", "onnxscript", "onnxruntime", "numpy")
 
@@ -250,6 +240,11 @@ class OnnxTarget(Target):
 
     def constant_ops(self, path: Path) -> int:
         return constant_ops(path)
+
+    def int8_facts(self, path: Path) -> dict[str, Any] | None:
+        from .onnx_int8 import int8_facts
+
+        return int8_facts(path)
 
     def check_structure(self, path: Path, expected: dict) -> list[str]:
         return check_structure(path, expected)

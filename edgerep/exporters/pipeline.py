@@ -113,7 +113,8 @@ def export(
         deployment_target: Core ML minimum deployment target (default iOS16).
         channels_last: TFLite input layout: NHWC (default, True) or NCHW (False).
         calibration: int8 on ONNX/TFLite: a directory of images, a .npy/.pt file or a tensor of
-            normalized (N, 3, H, W) images; random images when omitted (reported in the notes).
+            normalized (N, 3, H, W) images; when omitted, the photos (faces for face models) shipped
+            with scikit-image, or random images without it (the notes say which).
         log: called with one line per finished step (the CLI prints them).
 
     Raises:
@@ -179,7 +180,7 @@ def _run(model_or_name: Any, identity: dict[str, Any], jobs: list, checkpoint: A
     if any(o.precision == "int8" and "calibration" in t.options for t, o, _ in jobs):
         from . import calibration as calibration_data
 
-        calib = calibration_data.random(prep) if calibration is None else calibration_data.load(calibration, prep)
+        calib = calibration_data.default(prep) if calibration is None else calibration_data.load(calibration, prep)
         emit(f"calibrate {calib.source}")
     results = [_export_one(prep, t, options, dest, calib, verify=verify, fuse_s=fuse_s, emit=emit)
                for t, options, dest in jobs]

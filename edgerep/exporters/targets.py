@@ -50,6 +50,8 @@ class Target(ABC):
     # Precisions whose artifact holds or computes float16 weights (fp32 weights above 65504 overflow).
     float16_precisions: tuple[str, ...] = ("fp16",)
     runtime: str = ""  # the runtime that loads its artifacts (a bench runtime name)
+    runtime_title: str = ""  # how people write it: "onnxruntime", "LiteRT", "Core ML"
+    int8_goal: float | None = None  # int8 should run in at most this fraction of fp32's latency
     backend: str = ""  # the runtime's execution provider / delegate / compute units label
     takes_threads: bool = True  # whether the runtime is given a thread count
     tools: tuple[str, ...] = ("torch", "numpy")  # distributions whose versions the metadata records
@@ -105,6 +107,10 @@ class Target(ABC):
     @abstractmethod
     def op_histogram(self, path: Path) -> dict[str, int]:
         """Operator counts of the artifact's graph, in its own op names."""
+
+    def int8_facts(self, path: Path) -> dict[str, Any] | None:
+        """What of an int8 artifact runs in int8 and what stays float (None: the target has no int8)."""
+        return None
 
     def constant_ops(self, path: Path) -> int:
         """Ops that compute only from constants (the export folds them: 0 expected)."""

@@ -11,7 +11,8 @@ Precisions:
   fp16  float16 weights (half the file), dequantized to float32 when the interpreter loads them
         (TFLite's "float16 quantization"; GPU delegates and ARMv8.2 XNNPACK may compute in fp16).
   int8  static post-training quantization with ai-edge-quantizer: int8 per-channel symmetric
-        weights, int8 per-tensor activations from min/max calibration; float32 input and output.
+        weights, int8 per-tensor activations from min/max calibration; float32 input and output;
+        the float-file rewrites and the ops kept in float32 are in :mod:`.tflite_int8`.
 """
 
 from __future__ import annotations
@@ -169,6 +170,12 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None) 
         aeq = require("ai_edge_quantizer")
     qt = aeq.qtyping
     op = qt.TFLOperationName.ALL_SUPPORTED
+    notes: list[str] = []
+    if precision == "int8":
+        from . import tflite_int8
+
+        data, notes = tflite_int8.mark_float_ops(path.read_bytes())
+        path.write_bytes(data)
     quantizer = aeq.quantizer.Quantizer(path.read_bytes())
     if precision == "fp16":
         quantizer.add_weight_only_config(
@@ -177,16 +184,9 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None) 
         )
         scheme = "float16 weights, dequantized to float32 at load; float32 activations and I/O"
     else:
-        quantizer.add_static_config(regex=".*", operation_name=op, activation_num_bits=8,
-                                    weight_num_bits=8)
-        # Keep float32 I/O (a QUANTIZE/DEQUANTIZE pair at the ends): the app code stays the same
-        # for every precision.
-        for io in (qt.TFLOperationName.INPUT, qt.TFLOperationName.OUTPUT):
-            quantizer.update_quantization_recipe(
-                regex=".*", operation_name=io,
-                algorithm_key=aeq.algorithm_manager.AlgorithmName.NO_QUANTIZE)
-        scheme = ("static int8: per-channel symmetric int8 weights, per-tensor int8 activations "
-                  "(min/max calibration), float32 input/output")
+        from . import tflite_int8
+
+        scheme = tflite_int8.configure(quantizer, aeq)
     with quiet():
         calib = None
         if quantizer.need_calibration:
@@ -194,7 +194,7 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None) 
             calib = quantizer.calibrate({signature: [{name: x} for x in calibration]}, num_threads=1)
         result = quantizer.quantize(calib, enable_progress_report=False)
     path.write_bytes(bytes(result.quantized_model))
-    return scheme
+    return "; ".join([scheme, *notes])
 
 
 def _signature_input(path: Path) -> tuple[str, str]:
@@ -400,6 +400,8 @@ class TFLiteTarget(Target):
     default_precision = "fp32"
     options = frozenset({"channels_last", "calibration"})
     runtime = "litert"
+    runtime_title = "LiteRT"
+    int8_goal = 0.6  # issue 15: int8 median at most this fraction of fp32's
     backend = "XNNPACK"
     tools = ("torch", "litert-torch", "ai-edge-litert", "numpy")
 
@@ -437,6 +439,11 @@ class TFLiteTarget(Target):
 
     def constant_ops(self, path: Path) -> int:
         return constant_ops(path)
+
+    def int8_facts(self, path: Path) -> dict[str, Any] | None:
+        from .tflite_int8 import int8_facts
+
+        return int8_facts(path)
 
     def check_structure(self, path: Path, expected: dict[str, Any]) -> list[str]:
         return check_structure(path, expected)

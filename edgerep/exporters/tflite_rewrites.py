@@ -241,18 +241,21 @@ def _split_op(sub: _Subgraph, op: Any, kernel: np.ndarray, reuse_kernel: bool) -
     bias = int(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else sub.zero_bias(channels)
     act = op.builtinOptions.fusedActivationFunction
     replaced, partial = [], []
-    for k, piece in enumerate(kernel_pieces(kh, kw)):
+    height, width = (int(v) for v in sub.graph.tensors[int(op.inputs[0])].shape[1:3])
+    pieces = [p for p in kernel_pieces(kh, kw) if _reads_input(p, kh, kw, height, width)]
+    for k, piece in enumerate(pieces):
         weights = kernel[:, list(piece.rows)][:, :, list(piece.cols)]
         if k == 0 and reuse_kernel:
             w = sub.overwrite(int(op.inputs[1]), weights)
         else:
             w = sub.tensor(f"{base}/piece{k}_{len(piece.rows)}x{len(piece.cols)}", weights.shape, weights)
-        y = sub.tensor(f"{base}/piece{k}", out.shape, like=out)
+        alone = len(pieces) == 1  # the other pieces would read only padding
+        y = out_index if alone else sub.tensor(f"{base}/piece{k}", out.shape, like=out)
         options = schema.DepthwiseConv2DOptionsT()
         options.padding, options.strideH, options.strideW = schema.Padding.SAME, 1, 1
         options.depthMultiplier = op.builtinOptions.depthMultiplier
         options.dilationHFactor, options.dilationWFactor = piece.dilation
-        options.fusedActivationFunction = schema.ActivationFunctionType.NONE
+        options.fusedActivationFunction = act if alone else schema.ActivationFunctionType.NONE
         dilated = piece.dilation != (1, 1)
         replaced.append(sub.op(schema.BuiltinOperator.DEPTHWISE_CONV_2D,
                                schema.BuiltinOptions.DepthwiseConv2DOptions, options,
@@ -269,6 +272,17 @@ def _split_op(sub: _Subgraph, op: Any, kernel: np.ndarray, reuse_kernel: bool) -
                                [total, y], [target]))
         total = target
     return replaced
+
+
+def _reads_input(piece: KernelPiece, kh: int, kw: int, height: int, width: int) -> bool:
+    """Whether a piece of a stride-1 SAME ``kh x kw`` kernel on a ``height x width`` map reads any
+    input at all: a tap at offset ``d`` from the centre reaches the map from some output position iff
+    ``|d| < size``. A piece that reads only padding adds exact zeros (e.g. the outer taps of a 7x7
+    conv on EdgeFace's 3x3 last stage) and is left out; int8 could not even calibrate its constant
+    zero output (XNNPACK rejects the zero scale)."""
+    rows = any(abs(r - (kh - 1) / 2) < height for r in piece.rows)
+    cols = any(abs(c - (kw - 1) / 2) < width for c in piece.cols)
+    return rows and cols
 
 
 def split_slow_depthwise(model: Any) -> list[tuple[int, int]]:

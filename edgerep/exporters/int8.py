@@ -1,0 +1,62 @@
+"""int8 at a glance: what of an artifact runs in int8, and whether int8 pays on its runtime.
+
+The facts come from the artifact itself (:meth:`~edgerep.exporters.targets.Target.int8_facts`, one
+small function in each target's module); the speed comes from a table measured once with
+benchmarks/int8_speed.py and recorded here (and in benchmarks/RESULTS.md, "Issue 15"): timing at
+export time would be slow and, on a busy machine, wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .targets import Target, get_target
+
+# Median int8 / fp32 latency, 1 thread, x86-64 (AVX-512 VNNI), interleaved, randomized statistics,
+# real-image calibration: benchmarks/int8_speed.py (RESULTS.md, "Issue 15"). Keys: model, then target.
+MEASURED: dict[str, dict[str, float]] = {
+    "fastvit_t8": {"onnx": 0.77, "tflite": 0.67},
+    "facelivt_s": {"onnx": 0.89, "tflite": 0.52},
+    "mobileone_s0": {"onnx": 0.66, "tflite": 0.63},
+    "edgeface_xxs": {"onnx": 0.93, "tflite": 0.57},
+}
+# Ratios moved by up to this much between runs on the loaded machine they were measured on: a model
+# gets a note only when it misses the goal by more.
+NOISE = 0.05
+# A family's models share its recipe and op mix: an unmeasured model is judged by its family's
+# measured model (the note says so).
+FAMILY_REFERENCE = {"fastvit": "fastvit_t8"}
+
+
+def describe(f: dict[str, Any] | None) -> str:
+    """One cell for the closing table: the int8 share and what stays float."""
+    if not f:
+        return "-"
+    if "int8_weights" in f:
+        return f"weights {f['int8_share']:.0%} int8, fp16 compute"
+    text = f"{f['int8_share']:.0%} of {f['int8_ops'] + f['float_ops']} ops"
+    if f["float_by_type"]:
+        text += "; float: " + ", ".join(f"{op} x{n}" for op, n in list(f["float_by_type"].items())[:3])
+    return text
+
+
+def speed_note(model: str, target: Target, family: str | None = None) -> str | None:
+    """A closing note when int8 is measured not to reach ``target``'s goal for ``model`` (or,
+    unmeasured, for its ``family``'s reference model); None otherwise."""
+    measured = model
+    if model not in MEASURED and family in FAMILY_REFERENCE:
+        measured = FAMILY_REFERENCE[family]
+    ratios = MEASURED.get(measured, {})
+    ratio = ratios.get(target.name)
+    if ratio is None or target.int8_goal is None or ratio <= target.int8_goal + NOISE:
+        return None
+    source = "measured" if measured == model else f"measured on {measured}"
+    others = sorted((r, name) for name, r in ratios.items() if name != target.name and r < ratio)
+    better = f"use {get_target(others[0][1]).runtime_title} ({others[0][0]:.2f}x there) or fp32" if others \
+        else "use fp32"
+    if ratio >= 1:
+        return (f"int8 on {target.runtime_title} is slower than fp32 for this model ({ratio:.2f}x the fp32 "
+                f"latency, {source}; benchmarks/RESULTS.md); {better}")
+    return (f"int8 on {target.runtime_title} runs at {ratio:.2f}x the fp32 latency for this model ({source}), "
+            f"short of the {target.int8_goal:.1f}x goal (per-op profile in benchmarks/RESULTS.md); for "
+            f"speed, {better}")
