@@ -83,4 +83,14 @@ class YuvVectorsTest {
             assertArrayEquals(expected(case), out.pixels, case.getString("name"))
         }
     }
+
+    @Test
+    fun `the fixed-point coefficients are the JFIF ones times 65536, rounded`() {
+        // A coefficient off by one changes few bytes (only where e or d tips a rounding), so the
+        // golden bytes alone may not catch it: check the constants against the rule itself.
+        val description = GoldenVectors.section("yuv").getString("description")
+        assertTrue(description.contains("91881, 22554, 46802, 116130 = round(65536 x 1.402, 0.344136, 0.714136, 1.772)"), description)
+        val expected = listOf(1.402, 0.344136, 0.714136, 1.772).map { Math.round(65536 * it).toInt() }
+        assertEquals(expected, listOf(Yuv420Converter.R_V, Yuv420Converter.G_U, Yuv420Converter.G_V, Yuv420Converter.B_U))
+    }
 }
