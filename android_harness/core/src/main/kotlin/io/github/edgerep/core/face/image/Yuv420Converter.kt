@@ -14,8 +14,9 @@ import java.nio.ByteBuffer
  * B = clamp((65536*Y + 116130*d + 32768) >> 16)
  * ```
  *
- * (`shr`: arithmetic, so the + 32768 rounds half up; the coefficients are 1.402, 0.344136, 0.714136
- * and 1.772 times 65536, rounded). Pixel (x, y) reads `Y[y*yRowStride + x]` and the chroma sample
+ * (`shr`: arithmetic, so the + 32768 rounds half up; the coefficients are libjpeg's fixed-point
+ * ones, 65536 times 1.40200, 0.34414, 0.71414 and 1.77200, rounded). Pixel (x, y) reads
+ * `Y[y*yRowStride + x]` and the chroma sample
  * `(y >> 1)*uvRowStride + (x >> 1)*uvPixelStride`.
  *
  * One converter per camera stream: it keeps one scratch array per plane, grown when a larger frame
