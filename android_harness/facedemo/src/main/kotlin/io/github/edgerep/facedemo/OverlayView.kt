@@ -11,8 +11,8 @@ import io.github.edgerep.core.face.geometry.FillCenter
 import java.util.Locale
 
 /**
- * Draws over the camera preview: each face's box, name (or "unknown") and score, and a line of
- * per-stage medians and FPS. Boxes go from frame coordinates to the screen through the core: the
+ * Draws over the camera preview: each face's box, its five landmarks (where the alignment takes
+ * them from), name (or "unknown") and score, and a line of per-stage medians and FPS. Boxes go from frame coordinates to the screen through the core: the
  * frame's rotation and, for the front camera, its mirroring ([FrameReport.geometry]), then
  * `PreviewView`'s FILL_CENTER scaling ([FillCenter]); the forked demos that skip the mirroring draw
  * front-camera boxes on the wrong side.
@@ -52,7 +52,12 @@ class OverlayView @JvmOverloads constructor(context: Context, attrs: AttributeSe
                 val b = screen.box(frame.geometry.boxToView(face.face.box))
                 box.set(b.left.toFloat(), b.top.toFloat(), b.right.toFloat(), b.bottom.toFloat())
                 val match = face.match
-                canvas.drawRect(box, if (match.known) known else unknown)
+                val paint = if (match.known) known else unknown
+                canvas.drawRect(box, paint)
+                for (p in face.face.landmarks.points) {
+                    val dot = screen.point(frame.geometry.toView(p))
+                    canvas.drawCircle(dot.x.toFloat(), dot.y.toFloat(), 2 * density, paint)
+                }
                 val score = match.score?.let { String.format(Locale.ROOT, " %.2f", it) } ?: ""
                 drawLabel(canvas, (match.identity ?: "unknown") + score, box.left, box.top)
             }
