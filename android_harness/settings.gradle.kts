@@ -16,6 +16,6 @@ dependencyResolutionManagement {
 
 rootProject.name = "edgerep-android"
 
-// core: plain Kotlin/JVM (protocol, statistics, report, options, TFLite metadata), tested on any JVM.
-// benchmark: the LiteRT latency app. The face-recognition demo joins as ":facedemo".
-include(":core", ":benchmark")
+// core: plain Kotlin/JVM (protocol, statistics, report, options, TFLite metadata, the face pipeline's
+// logic), tested on any JVM. benchmark: the LiteRT latency app. facedemo: camera to name with FaceLiVT.
+include(":core", ":benchmark", ":facedemo")

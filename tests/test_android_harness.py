@@ -38,9 +38,12 @@ def kotlin_parser():  # noqa: ANN201
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_kotlin.language()))
 
 
+APPS = ("benchmark", "facedemo")
+
+
 def test_the_harness_has_kotlin_sources_in_every_module():
     modules = {p.relative_to(HARNESS).parts[0] for p in KOTLIN_FILES}
-    assert {"core", "benchmark"} <= modules, modules
+    assert {"core", *APPS} <= modules, modules
     assert (HARNESS / "settings.gradle.kts") in KOTLIN_FILES
 
 
@@ -78,7 +81,15 @@ def test_gradle_project_uses_the_documented_stack():
     wrapper = (HARNESS / "gradle/wrapper/gradle-wrapper.properties").read_text()
     assert "gradle-8.13-bin.zip" in wrapper
     settings = (HARNESS / "settings.gradle.kts").read_text()
-    assert 'include(":core", ":benchmark")' in settings
+    assert 'include(":core", ":benchmark", ":facedemo")' in settings
+    # The face demo: ANDROID.md's CameraX and ML Kit (bundled model) coordinates, and the core.
+    for pin in ('camerax = "1.5.3"', 'mlkit-face-detection = "16.1.7"',
+                'name = "face-detection", version.ref = "mlkit-face-detection"'):
+        assert pin in catalog, pin
+    facedemo = (HARNESS / "facedemo/build.gradle.kts").read_text()
+    for dependency in ('project(":core")', "libs.litert)", "libs.androidx.camera.camera2", "libs.androidx.camera.view",
+                       "libs.mlkit.face.detection", "libs.androidx.test.runner"):
+        assert dependency in facedemo, dependency
 
 
 def test_no_build_outputs_or_binaries_are_tracked():
@@ -94,18 +105,23 @@ def test_android_xml_is_well_formed(path: Path):
     import xml.etree.ElementTree as ET
 
     root = ET.parse(path).getroot()
-    assert root.tag in ("manifest", "resources", "LinearLayout"), root.tag
+    assert root.tag in ("manifest", "resources", "LinearLayout", "FrameLayout"), root.tag
 
 
-def test_launcher_activity_and_resources_agree():
-    """The manifest's activity exists, and every R.id / R.string the Kotlin uses is declared."""
-    app = HARNESS / "benchmark/src/main"
+@pytest.mark.parametrize("module", APPS)
+def test_launcher_activity_and_resources_agree(module: str):
+    """The manifest's activity exists, every R.id / R.string the Kotlin uses is declared (the
+    platform's android.R ones aside), and every custom view a layout names is a class of the app."""
+    app = HARNESS / module / "src/main"
     manifest = (app / "AndroidManifest.xml").read_text()
-    assert 'android:name=".MainActivity"' in manifest and (app / "kotlin/io/github/edgerep/benchmark/MainActivity.kt").is_file()
+    assert 'android:name=".MainActivity"' in manifest and (app / f"kotlin/io/github/edgerep/{module}/MainActivity.kt").is_file()
     code = "\n".join(p.read_text() for p in (app / "kotlin").rglob("*.kt"))
     layout = (app / "res/layout/activity_main.xml").read_text()
     strings = (app / "res/values/strings.xml").read_text()
-    for name in set(re.findall(r"R\.id\.(\w+)", code)):
+    for name in set(re.findall(r"(?<![\w.])R\.id\.(\w+)", code)):
         assert f'@+id/{name}"' in layout, name
-    for name in set(re.findall(r"R\.string\.(\w+)", code)) | set(re.findall(r"@string/(\w+)", manifest + layout)):
+    used = set(re.findall(r"(?<![\w.])R\.string\.(\w+)", code)) | set(re.findall(r"@string/(\w+)", manifest + layout))
+    for name in used:
         assert f'name="{name}"' in strings, name
+    for view in re.findall(r"<(io\.github\.edgerep\.[\w.]+)", layout):
+        assert (app / "kotlin" / (view.replace(".", "/") + ".kt")).is_file(), view

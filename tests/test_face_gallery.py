@@ -193,3 +193,26 @@ def test_the_portable_rules_import_numpy_only() -> None:
             "print([m for m in heavy if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_gallery_written_by_the_kotlin_core_loads_and_identifies_as_edgerep() -> None:
+    """tests/fixtures/kotlin_core_gallery.json was written by the Android face demo's core
+    (KotlinGalleryForEdgerepTest, `android_harness/core/test.sh --update-fixture`): the golden gallery
+    imported, then edited as the phone edits it (rename, delete, enroll from the camera, a new threshold).
+    edgerep loads it; the numbers the phone stored are edgerep's float32-shortest values of the same
+    normalized embeddings; the golden probes get the identities the Kotlin core gave them."""
+    from edgerep.face.gallery import float32_shortest
+    from edgerep.face.vectors import GOLDEN_ARTIFACT_SHA256, golden_gallery
+
+    written = Gallery.load(Path(__file__).parent / "fixtures" / "kotlin_core_gallery.json")
+    golden, probes = golden_gallery()
+    assert written.names == ["ada lovelace", "zo\u00eb", "marie curie"]
+    assert written.threshold == 0.3 and written.spec == golden.spec
+    assert written.spec.artifact_sha256 == GOLDEN_ARTIFACT_SHA256
+    ada, zoe, marie = written.identities
+    assert np.array_equal(ada.embeddings, golden.identities[0].embeddings) and ada.sources == golden.identities[0].sources
+    # Enrolled on the phone: normalized and rounded there, bit for bit as edgerep does it.
+    assert marie.embeddings[0].tolist() == float32_shortest(l2_normalize(probes[2]))
+    assert zoe.embeddings[1].tolist() == float32_shortest(l2_normalize(probes[1]))
+    assert zoe.sources == ["zo\u00eb/0.jpg", "camera 2026-11-30T10:16:00Z shot 1"]
+    assert [written.identify(p).name for p in probes] == [None, "zo\u00eb", "marie curie", "ada lovelace"]

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Compile and test the Kotlin core of the Android harness without Gradle or the Android SDK, then
-# check that a report it writes passes `edgerep bench ingest`. CI runs it after the Python suite
+# check that a report it writes passes `edgerep bench ingest` and that a face gallery it writes loads
+# in edgerep's own `Gallery.load` and identifies as the core does. CI runs it after the Python suite
 # (.ci/run); it needs only a JDK 17+, npm, and apt-get (as root) on a Debian machine.
 #
-#   android_harness/core/test.sh                    compile, test, ingest the report a test wrote
-#   android_harness/core/test.sh --update-fixture   also refresh tests/fixtures/kotlin_core_report.json
+#   android_harness/core/test.sh                    compile, test, check the report and gallery tests wrote
+#   android_harness/core/test.sh --update-fixture   also refresh tests/fixtures/kotlin_core_{report,gallery}.json
 #
 # Installs, once, into a cache outside git ($EDGEREP_TOOLCHAIN, default ~/.cache/edgerep/toolchain):
 #   - the Kotlin compiler, npm package kotlin-compiler@2.4.20 (the full distribution, kotlinc-jvm);
@@ -70,8 +71,9 @@ say "compiling core tests"
 
 # --- test -------------------------------------------------------------------------------------
 report="$build/kotlin-core-report.json"
+gallery="$build/kotlin-core-gallery.json"
 set +e
-java -Dedgerep.report.out="$report" -jar "$java_dir/junit-platform-console-standalone.jar" \
+java -Dedgerep.report.out="$report" -Dedgerep.gallery.out="$gallery" -jar "$java_dir/junit-platform-console-standalone.jar" \
   --disable-banner --details=tree --disable-ansi-colors \
   -cp "$build/main:$build/test:$here/src/test/resources:$stdlib:$json" \
   --scan-classpath "$build/test" 2>&1 | tee "$build/junit.txt"
@@ -101,7 +103,36 @@ else
   say "no report at $report: the writer test did not run"
 fi
 
-failed=$((${failed:-0} + ingested))
-passed=$((${passed:-0} + (1 - ingested)))
+# --- the gallery a test wrote must load in edgerep and identify the golden probes as the core did ---
+loaded=1
+if [ -f "$gallery" ]; then
+  say "edgerep Gallery.load $gallery"
+  check_gallery='
+import json, sys
+from edgerep.face.gallery import Gallery
+g = Gallery.load(sys.argv[1])
+probes = json.load(open(sys.argv[2], encoding="utf-8"))["cases"][0]["probes"]
+found = [g.identify(p["embedding"]).name for p in probes]
+want = [None, "zo\u00eb", "marie curie", "ada lovelace"]
+assert g.names == ["ada lovelace", "zo\u00eb", "marie curie"], g.names
+assert found == want, found
+print("  %d identities, probes identified as %s" % (len(g.names), found), file=sys.stderr)
+'
+  if (cd "$repo" && PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -c "$check_gallery" "$gallery" \
+        "$here/src/test/resources/vectors/gallery.json" >&2); then
+    loaded=0
+    if [ "$update_fixture" = 1 ]; then
+      cp "$gallery" "$repo/tests/fixtures/kotlin_core_gallery.json"
+      say "updated tests/fixtures/kotlin_core_gallery.json"
+    fi
+  else
+    say "edgerep refused the gallery the Kotlin core wrote ($gallery), or identified differently"
+  fi
+else
+  say "no gallery at $gallery: the gallery writer test did not run"
+fi
+
+failed=$((${failed:-0} + ingested + loaded))
+passed=$((${passed:-0} + (1 - ingested) + (1 - loaded)))
 echo "kotlin: $passed passed, $failed failed"
-[ "$status" = 0 ] && [ "$ingested" = 0 ]
+[ "$status" = 0 ] && [ "$ingested" = 0 ] && [ "$loaded" = 0 ]

@@ -1,5 +1,6 @@
 package io.github.edgerep.core.tflite
 
+import java.nio.Buffer
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 
@@ -42,7 +43,7 @@ class FlatBufferTable private constructor(private val buffer: ByteBuffer, privat
         val length = vectorLength(start)
         val out = ByteArray(length)
         val view = buffer.duplicate()
-        view.position(start + 4)
+        seek(view, start + 4)
         view.get(out)
         return out
     }
@@ -84,12 +85,20 @@ class FlatBufferTable private constructor(private val buffer: ByteBuffer, privat
 
     companion object {
         /**
+         * Sets [buffer]'s position through [Buffer]: `ByteBuffer.position(int)` returning ByteBuffer is
+         * Java 9+ only, and code compiled against it fails with NoSuchMethodError on older Android.
+         */
+        private fun seek(buffer: Buffer, position: Int) {
+            buffer.position(position)
+        }
+
+        /**
          * The root table of [data], after checking the 4-byte file identifier at bytes 4..8
          * (`TFL3` for TFLite models).
          */
         fun root(data: ByteBuffer, identifier: String): FlatBufferTable {
             val buffer = data.duplicate().order(ByteOrder.LITTLE_ENDIAN)
-            buffer.position(0)
+            seek(buffer, 0)
             if (buffer.limit() < 8) throw FlatBufferException("too short for a flatbuffer (${buffer.limit()} bytes)")
             val found = ByteArray(4).also { for (i in 0 until 4) it[i] = buffer.get(4 + i) }
             if (!found.contentEquals(identifier.toByteArray(Charsets.US_ASCII))) {
