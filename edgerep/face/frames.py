@@ -9,7 +9,7 @@ and ``landmarks`` (``python -m edgerep.vectors``) hold the cases its Kotlin core
 row may stop right after its last sample (Android does not pad it). Pixel ``(x, y)`` reads
 ``Y[y * y_row_stride + x]`` and ``U/V[(y >> 1) * uv_row_stride + (x >> 1) * uv_pixel_stride]``.
 Full-range BT.601 (JFIF: Y, U, V in 0..255, as Android camera frames are): R = Y + 1.402 (V - 128),
-G = Y - 0.344136 (U - 128) - 0.714136 (V - 128), B = Y + 1.772 (U - 128), in 16-bit fixed point so
+G = Y - 0.34414 (U - 128) - 0.71414 (V - 128), B = Y + 1.772 (U - 128), in 16-bit fixed point so
 that every platform gets the same bytes with 32-bit integers: with ``d = U - 128``, ``e = V - 128``::
 
     R = clamp((65536 * Y + 91881 * e + 32768) >> 16)
@@ -44,7 +44,8 @@ from typing import Any
 import numpy as np
 
 ROTATIONS = (0, 90, 180, 270)
-# JFIF full-range BT.601 coefficients times 65536, rounded: 1.402, 0.344136, 0.714136, 1.772.
+# JFIF full-range BT.601 coefficients as libjpeg states them (1.402, 0.34414, 0.71414, 1.772),
+# times 65536, rounded: its FIX() constants.
 YUV_COEFFICIENTS = {"r_v": 91881, "g_u": 22554, "g_v": 46802, "b_u": 116130}
 _MIRROR_ORDER = (1, 0, 2, 4, 3)
 

@@ -354,7 +354,7 @@ def yuv_cases() -> tuple[str, list[dict[str, Any]]]:
         "Full-range BT.601 (JFIF) in 16-bit fixed point, 32-bit integers: d = U - 128, e = V - 128, "
         "R = clamp((65536*Y + 91881*e + 32768) >> 16), G = clamp((65536*Y - 22554*d - 46802*e + 32768) >> 16), "
         "B = clamp((65536*Y + 116130*d + 32768) >> 16), >> the arithmetic shift (floor), clamp to 0..255 "
-        "(91881, 22554, 46802, 116130 = round(65536 x 1.402, 0.344136, 0.714136, 1.772)). 'rgb' is rows of "
+        "(91881, 22554, 46802, 116130 = round(65536 x 1.402, 0.34414, 0.71414, 1.772), libjpeg's constants). 'rgb' is rows of "
         "[R, G, B]. uv_pixel_stride 2 cases are NV21: v and u are views of one interleaved buffer "
         "starting one byte apart. Refused: a plane shorter than (rows - 1)*row_stride + (samples - 1)*pixel_stride + 1 "
         "('plane'); a row stride that cannot hold a row ('stride')."
