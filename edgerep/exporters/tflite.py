@@ -33,7 +33,9 @@ from .._io import quiet, reuse_last_load, staged, write_atomic
 from .metadata import dist_version
 from .options import ExportOptions, check_precision
 from .targets import Target
-from .tflite_rewrites import Rewritten, pack_model, rewrite_for_litert, schema as _schema, unpack_model
+from .tflite_rewrites import (
+    Rewritten, drop_orphan_tensors, pack_model, rewrite_for_litert, schema as _schema, unpack_model,
+)
 
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of the rewritten file vs the converted one
 
@@ -81,7 +83,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
         info["rewrites"] = rewritten.notes
         if rewritten.notes:
             info["rewrite_rel_error"] = _check_rewrite(converted, rewritten, sample)
-            tmp.write_bytes(rewritten.data)
+            tmp.write_bytes(drop_orphan_tensors(rewritten.data))
         data = None
         if precision == "int8":
             data = _calibration_inputs(calibration, example, channels_last)

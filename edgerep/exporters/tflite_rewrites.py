@@ -412,6 +412,46 @@ def _drop_unread_constants(model: Any) -> None:
             buffer.data = None
 
 
+def drop_orphan_tensors(data: bytes) -> bytes:
+    """``data`` without the tensors that no operator reads or writes and no subgraph or signature
+    names as input or output (``data`` itself when there are none), indices renumbered.
+
+    :func:`fold_constant_ops` keeps tensor indices so that :func:`rewrite_for_litert`'s ``preserved``
+    indices hold in both files for the op-by-op check; the folded operators' intermediate tensors are
+    then left without a producer or a buffer. Tools that read every tensor (ai-edge-quantizer's int8
+    calibrator: "Tensor data is null") fail on them, so they go once that check has passed.
+    """
+    model = unpack_model(data)
+    changed = False
+    for g, graph in enumerate(model.subgraphs):
+        used = {int(i) for op in graph.operators
+                for i in [*op.inputs, *op.outputs, *(op.intermediates if op.intermediates is not None else [])]}
+        used |= {int(i) for i in [*graph.inputs, *graph.outputs]}
+        used.discard(-1)
+        if len(used) == len(graph.tensors):
+            continue
+        changed = True
+        new = {old: k for k, old in enumerate(sorted(used))}
+
+        def remap(indices: Any) -> Any:
+            if indices is None:
+                return None
+            return np.asarray([new[int(i)] if int(i) >= 0 else -1 for i in indices], dtype=np.int32)
+
+        graph.tensors = [t for i, t in enumerate(graph.tensors) if i in new]
+        for op in graph.operators:
+            op.inputs, op.outputs, op.intermediates = remap(op.inputs), remap(op.outputs), remap(op.intermediates)
+        graph.inputs, graph.outputs = remap(graph.inputs), remap(graph.outputs)
+        for signature in model.signatureDefs or []:
+            if signature.subgraphIndex == g:
+                for m in [*(signature.inputs or []), *(signature.outputs or [])]:
+                    m.tensorIndex = new[int(m.tensorIndex)]
+    if not changed:
+        return data
+    _drop_unread_constants(model)
+    return pack_model(model, len(data))
+
+
 def unpack_model(data: bytes) -> Any:
     """A ``.tflite`` flatbuffer as a mutable ``ModelT``."""
     from ai_edge_litert.tools import flatbuffer_utils
