@@ -145,10 +145,13 @@ def checkpoints(tmp_path_factory):
     FaceLiVT v2's attention affines drawn around 1, facelivtv2_xs's int8 output drifts to cosine
     0.983 on random inputs, below the 0.99 verification bound (an open problem recorded in
     benchmarks/RESULTS.md, "Issue 15"); the benchmarks measure drift with the full randomization.
+    Seeded per model: the initialization used to depend on which tests ran first, and that decided
+    whether facelivtv2_xs passed.
     """
     out = {}
     folder = tmp_path_factory.mktemp("int8-ckpt")
     for name in SMALLEST:
+        torch.manual_seed(0)  # the initialization must not depend on which tests ran before
         model = randomize(edgerep.create_model(name).eval(), seed=0, batchnorm_only=True)
         out[name] = edgerep.save_checkpoint(model, folder / f"{name}.safetensors")
     return out
@@ -212,15 +215,21 @@ def _float_tflite_ops(path) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]
         if name in tflite_int8.MOVE_OPS or name in tflite_int8.CONVERT_OPS:
             continue
         if g.tensors[int(op.inputs[0])].type == s.TensorType.FLOAT32:
-            out.append((name, tuple(g.tensors[int(op.inputs[0])].shape), tuple(g.tensors[int(op.inputs[1])].shape)))
+            kernel = tuple(g.tensors[int(op.inputs[1])].shape) if len(op.inputs) > 1 and op.inputs[1] >= 0 else ()
+            out.append((name, tuple(g.tensors[int(op.inputs[0])].shape), kernel))
     return out
 
 
-# edgeface_xxs on LiteRT with randomized BatchNorm statistics verifies at cosine 0.985 (0.99999 with
-# every parameter randomized, as benchmarks/int8_speed.py does): an open drift problem, recorded in
-# benchmarks/RESULTS.md ("Issue 15"); strict, so a fix shows up as an unexpected pass.
-_TFLITE_CASES = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="edgeface_xxs int8 LiteRT drift "
-                 "0.985 < 0.99 with BN-randomized weights (open, RESULTS.md)")) if n == "edgeface_xxs" else n
+# An open drift problem, recorded in benchmarks/RESULTS.md ("Issue 15"): with randomized BatchNorm
+# statistics (seed 0 above) facelivtv2_xs's int8 TFLite file verifies at cosine 0.984 on random inputs,
+# below the 0.99 bound (seeds 1 and 2: 0.991 and 0.989; its ONNX file 0.991, 0.991, 0.990): this model
+# sits on the bound with random weights. Strict, so a fix shows up as an unexpected pass; only an
+# assertion counts as the expected failure.
+_DRIFTING = {"facelivtv2_xs": "0.984"}
+_TFLITE_CASES = [pytest.param(n, marks=pytest.mark.xfail(
+                     strict=True, raises=AssertionError,
+                     reason=f"{n} int8 LiteRT cosine {_DRIFTING[n]} < 0.99 with BN-randomized weights (open, RESULTS.md)"))
+                 if n in _DRIFTING else n
                  for n in SMALLEST]
 
 
@@ -235,9 +244,9 @@ def test_tflite_int8_recipe_per_family(name, checkpoints, tmp_path):
         if op == "DEPTHWISE_CONV_2D":  # only the kernels XNNPACK runs slowly in int8
             assert k_shape[3] != x_shape[3] or k_shape[1] * k_shape[2] > 25
         else:
-            assert op in tflite_int8.FLOAT_OP_TYPES
+            assert op in tflite_int8.FLOAT_OP_TYPES + tflite_int8.QUANTIZER_FLOAT_OP_TYPES
     kinds = {op for op, _, _ in floats}
-    expected = {"mobileone_s0": set(), "repnext_m0": {"DEPTHWISE_CONV_2D"}, "edgeface_xxs": {"DIV", "MAXIMUM", "SQUARED_DIFFERENCE", "RSQRT", "BATCH_MATMUL"},
+    expected = {"mobileone_s0": set(), "repnext_m0": {"DEPTHWISE_CONV_2D"}, "edgeface_xxs": {"DIV", "MAXIMUM", "SQUARED_DIFFERENCE", "RSQRT", "BATCH_MATMUL", "ABS"},
                 "fastvit_t8": {"DEPTHWISE_CONV_2D"}, "facelivtv2_xs": {"BATCH_MATMUL"}}[name]
     assert kinds == expected
     facts = tflite_int8.int8_facts(r.path)

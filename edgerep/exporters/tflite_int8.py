@@ -43,6 +43,9 @@ CONVERT_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
 
 # Op types kept in float32 wherever they occur (items 2 and 3).
 FLOAT_OP_TYPES = ("BATCH_MATMUL", "SQUARED_DIFFERENCE", "RSQRT", "DIV", "MAXIMUM")
+# Op types ai-edge-quantizer has no int8 recipe for: it leaves them in float32 between a DEQUANTIZE and a
+# QUANTIZE (EdgeFace's L2 normalization in cross-covariance attention lowers to ABS).
+QUANTIZER_FLOAT_OP_TYPES = ("ABS",)
 FLOAT_MARK = "edgerep:float32;"  # output-tensor name prefix of the ops the recipe keeps in float32
 
 
