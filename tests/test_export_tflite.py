@@ -191,6 +191,27 @@ def test_convert_checks_each_split_conv_not_just_the_output(monkeypatch, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.tflite"]
 
 
+@pytest.mark.parametrize("kh,kw,multiplier,act", [(7, 7, 1, "NONE"), (3, 11, 1, "RELU"), (7, 5, 2, "RELU6")])
+def test_split_check_reference_is_the_depthwise_conv(kh, kw, multiplier, act):
+    """The split check's float64 reference is torch's SAME, stride-1 depthwise conv (TFLite's
+    [1, kh, kw, C * m] kernel layout, bias, fused activation)."""
+    from types import SimpleNamespace
+
+    from edgerep.exporters.tflite_rewrites import schema
+
+    g = torch.Generator().manual_seed(kh * kw + multiplier)
+    x = torch.randn(1, 3, 9, 12, generator=g, dtype=torch.float64)
+    weight = torch.randn(3 * multiplier, 1, kh, kw, generator=g, dtype=torch.float64)
+    bias = torch.randn(3 * multiplier, generator=g, dtype=torch.float64)
+    ref = nn.functional.conv2d(x, weight, bias, padding="same", groups=3)
+    ref = {"NONE": ref, "RELU": ref.clamp(min=0), "RELU6": ref.clamp(0, 6)}[act].permute(0, 2, 3, 1).numpy()
+    options = SimpleNamespace(depthMultiplier=multiplier,
+                              fusedActivationFunction=getattr(schema().ActivationFunctionType, act))
+    kernel = weight.permute(1, 2, 3, 0).numpy()  # [1, kh, kw, C * m]
+    out = tflite._depthwise_same(x.permute(0, 2, 3, 1).numpy(), kernel, bias.numpy(), options)
+    assert out.shape == ref.shape and rel_err(out, ref) < 1e-12
+
+
 # --------------------------------------------------------------------------- conversion on LiteRT
 
 
