@@ -131,6 +131,7 @@ def drift(task: str, ref: np.ndarray, out: np.ndarray) -> dict:
 def bench_model(name: str, rounds: int, workdir: Path) -> dict:
     spec = get_spec(name)
     size = tuple(spec.input_size[-2:])
+    torch.manual_seed(0)  # the initialization must not depend on which models ran before
     model = randomize(edgerep.create_model(name).eval(), seed=0)
     ckpt = edgerep.save_checkpoint(model, workdir / f"{name}.safetensors")
     calib = _normalize(spec, samples.images(spec.task, "calibration", size))
