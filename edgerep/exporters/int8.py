@@ -8,6 +8,7 @@ export time would be slow and, on a busy machine, wrong.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from .targets import Target, get_target
@@ -51,6 +52,15 @@ NOISE = 0.05
 # A family's models share its recipe and op mix: a model not in the table (a user's own variant of a
 # registered family) is judged by its family's smallest measured model (the note says so).
 FAMILY_REFERENCE = {"fastvit": "fastvit_t8"}
+
+
+def facts(int8_ops: int, float_ops: Counter[str]) -> dict[str, Any]:
+    """What each target's ``int8_facts`` returns: counts of compute ops in int8 and in float (by type,
+    most frequent first) and the int8 share."""
+    total = int8_ops + sum(float_ops.values())
+    return {"int8_ops": int8_ops, "float_ops": sum(float_ops.values()),
+            "int8_share": round(int8_ops / total, 3) if total else 0.0,
+            "float_by_type": dict(float_ops.most_common())}
 
 
 def describe(f: dict[str, Any] | None) -> str:

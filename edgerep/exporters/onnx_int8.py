@@ -36,6 +36,8 @@ import numpy as np
 
 from edgerep._optional import require
 
+from .int8 import facts
+
 GELU_SIGMOID_ALPHA = 1.702  # x * sigmoid(1.702 x), Hendrycks & Gimpel (2016), eq. 3
 PER_CHANNEL_OPS = ("Conv", "Gemm")
 THIN_CONV_CHANNELS = 4
@@ -259,7 +261,4 @@ def int8_facts(path: Path) -> dict[str, Any]:
             int8 += 1
         else:
             floats[op] += 1
-    total = int8 + sum(floats.values())
-    return {"int8_ops": int8, "float_ops": sum(floats.values()),
-            "int8_share": round(int8 / total, 3) if total else 0.0,
-            "float_by_type": dict(floats.most_common())}
+    return facts(int8, floats)

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .int8 import facts
 from .tflite_rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unpack_model
 
 # Ops that only move or reshape int8 data; counted neither as int8 nor as float compute.
@@ -134,7 +135,4 @@ def int8_facts(path: Any) -> dict[str, Any]:
                 int8 += 1
             else:
                 floats[name] += 1
-    total = int8 + sum(floats.values())
-    return {"int8_ops": int8, "float_ops": sum(floats.values()),
-            "int8_share": round(int8 / total, 3) if total else 0.0,
-            "float_by_type": dict(floats.most_common())}
+    return facts(int8, floats)

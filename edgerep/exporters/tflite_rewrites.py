@@ -396,12 +396,20 @@ def _evaluate(data: bytes, tensors: list[int]) -> list[np.ndarray]:
     return [np.array(interpreter.get_tensor(t)) for t in tensors]
 
 
+def _used_tensors(graph: Any) -> set[int]:
+    """Indices of the tensors an operator of ``graph`` reads or writes, or the subgraph takes or gives."""
+    used = {int(i) for op in graph.operators
+            for i in [*op.inputs, *op.outputs, *(op.intermediates if op.intermediates is not None else [])]}
+    used |= {int(i) for i in [*graph.inputs, *graph.outputs]}
+    used.discard(-1)  # an optional input left out
+    return used
+
+
 def _drop_unread_constants(model: Any) -> None:
     """Empty the buffers that only tensors no operator (nor subgraph input/output) reads point to."""
     read: set[int] = {int(m.buffer) for m in (model.metadata or [])}
     for graph in model.subgraphs:
-        used = {int(i) for op in graph.operators for i in [*op.inputs, *op.outputs]}
-        used |= {int(i) for i in [*graph.inputs, *graph.outputs]}
+        used = _used_tensors(graph)
         for i, tensor in enumerate(graph.tensors):
             if i in used:
                 read.add(tensor.buffer)
@@ -424,10 +432,7 @@ def drop_orphan_tensors(data: bytes) -> bytes:
     model = unpack_model(data)
     changed = False
     for g, graph in enumerate(model.subgraphs):
-        used = {int(i) for op in graph.operators
-                for i in [*op.inputs, *op.outputs, *(op.intermediates if op.intermediates is not None else [])]}
-        used |= {int(i) for i in [*graph.inputs, *graph.outputs]}
-        used.discard(-1)
+        used = _used_tensors(graph)
         if len(used) == len(graph.tensors):
             continue
         changed = True
