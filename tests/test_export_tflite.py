@@ -191,6 +191,15 @@ def test_convert_checks_each_split_conv_not_just_the_output(monkeypatch, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.tflite"]
 
 
+def test_split_check_fails_on_a_non_finite_error(monkeypatch, tmp_path):
+    """A NaN error is a failure: ``max`` would have kept the finite errors before it."""
+    model, example = ScaledBranch().eval(), torch.randn(1, 8, 16, 16)
+    monkeypatch.setattr(tflite, "_depthwise_same", lambda x, *args: np.full(x.shape, np.nan))
+    with pytest.raises(RuntimeError, match=r"relative error nan at a rewritten op"):
+        tflite.convert(model, example, tmp_path / "nan.tflite", precision="fp32")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("kh,kw,multiplier,act", [(7, 7, 1, "NONE"), (3, 11, 1, "RELU"), (7, 5, 2, "RELU6")])
 def test_split_check_reference_is_the_depthwise_conv(kh, kw, multiplier, act):
     """The split check's float64 reference is torch's SAME, stride-1 depthwise conv (TFLite's

@@ -36,6 +36,7 @@ from .targets import Target
 from .tflite_rewrites import (
     Rewritten, drop_orphan_tensors, pack_model, rewrite_for_litert, schema as _schema, unpack_model,
 )
+from .verify import rel_error
 
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of each rewritten op's output (see _check_rewrite)
 REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verification bound
@@ -168,16 +169,19 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
     def value(interpreter: Any, g: int, t: int) -> np.ndarray:
         return interpreter.get_tensor(t, g).astype(np.float64)
 
-    local = 0.0
+    local_errors = []
     for g, t in rewritten.preserved:
         if (g, t) in split:
             source, kernel, bias, options = split[(g, t)]
             ref = _depthwise_same(value(after, g, source), kernel, bias, options)
         else:
             ref = value(before, g, t)
-        local = max(local, _rel(value(after, g, t), ref))
-    output = max((_rel(value(after, g, t), value(before, g, t)) for g, t in outputs), default=0.0)
-    if not (local <= REWRITE_TOLERANCE and output <= REWRITE_OUTPUT_TOLERANCE):
+        local_errors.append(rel_error(value(after, g, t), ref))
+    output_errors = [rel_error(value(after, g, t), value(before, g, t)) for g, t in outputs]
+    local, output = _worst(local_errors), _worst(output_errors)
+    # all(e <= bound): a NaN error fails, where max() would have dropped it.
+    if not (all(e <= REWRITE_TOLERANCE for e in local_errors)
+            and all(e <= REWRITE_OUTPUT_TOLERANCE for e in output_errors)):
         raise RuntimeError(f"the TFLite export rewrites changed the model's output (relative error "
                            f"{local:.2e} at a rewritten op, bound {REWRITE_TOLERANCE:g}; {output:.2e} at "
                            f"the outputs, bound {REWRITE_OUTPUT_TOLERANCE:g}): please report this as an "
@@ -185,9 +189,9 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
     return float(f"{local:.3g}")
 
 
-def _rel(out: np.ndarray, ref: np.ndarray) -> float:
-    scale = float(np.linalg.norm(ref))
-    return float(np.linalg.norm(out - ref)) / (scale if scale > 0 else 1.0)
+def _worst(errors: list[float]) -> float:
+    """The largest error, NaN if any is NaN (``max`` keeps whichever comes first)."""
+    return float("nan") if any(np.isnan(errors)) else max(errors, default=0.0)
 
 
 def _depthwise_same(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, options: Any) -> np.ndarray:

@@ -44,6 +44,12 @@ def non_finite(arrays: list[np.ndarray]) -> dict[str, Any] | None:
     return {"count": count, "size": size, "first_sample": first[0], "first_element": first[1]}
 
 
+def rel_error(out: np.ndarray, ref: np.ndarray) -> float:
+    """Relative L2 error of ``out`` against ``ref`` (the absolute L2 error when ``ref`` is all zeros)."""
+    scale = float(np.linalg.norm(ref))
+    return float(np.linalg.norm(out - ref)) / (scale if scale > 0 else 1.0)
+
+
 def compare(outputs: list[np.ndarray], references: list[np.ndarray]) -> dict[str, float]:
     """Worst-case per-sample relative L2 error and cosine similarity of outputs vs references.
 
@@ -58,7 +64,7 @@ def compare(outputs: list[np.ndarray], references: list[np.ndarray]) -> dict[str
         ref = np.asarray(ref, dtype=np.float64).reshape(ref.shape[0], -1)
         for o, r in zip(out, ref):
             rn, on = np.linalg.norm(r), np.linalg.norm(o)
-            rel = max(rel, float(np.linalg.norm(o - r) / rn) if rn > 0 else float(np.linalg.norm(o)))
+            rel = max(rel, rel_error(o, r))
             cos = min(cos, float(o @ r / (on * rn)) if on > 0 and rn > 0 else float(on == rn))
             max_abs = max(max_abs, float(np.abs(o - r).max()))
     if not np.isfinite(rel):  # finite inputs whose difference overflows float64
