@@ -252,7 +252,7 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     fused = reparameterize(model, inplace=isinstance(model_or_name, str))
     check_finite(fused, f"{what}, once fused")
     report = fusion_report(fused)
-    notes = []
+    notes = list(ckpt_info["notes"]) if ckpt_info else []
     if ckpt_info is None:
         notes.append("random weights (no checkpoint given): the export is structurally complete but "
                      "its outputs mean nothing")
@@ -289,4 +289,5 @@ def _build(name: str, checkpoint: Any) -> tuple[nn.Module, dict | None]:
 
 def _checkpoint_info(loaded: Any) -> dict:
     return {"source": loaded.source, "sha256": loaded.sha256, "layout": loaded.layout,
-            "fused_checkpoint": loaded.fused_checkpoint, "notes": list(loaded.notes)}
+            "fused_checkpoint": loaded.fused_checkpoint, "notes": list(loaded.notes),
+            "dequantized_weights": loaded.dequantized}
