@@ -23,6 +23,7 @@ timm = pytest.importorskip("timm")
 
 BACKBONES = {
     "edgeface_xxs": ("edgenext_xx_small", None),
+    "edgeface_xs": ("edgenext_x_small", None),
     "edgeface_xs_gamma_06": ("edgenext_x_small", 0.6),
     "edgeface_s_gamma_05": ("edgenext_small", 0.5),
     "edgeface_base": ("edgenext_base", None),

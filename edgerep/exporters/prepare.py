@@ -228,7 +228,7 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     """
     from edgerep.registry import built_from
     from edgerep.reparam import fusion_report, reparameterize
-    from edgerep.weights import check_batchnorm_statistics, check_finite
+    from edgerep.weights import check_batchnorm_statistics, check_finite, random_weights_note
 
     spec, name = identity["spec"], identity["name"]
     ckpt_info = None
@@ -254,8 +254,7 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     report = fusion_report(fused)
     notes = list(ckpt_info["notes"]) if ckpt_info else []
     if ckpt_info is None:
-        notes.append("random weights (no checkpoint given): the export is structurally complete but "
-                     "its outputs mean nothing")
+        notes.append(random_weights_note("the export is structurally complete but its outputs mean nothing"))
     if not report.complete:
         notes.append(f"fusion incomplete: {len(report.batchnorms)} BatchNorm, "
                      f"{len(report.layer_scales)} layer scales, {len(report.unfused_blocks)} blocks left")
