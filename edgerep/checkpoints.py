@@ -118,6 +118,10 @@ def dequantize_packed(sd: Mapping[str, Any], name: str) -> tuple[dict[str, Any],
                     f"checkpoint {name}: {key} is not a packed (int8 weight, bias) pair as torch's dynamic "
                     "quantization writes it; re-save the float model's state dict instead")
             weight, bias = value
+            if weight.dtype not in (torch.qint8, torch.quint8) or weight.layout != torch.strided or \
+                    weight.numel() * weight.element_size() > weight.untyped_storage().nbytes():
+                raise CheckpointError(f"checkpoint {name}: {key} holds a {weight.dtype} weight of shape "
+                                      f"{tuple(weight.shape)} that is not a dense int8 tensor within its data")
             out[prefix + ".weight"] = weight.dequantize().to(torch.float32)
             if bias is not None:
                 out[prefix + ".bias"] = bias.detach().to(torch.float32)

@@ -127,7 +127,9 @@ def evaluate(model: str, photos: Photos, *, checkpoint: str | Path | None = None
         if not 0.0 <= bound <= 1.0:
             raise ValueError(f"{name} must be between 0 and 1, got {bound}")
     size = tuple(spec.input_size[1:])
-    tick = (lambda what: (lambda i: progress(what, i, len(photos)))) if progress else (lambda what: None)
+    def tick(what: str) -> Callable[[int], None]:
+        return (lambda i: progress(what, i, len(photos))) if progress else (lambda i: None)
+
     crops = load_crops(photos, size, spec.crop_pct, spec.interpolation, tick("photos"))
     result = Result(spec.name, len(photos), photos.label_source, None if checkpoint is None else str(checkpoint),
                     min_agreement, min_cosine)

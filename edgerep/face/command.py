@@ -123,7 +123,7 @@ def register(subparsers: Any) -> None:
                    help="comma-separated precisions (default fp32,fp16,int8)")
     p.add_argument("--images", metavar="DIR", help="photos with faces (default: scikit-image's faces, augmented)")
     p.add_argument("--threshold", type=float, metavar="T",
-                   help="decision threshold (cosine; default: the median torch pair cosine)")
+                   help="decision threshold (cosine; default 0.35 with --checkpoint, else the median torch pair cosine)")
     p.add_argument("--min-cosine", type=float, default=None, metavar="C",
                    help="a row fails below this mean cosine to torch (default 0.99)")
     p.add_argument("--max-flips", type=float, default=None, metavar="PCT",

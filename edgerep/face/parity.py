@@ -3,9 +3,10 @@
 For every artifact (target x precision) of a face model, on aligned real faces: the cosine between
 the artifact's and the torch model's embedding of each face (min and mean), and how many of the
 same/different decisions over all pairs of faces flip at the torch threshold. A pair's decision is
-``cosine > threshold`` (:mod:`.matching`); the threshold is the user's, or by default the median of
-torch's pair cosines, where the most decisions sit near it (with random weights there is no trained
-threshold; pass ``threshold`` for a trained model).
+``cosine > threshold`` (:mod:`.matching`); the threshold is the user's; by default, with a
+checkpoint, the one the face commands decide with (``matching.DEFAULT_THRESHOLD``, 0.35), and with
+random weights, which have no trained threshold, the median of torch's pair cosines, where the most
+decisions sit near it.
 
 The default faces need no download: the astronaut photo of scikit-image's data (one face, found by
 the detector and aligned) with 23 seeded variations (mirror, landmark jitter as a detector on another
@@ -153,7 +154,7 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
         if not 0.0 <= bound <= 1.0:
             raise ValueError(f"{name} must be between 0 and 1, got {bound}")
     from .embed import ArtifactEmbedder, TorchEmbedder, cached_artifact
-    from .matching import check_threshold
+    from .matching import DEFAULT_THRESHOLD, check_threshold
 
     emit = log or (lambda line: None)
     torch_emb = TorchEmbedder(model, checkpoint)
@@ -167,8 +168,10 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
     calib_crops = crops if calibration_crops is None else calibration_crops
     reference = torch_emb(crops)
     ref_pairs = pair_cosines(reference)
-    if threshold is None:
-        thr, source = float(np.median(ref_pairs)), "median torch pair cosine"
+    if threshold is None and checkpoint is not None:
+        thr, source = DEFAULT_THRESHOLD, "the face commands' default"
+    elif threshold is None:
+        thr, source = float(np.median(ref_pairs)), "median torch pair cosine: random weights"
     else:
         thr, source = check_threshold(threshold), "given"
     result = ParityResult(torch_emb.spec.model, len(crops), len(ref_pairs), thr, source,
