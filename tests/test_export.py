@@ -17,14 +17,11 @@ from edgerep.exporters.prepare import Prepared, build_graph, fold_input_std, gra
 from edgerep.exporters.targets import get_target, resolve_targets
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD
 
-from .export_helpers import TINY, TINY_FACE, TinyNet, registered
+from .export_helpers import TINY, TINY_FACE, TinyNet
 from .helpers import one_line_error, randomize, rel_err, run_cli, smallest_per_family
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 # ------------------------------------------------------------------------------ light imports

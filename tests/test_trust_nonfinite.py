@@ -14,14 +14,11 @@ from torch import nn
 import edgerep
 from edgerep.exporters.verify import compare, verify_numeric
 
-from .export_helpers import TINY, registered
+from .export_helpers import TINY
 from .helpers import files_in, one_line_error, run_cli
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 def _checkpoint(tmp_path, edit) -> str:
