@@ -7,6 +7,7 @@ import Foundation
 ///         [--protocol default|modelbench|quick] [--quick] [--rounds N] [--iterations N]
 ///         [--warmup N] [--trim N] [--no-reload] [--samples] [--no-compute-plan]
 ///         [--device-name NAME] [--json FILE] [--force]
+///     edgerep-bench --selftest [protocol options] [--samples] [--json FILE] [--force]
 public struct BenchOptions: Equatable, Sendable {
     /// Model files or folders of models.
     public var models: [String] = []
@@ -24,6 +25,9 @@ public struct BenchOptions: Equatable, Sendable {
     /// Replace an existing `--json` file.
     public var force = false
     public var showHelp = false
+    /// Time the built-in Foundation-only workload (`SelfTest`) instead of models: a report from any
+    /// platform, Linux included.
+    public var selfTest = false
 
     public init() {}
 
@@ -48,13 +52,15 @@ public struct BenchOptions: Equatable, Sendable {
           --device-name NAME     the machine's label in the report (default: the model identifier)
           --json FILE            write the edgerep.bench/1 report (read it with 'edgerep bench ingest')
           --force                replace an existing --json file
+          --selftest             time a built-in 64x64 matrix product in plain Swift instead of
+                                 models (runs anywhere, Linux included: checks the report path)
           -h, --help             this help
 
         Exit status: 0 when every record was measured, 1 when a record failed (the report still
         holds it, with the reason), 2 for a usage error.
         """
 
-    private static let flags = ["--quick", "--no-reload", "--samples", "--no-compute-plan", "--force", "--help", "-h"]
+    private static let flags = ["--quick", "--no-reload", "--samples", "--no-compute-plan", "--force", "--selftest", "--help", "-h"]
     private static let valued = [
         "--suite", "--compute-units", "--protocol", "--rounds", "--iterations", "--warmup", "--trim",
         "--device-name", "--json",
@@ -92,6 +98,7 @@ public struct BenchOptions: Equatable, Sendable {
                 case "--samples": options.keepSamples = true
                 case "--no-compute-plan": options.computePlan = false
                 case "--force": options.force = true
+                case "--selftest": options.selfTest = true
                 default: options.showHelp = true
                 }
                 continue
@@ -124,6 +131,9 @@ public struct BenchOptions: Equatable, Sendable {
         }
         if options.showHelp {
             return options
+        }
+        if options.selfTest && !options.models.isEmpty {
+            throw BenchError(.invalidOption, "--selftest measures a built-in workload: name no model with it")
         }
         var base = try protocolName.map(BenchProtocol.named) ?? .standard
         if quick {
