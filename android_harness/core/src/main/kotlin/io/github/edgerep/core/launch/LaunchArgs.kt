@@ -12,7 +12,7 @@ class LaunchArgumentException(message: String) : IllegalArgumentException(messag
 object LaunchArgs {
     private val VALUED = listOf(
         "models", "suite", "delegate", "threads", "protocol", "rounds", "iterations", "warmup", "trim",
-        "out", "device",
+        "out", "device", "gpu-precision",
     )
     private val FLAGS = listOf("samples")
     private const val MAX_THREADS = 64
@@ -100,6 +100,11 @@ object LaunchArgs {
             deviceName = values["device"]?.also {
                 if (it.isBlank()) throw LaunchArgumentException("--device needs a label, e.g. --device=\"Pixel 8\"")
             },
+            gpuPrecision = values["gpu-precision"]?.let { value ->
+                GpuPrecision.fromOption(value) ?: throw LaunchArgumentException(
+                    "--gpu-precision must be ${GpuPrecision.entries.joinToString("|") { it.option }}, got '$value'",
+                )
+            } ?: GpuPrecision.FP16,
         )
     }
 

@@ -4,6 +4,7 @@ import io.github.edgerep.core.artifact.Artifact
 import io.github.edgerep.core.bench.ProtocolRunner
 import io.github.edgerep.core.bench.Statistics
 import io.github.edgerep.core.launch.Delegate
+import io.github.edgerep.core.launch.GpuPrecision
 import io.github.edgerep.core.launch.LaunchOptions
 import io.github.edgerep.core.report.BenchRecord
 import io.github.edgerep.core.report.BenchReport
@@ -59,11 +60,17 @@ class BenchmarkRun(
     fun measure(artifact: Artifact, delegate: Delegate, options: LaunchOptions, onRound: (Int) -> Unit = {}): BenchRecord {
         val meta = artifact.metadata
         val notes = runtime.notes(delegate) +
+            listOfNotNull(GpuPrecision.note(meta?.precision, delegate, options.gpuPrecision)) +
             if (meta == null) listOf("no edgerep metadata: params, MACs and precision unknown") else emptyList()
+        val precision = GpuPrecision.recordPrecision(meta?.precision, delegate, options.gpuPrecision)
+        val extra = buildMap<String, Any?> {
+            if (notes.isNotEmpty()) put("notes", notes)
+            if (precision != (meta?.precision ?: "unknown")) put("artifact_precision", meta?.precision)
+        }
         val base = BenchRecord(
             model = artifact.model,
             runtime = runtime.name,
-            precision = meta?.precision ?: "unknown",
+            precision = precision,
             family = meta?.family,
             task = meta?.task,
             baseline = meta?.baseline ?: false,
@@ -75,7 +82,7 @@ class BenchmarkRun(
             artifactBytes = artifact.file.length(),
             params = meta?.params,
             macs = meta?.macs,
-            extra = if (notes.isEmpty()) null else mapOf("notes" to notes),
+            extra = extra.ifEmpty { null },
         )
         runtime.unavailableReason(delegate)?.let { reason ->
             return base.copy(status = BenchRecord.Status.UNAVAILABLE, reason = reason)
@@ -83,7 +90,7 @@ class BenchmarkRun(
         val reset = memory.resetPeak()
         val before = memory.status()
         return try {
-            val measurement = runner.run(runtime.loader(artifact, delegate, options.threads), options.protocol, onRound)
+            val measurement = runner.run(runtime.loader(artifact, delegate, options.threads, options.gpuPrecision), options.protocol, onRound)
             val after = memory.status()
             base.copy(
                 loadMs = measurement.loadMs,

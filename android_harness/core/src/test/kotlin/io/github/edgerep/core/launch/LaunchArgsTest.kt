@@ -50,6 +50,13 @@ class LaunchArgsTest {
     }
 
     @Test
+    fun `the GPU's arithmetic is LiteRT's default fp16 unless asked for fp32`() {
+        assertEquals(GpuPrecision.FP16, LaunchOptions.parse("--models=a.tflite --delegate=gpu").gpuPrecision)
+        assertEquals(GpuPrecision.FP32, LaunchOptions.parse("--models=a.tflite --delegate=gpu --gpu-precision=FP32").gpuPrecision)
+        assertTrue(error("--models=a.tflite --gpu-precision=bf16").contains("--gpu-precision must be fp16|fp32, got 'bf16'"))
+    }
+
+    @Test
     fun `several delegates run in the order given`() {
         assertEquals(listOf(Delegate.GPU, Delegate.XNNPACK), LaunchOptions.parse("--models=a.tflite --delegate=gpu,XNNPACK").delegates)
     }

@@ -11,6 +11,7 @@ import io.github.edgerep.core.bench.PredictorLoader
 import io.github.edgerep.core.bench.ProtocolRunner
 import io.github.edgerep.core.bench.Statistics
 import io.github.edgerep.core.launch.Delegate
+import io.github.edgerep.core.launch.GpuPrecision
 import io.github.edgerep.core.launch.LaunchOptions
 import io.github.edgerep.core.report.BenchRecord
 import io.github.edgerep.core.report.BenchReport
@@ -56,7 +57,7 @@ class BenchmarkRunTest {
         override fun notes(delegate: Delegate) =
             if (delegate == Delegate.NNAPI) listOf("NNAPI is deprecated since Android 15") else emptyList()
 
-        override fun loader(artifact: Artifact, delegate: Delegate, threads: Int) = PredictorLoader {
+        override fun loader(artifact: Artifact, delegate: Delegate, threads: Int, gpuPrecision: GpuPrecision) = PredictorLoader {
             if (delegate == Delegate.NNAPI) throw IllegalStateException("Internal error: Failed to apply delegate\nmore detail")
             now += 12_500_000
             object : Predictor {
@@ -149,6 +150,39 @@ class BenchmarkRunTest {
         assertEquals("unavailable", json.getJSONArray("records").getJSONObject(1).getString("status"))
 
         System.getProperty("edgerep.report.out")?.let { path -> writeAtomically(File(path), text, overwrite = true) }
+    }
+
+    @Test
+    fun `GPU records state the arithmetic the delegate runs, not only the file's precision`() {
+        val gpuRuntime = object : ModelRuntime {
+            val seen = mutableListOf<GpuPrecision>()
+            var now = 0L
+            override val name = "litert"
+            override val version = "1.4.2"
+            override fun unavailableReason(delegate: Delegate): String? = null
+            override fun loader(artifact: Artifact, delegate: Delegate, threads: Int, gpuPrecision: GpuPrecision) = PredictorLoader {
+                seen += gpuPrecision
+                object : Predictor { override fun predict() { now += 1_000_000 } }
+            }
+        }
+        val clock = MonotonicClock { gpuRuntime.now }
+        val fp32 = artifact("fastvit_t8", 64, t8)
+        val run = BenchmarkRun(gpuRuntime, ProtocolRunner(clock))
+        val byDefault = run.measure(fp32, Delegate.GPU, LaunchOptions.parse("--models=a.tflite --delegate=gpu --protocol=quick"))
+        assertEquals("fp16", byDefault.precision, "precisionLossAllowed (LiteRT's default) computes an fp32 model in fp16")
+        assertEquals("fp32", byDefault.extra!!["artifact_precision"])
+        assertTrue((byDefault.extra!!["notes"] as List<*>).single().toString().contains("computes in fp16"))
+        val full = run.measure(fp32, Delegate.GPU, LaunchOptions.parse("--models=a.tflite --delegate=gpu --protocol=quick --gpu-precision=fp32"))
+        assertEquals("fp32", full.precision)
+        assertNull(full.extra!!["artifact_precision"])
+        val cpu = run.measure(fp32, Delegate.XNNPACK, LaunchOptions.parse("--models=a.tflite --protocol=quick"))
+        assertEquals("fp32", cpu.precision)
+        assertNull(cpu.extra)
+        val int8 = run.measure(artifact("q", 64, t8.copy(precision = "int8")), Delegate.GPU, LaunchOptions.parse("--models=a.tflite --protocol=quick"))
+        assertEquals("int8", int8.precision, "only float32 arithmetic is narrowed")
+        // The option reaches the runtime that builds the delegate: fp32 for the second record's two loads only.
+        assertEquals(listOf(GpuPrecision.FP32, GpuPrecision.FP32), gpuRuntime.seen.subList(2, 4))
+        assertEquals(2, gpuRuntime.seen.count { it == GpuPrecision.FP32 })
     }
 
     @Test
