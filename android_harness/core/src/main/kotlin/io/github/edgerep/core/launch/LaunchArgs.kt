@@ -12,10 +12,11 @@ class LaunchArgumentException(message: String) : IllegalArgumentException(messag
 object LaunchArgs {
     private val VALUED = listOf(
         "models", "suite", "delegate", "threads", "protocol", "rounds", "iterations", "warmup", "trim",
-        "out", "device", "gpu-precision",
+        "out", "device", "gpu-precision", "cooldown",
     )
     private val FLAGS = listOf("samples")
     private const val MAX_THREADS = 64
+    private const val MAX_COOLDOWN_S = 3600.0
 
     /**
      * Splits one argument string on whitespace; double or single quotes keep spaces inside a value
@@ -105,6 +106,7 @@ object LaunchArgs {
                     "--gpu-precision must be ${GpuPrecision.entries.joinToString("|") { it.option }}, got '$value'",
                 )
             } ?: GpuPrecision.FP16,
+            cooldownS = values["cooldown"]?.let { cooldown(it) } ?: 0.0,
         )
     }
 
@@ -143,6 +145,16 @@ object LaunchArgs {
         } catch (e: IllegalArgumentException) {
             throw LaunchArgumentException("--trim/--iterations: ${e.message}")
         }
+    }
+
+    private fun cooldown(value: String): Double {
+        val seconds = value.toDoubleOrNull()
+        if (seconds == null || !seconds.isFinite() || seconds < 0 || seconds > MAX_COOLDOWN_S) {
+            throw LaunchArgumentException(
+                "--cooldown is the longest wait for the phone to cool before a record, 0 to $MAX_COOLDOWN_S seconds, got '$value'",
+            )
+        }
+        return seconds
     }
 
     private fun count(name: String, value: String, minimum: Int): Int {

@@ -14,6 +14,8 @@ import io.github.edgerep.core.bench.Protocol
  * @property keepSamples whether records keep every timed sample (`samples_ms`).
  * @property deviceName the machine label in tables and plots, or null for manufacturer and model.
  * @property gpuPrecision the GPU delegate's arithmetic (fp16: precision loss allowed, LiteRT's default).
+ * @property cooldownS before each record after the first, wait up to this many seconds for the thermal
+ *   state to return to the run's starting state (0: no cool-down).
  */
 data class LaunchOptions(
     val models: List<String> = emptyList(),
@@ -25,6 +27,7 @@ data class LaunchOptions(
     val keepSamples: Boolean = false,
     val deviceName: String? = null,
     val gpuPrecision: GpuPrecision = GpuPrecision.FP16,
+    val cooldownS: Double = 0.0,
 ) {
     companion object {
         const val DEFAULT_THREADS = 4
@@ -32,7 +35,7 @@ data class LaunchOptions(
         const val USAGE = "--models=a.tflite,b.tflite | --suite=imagenet|face [--models=...] " +
             "[--delegate=xnnpack|gpu|nnapi[,...]] [--threads=4] [--protocol=default|modelbench|quick] " +
             "[--rounds=N] [--iterations=N] [--warmup=N] [--trim=N] [--out=NAME.json] [--samples] " +
-            "[--device=LABEL] [--gpu-precision=fp16|fp32]"
+            "[--device=LABEL] [--gpu-precision=fp16|fp32] [--cooldown=SECONDS]"
 
         /** Parses [args] (one string, as an intent extra carries it); see [LaunchArgs]. */
         fun parse(args: String): LaunchOptions = LaunchArgs.parse(LaunchArgs.split(args))

@@ -1,6 +1,11 @@
 package io.github.edgerep.core.run
 
 import io.github.edgerep.core.artifact.Artifact
+import io.github.edgerep.core.bench.MonotonicClock
+import io.github.edgerep.core.device.Cooldown
+import io.github.edgerep.core.device.CooldownResult
+import io.github.edgerep.core.device.DeviceMonitor
+import io.github.edgerep.core.report.Conditions
 import io.github.edgerep.core.bench.ProtocolRunner
 import io.github.edgerep.core.bench.Statistics
 import io.github.edgerep.core.launch.Delegate
@@ -20,11 +25,18 @@ fun interface Progress {
  * Measures every artifact on every delegate of [options] and gathers the records into a report.
  * A delegate this device lacks gives an `unavailable` record and a model that fails to load or run
  * a `failed` one, each with the reason, and the run goes on with the next.
+ *
+ * With a [monitor], each measured record carries the phone's state before and after it
+ * (`conditions`); with `--cooldown=S` each record after the first first waits (up to S seconds) for
+ * the thermal state to return to the run's starting state ([Cooldown]).
  */
 class BenchmarkRun(
     private val runtime: ModelRuntime,
     private val runner: ProtocolRunner = ProtocolRunner(),
     private val memory: MemoryProbe = MemoryProbe.NONE,
+    private val monitor: DeviceMonitor = DeviceMonitor.NONE,
+    private val clock: MonotonicClock = MonotonicClock.SYSTEM,
+    private val sleep: (Long) -> Unit = Thread::sleep,
 ) {
 
     fun execute(
@@ -35,10 +47,19 @@ class BenchmarkRun(
         progress: Progress = Progress { _, _, _ -> },
     ): BenchReport {
         val jobs = artifacts.flatMap { artifact -> options.delegates.map { artifact to it } }
+        val start = if (monitor === DeviceMonitor.NONE) null else monitor.state()
         val records = jobs.mapIndexed { index, (artifact, delegate) ->
             val label = "${artifact.model} on ${delegate.backend}"
             progress.update(index, jobs.size, label)
-            measure(artifact, delegate, options) { round ->
+            val cooldown = if (index > 0 && options.cooldownS > 0 && start != null) {
+                {
+                    progress.update(index, jobs.size, "$label: cooling down (at most ${options.cooldownS} s)")
+                    Cooldown(options.cooldownS, clock = clock, sleep = sleep).await(monitor, start.thermalState)
+                }
+            } else {
+                null
+            }
+            measure(artifact, delegate, options, cooldown) { round ->
                 progress.update(index, jobs.size, "$label, round $round/${options.protocol.rounds}")
             }
         }
@@ -56,8 +77,17 @@ class BenchmarkRun(
         )
     }
 
-    /** One record: [artifact] on [delegate] with the options' threads and protocol. */
-    fun measure(artifact: Artifact, delegate: Delegate, options: LaunchOptions, onRound: (Int) -> Unit = {}): BenchRecord {
+    /**
+     * One record: [artifact] on [delegate] with the options' threads and protocol; [cooldown], when
+     * given, runs first (not for a record that is unavailable anyway).
+     */
+    fun measure(
+        artifact: Artifact,
+        delegate: Delegate,
+        options: LaunchOptions,
+        cooldown: (() -> CooldownResult)? = null,
+        onRound: (Int) -> Unit = {},
+    ): BenchRecord {
         val meta = artifact.metadata
         val notes = runtime.notes(delegate) +
             listOfNotNull(GpuPrecision.note(meta?.precision, delegate, options.gpuPrecision)) +
@@ -87,19 +117,25 @@ class BenchmarkRun(
         runtime.unavailableReason(delegate)?.let { reason ->
             return base.copy(status = BenchRecord.Status.UNAVAILABLE, reason = reason)
         }
+        val cooled = cooldown?.invoke()
         val reset = memory.resetPeak()
         val before = memory.status()
+        val stateBefore = if (monitor === DeviceMonitor.NONE) null else monitor.state()
+        fun conditions() = stateBefore?.let {
+            Conditions(before = it, after = monitor.state(), cooldownS = cooled?.waitedS, cooled = cooled?.cooled)
+        }
         return try {
             val measurement = runner.run(runtime.loader(artifact, delegate, options.threads, options.gpuPrecision), options.protocol, onRound)
             val after = memory.status()
             base.copy(
+                conditions = conditions(),
                 loadMs = measurement.loadMs,
                 firstMs = measurement.firstMs,
                 peakMemoryBytes = peakMemoryGrowth(before, after, reset),
                 samplesMs = if (options.keepSamples) measurement.rounds else null,
             ).withSummary(Statistics.summarize(measurement.rounds, options.protocol.trim))
         } catch (e: Exception) {
-            base.copy(status = BenchRecord.Status.FAILED, reason = oneLine(e))
+            base.copy(status = BenchRecord.Status.FAILED, reason = oneLine(e), conditions = conditions())
         }
     }
 

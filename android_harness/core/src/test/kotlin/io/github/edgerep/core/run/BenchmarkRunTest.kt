@@ -10,7 +10,9 @@ import io.github.edgerep.core.bench.Predictor
 import io.github.edgerep.core.bench.PredictorLoader
 import io.github.edgerep.core.bench.ProtocolRunner
 import io.github.edgerep.core.bench.Statistics
+import io.github.edgerep.core.device.DeviceMonitor
 import io.github.edgerep.core.launch.Delegate
+import io.github.edgerep.core.report.DeviceState
 import io.github.edgerep.core.launch.GpuPrecision
 import io.github.edgerep.core.launch.LaunchOptions
 import io.github.edgerep.core.report.BenchRecord
@@ -83,6 +85,25 @@ class BenchmarkRunTest {
     private val s0 = t8.copy(model = "mobileone_s0", family = "mobileone", baseline = true, params = 2_078_504,
         macs = 274_847_232, input = t8.input.copy(shape = listOf(1, 224, 224, 3)))
 
+    /**
+     * The phone's state, read in order: the run's start (none); the first record before (none) and
+     * after (light: it warmed up); the cool-down before the third record polls light, waits 5 s,
+     * reads none; then none throughout. The battery drains 1% per reading, on battery power.
+     */
+    private fun phone() = object : DeviceMonitor {
+        var reads = 0
+        override fun state(): DeviceState {
+            val read = reads++
+            return DeviceState(
+                thermalState = if (read == 2 || read == 3) "light" else "none",
+                thermalHeadroom = if (read == 2 || read == 3) 0.625 else 0.25,
+                lowPowerMode = false,
+                batteryLevel = (80 - read) / 100.0,
+                charging = false,
+            )
+        }
+    }
+
     private fun report(): BenchReport {
         val runtime = FakeRuntime(listOf(7_912_300, 8_001_000, 7_850_000, 9_400_000, 7_899_900, 7_950_500, 12_000_000))
         val memory = object : MemoryProbe {
@@ -90,9 +111,11 @@ class BenchmarkRunTest {
             override fun status() = if (calls++ % 2 == 0) ProcStatus(100L shl 20, 150L shl 20) else ProcStatus(120L shl 20, 180L shl 20)
             override fun resetPeak() = false
         }
-        val options = LaunchOptions.parse("--models=fastvit_t8.tflite,mobileone_s0.tflite --delegate=xnnpack,gpu,nnapi --protocol=quick --samples")
+        val options = LaunchOptions.parse(
+            "--models=fastvit_t8.tflite,mobileone_s0.tflite --delegate=xnnpack,gpu,nnapi --protocol=quick --samples --cooldown=60",
+        )
         val artifacts = listOf(artifact("fastvit_t8", 4096, t8), artifact("mobileone_s0", 2048, s0), artifact("foreign", 512, null))
-        return BenchmarkRun(runtime, ProtocolRunner(runtime), memory).execute(
+        return BenchmarkRun(runtime, ProtocolRunner(runtime), memory, phone(), clock = runtime, sleep = { runtime.now += it * 1_000_000 }).execute(
             artifacts, options,
             Machine(name = "JVM test device", os = "Android", osVersion = "15", cpu = "scripted", arch = "arm64-v8a",
                 cores = 8, memoryBytes = 8L shl 30, manufacturer = "edgerep", model = "fake"),
@@ -119,6 +142,26 @@ class BenchmarkRunTest {
     }
 
     @Test
+    fun `records carry the phone's state around them and the cool-down before them`() {
+        val records = report().records
+        val first = records[0].conditions!!
+        assertEquals("none", first.before!!.thermalState)
+        assertEquals("light", first.after!!.thermalState, "the first record warmed the phone")
+        assertEquals(0.79, first.before!!.batteryLevel)
+        assertNull(first.cooldownS, "no cool-down before the first record")
+        assertNull(records[1].conditions, "an unavailable record ran nothing: no conditions")
+        val third = records[2].conditions!!
+        assertEquals(5.0, third.cooldownS, "waited one 5 s poll for light to return to none")
+        assertEquals(true, third.cooled)
+        assertEquals(0.0, records[3].conditions!!.cooldownS)
+        val json = JSONObject(ReportJson.encode(report())).getJSONArray("records")
+        val written = json.getJSONObject(0).getJSONObject("conditions")
+        assertEquals("light", written.getJSONObject("after").getString("thermal_state"))
+        assertTrue(written.isNull("cooldown_s"))
+        assertTrue(json.getJSONObject(1).has("conditions").not())
+    }
+
+    @Test
     fun `a record carries the artifact's identity and the protocol's statistics`() {
         val record = report().records[0]
         assertEquals("fastvit_t8", record.model)
@@ -141,7 +184,7 @@ class BenchmarkRunTest {
     fun `the JSON is edgerep's schema, numbers rounded as edgerep rounds them`() {
         val text = ReportJson.encode(report())
         val json = JSONObject(text)
-        assertEquals("edgerep.bench/1", json.getString("schema"))
+        assertEquals("edgerep.bench/2", json.getString("schema"))
         assertEquals("device", json.getJSONObject("machine").getString("kind"))
         assertEquals("1.4.2", json.getJSONObject("runtimes").getString("litert"))
         val record = json.getJSONArray("records").getJSONObject(0)
