@@ -6,6 +6,8 @@
 # `edgerep bench ingest` reads its report with edgerep's own statistics of its samples.
 #
 #   ./dev bash ios_harness/linux-test.sh [REPORT_OUT]    as root (debootstrap, chroot, mount need it)
+#   ./dev bash ios_harness/linux-test.sh --update-fixture   also refresh Resources/fixtures/swift_report.json
+#                                                           from ReportFixtureTests (then run again)
 #
 # The chroot is built once (apt-get install debootstrap; debootstrap --variant=minbase trixie;
 # swiftlang, libc6-dev, libstdc++-14-dev: ~3 min, 3.2 GB) under
@@ -21,6 +23,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 python="${PYTHON:-python3}"
+update_fixture=0
+if [ "${1:-}" = --update-fixture ]; then update_fixture=1; shift; fi
 report_out="${1:-}"
 if [ -n "$report_out" ]; then
   mkdir -p "$(dirname "$report_out")"
@@ -31,12 +35,13 @@ fi
 steps='set -euo pipefail
 swift --version
 swift build
+if [ -n "${EDGEREP_UPDATE_FIXTURE:-}" ]; then swift test --filter ReportFixtureTests || true; exit 0; fi
 swift test
 "$(swift build --show-bin-path)/edgerep-bench" --selftest --samples --json "$1" --force
 '
 
 # The self-test report must pass edgerep's reader, and its figures must be edgerep's statistics of
-# the samples it holds (as core/test.sh checks the Kotlin core's report).
+# the samples it holds (to the samples' stored resolution) (as core/test.sh checks the Kotlin core's report).
 check_report() {
   echo "linux-test.sh: edgerep bench ingest $1" >&2
   (cd "$repo" && PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -m edgerep.cli bench ingest "$1" >&2) || {
@@ -52,11 +57,13 @@ assert report.tool["name"] == "edgerep-bench" and record.status == "ok" and reco
 again = Record(model=record.model, form=record.form, runtime=record.runtime, precision=record.precision, macs=record.macs)
 again.set_summary(summarize(record.samples_ms, report.protocol["trim"]))
 expected = again.to_dict()
-for key in ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "std_ms", "min_ms", "max_ms", "iterations", "kept", "gmacs_per_s"):
+# The samples are stored to 0.1 us, the statistics from the unrounded ones: they agree to 0.2 us
+# (bit-for-bit agreement is the golden vectors' job; here the path from clock to file is checked).
+for key in ("iterations", "kept"):
     assert getattr(record, key) == expected[key], (key, getattr(record, key), expected[key])
-for key in ("p95_ms", "p99_ms"):
-    if key in expected:
-        assert getattr(record, key) == expected[key], (key, getattr(record, key), expected[key])
+for key in ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "p95_ms", "p99_ms", "std_ms", "min_ms", "max_ms"):
+    assert abs(getattr(record, key) - expected[key]) <= 2e-4, (key, getattr(record, key), expected[key])
+assert abs(record.gmacs_per_s - expected["gmacs_per_s"]) <= 1e-3 * expected["gmacs_per_s"] + 1e-6
 print(f"  {record.model}: median {record.median_ms} ms over {record.iterations} samples, edgerep's statistics", file=sys.stderr)
 PY
   ) || { echo "linux-test.sh: the self-test report's figures are not edgerep's statistics of its samples" >&2; return 1; }
@@ -66,7 +73,10 @@ if [ "$(uname -s)" = Darwin ] || [ "${EDGEREP_SWIFT:-}" = native ]; then
   command -v swift >/dev/null || { echo "linux-test.sh: no swift on PATH (install Xcode 16+ or a Swift 6 toolchain)" >&2; exit 2; }
   cd "$here"
   report="${report_out:-$here/.build/selftest-report.json}"
-  bash -c "$steps" steps "$report"
+  fixture=""
+  [ "$update_fixture" = 1 ] && fixture="$here/Tests/EdgeRepBenchCoreTests/Resources/fixtures/swift_report.json"
+  EDGEREP_UPDATE_FIXTURE="$fixture" bash -c "$steps" steps "$report"
+  [ "$update_fixture" = 1 ] && { echo "linux-test.sh: updated $fixture; run again to test" >&2; exit 0; }
   check_report "$report"
   exit 0
 fi
@@ -143,16 +153,23 @@ mkdir -p "$root/work/ios_harness"
 tar -C "$here" --exclude=./.build --exclude=./.swiftpm -cf - . | tar -C "$root/work/ios_harness" -xf -
 
 set +e
+fixture=""
+[ "$update_fixture" = 1 ] && fixture=/work/swift_report.json
 chroot "$root" env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-  bash -c "cd /work/ios_harness; $steps" steps /work/selftest-report.json 2>&1 | tee "$cache/last-run.log"
+  EDGEREP_UPDATE_FIXTURE="$fixture" bash -c "cd /work/ios_harness; $steps" steps /work/selftest-report.json 2>&1 | tee "$cache/last-run.log"
 status=${PIPESTATUS[0]}
 set -e
-summary=$(sed -n "s/^Test Suite 'All tests' \(passed\|failed\) at .*/\1/p" "$cache/last-run.log" | tail -n 1)
-counts=$(grep -A1 "^Test Suite 'All tests'" "$cache/last-run.log" | sed -n 's/.*Executed \([0-9]*\) tests\?, with \([0-9]*\) failures\?.*/\1 \2/p' | tail -n 1)
+summary=$(sed -n "s/^Test Suite 'All tests' \(passed\|failed\) at .*/\1/p" "$cache/last-run.log" | tail -n 1 || true)
+counts=$(grep -A1 "^Test Suite 'All tests'" "$cache/last-run.log" | sed -n 's/.*Executed \([0-9]*\) tests\?, with \([0-9]*\) failures\?.*/\1 \2/p' | tail -n 1 || true)
 if [ "$status" != 0 ]; then
   echo "linux-test.sh: swift build, swift test or the self-test failed (status $status${summary:+, XCTest: $summary}); log: $cache/last-run.log" >&2
   [ -n "$counts" ] && echo "swift: $((${counts% *} - ${counts#* })) passed, ${counts#* } failed"
   exit 1
+fi
+if [ "$update_fixture" = 1 ]; then
+  cp "$root/work/swift_report.json" "$here/Tests/EdgeRepBenchCoreTests/Resources/fixtures/swift_report.json"
+  echo "linux-test.sh: updated Tests/EdgeRepBenchCoreTests/Resources/fixtures/swift_report.json; run again to test" >&2
+  exit 0
 fi
 report="${report_out:-$cache/selftest-report.json}"
 cp "$root/work/selftest-report.json" "$report"

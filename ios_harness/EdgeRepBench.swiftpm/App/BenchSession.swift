@@ -22,6 +22,9 @@ final class BenchSession: ObservableObject {
     @Published var reload = true
     @Published var keepSamples = true
     @Published var computePlan = true
+    /// Before each record after the first, wait up to this many seconds for the phone to cool to
+    /// the thermal state it started in (0: off).
+    @Published var cooldownSeconds = 0
     /// The device's label in the report, e.g. "iPhone 15 Pro" (default: the model identifier).
     @Published var deviceName = ""
 
@@ -99,7 +102,9 @@ final class BenchSession: ObservableObject {
             errorMessage = "Choose at least one compute-unit setting."
             return
         }
-        let settings = CoreMLBenchmark.Settings(benchProtocol: spec, keepSamples: keepSamples, computePlan: computePlan)
+        let settings = CoreMLBenchmark.Settings(
+            benchProtocol: spec, keepSamples: keepSamples, computePlan: computePlan,
+            cooldownSeconds: Double(cooldownSeconds))
         let machine = DeviceInfo.machine(name: deviceName)
         isRunning = true
         UIApplication.shared.isIdleTimerDisabled = true
