@@ -67,6 +67,7 @@ class LiteRtFaceEmbedder private constructor(
             Delegate.XNNPACK -> null
             Delegate.GPU -> if (CompatibilityList().use { it.isDelegateSupportedOnThisDevice }) null else "LiteRT's GPU compatibility list does not support this GPU"
             Delegate.NNAPI -> "NNAPI is deprecated since Android 15; the demo runs on xnnpack or gpu"
+            Delegate.NPU -> "the demo runs on LiteRT 1.x's Interpreter: xnnpack or gpu"
         }
 
         fun open(file: File, artifact: FaceArtifact, delegate: Delegate, threads: Int): LiteRtFaceEmbedder {

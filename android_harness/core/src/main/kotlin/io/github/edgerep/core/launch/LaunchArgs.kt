@@ -12,7 +12,7 @@ class LaunchArgumentException(message: String) : IllegalArgumentException(messag
 object LaunchArgs {
     private val VALUED = listOf(
         "models", "suite", "delegate", "threads", "protocol", "rounds", "iterations", "warmup", "trim",
-        "out", "device", "gpu-precision", "cooldown",
+        "out", "device", "gpu-precision", "cooldown", "api",
     )
     private val FLAGS = listOf("samples")
     private const val MAX_THREADS = 64
@@ -107,6 +107,7 @@ object LaunchArgs {
                 )
             } ?: GpuPrecision.FP16,
             cooldownS = values["cooldown"]?.let { cooldown(it) } ?: 0.0,
+            apis = values["api"]?.let { apis(it) } ?: listOf(LiteRtApi.INTERPRETER),
         )
     }
 
@@ -146,6 +147,12 @@ object LaunchArgs {
             throw LaunchArgumentException("--trim/--iterations: ${e.message}")
         }
     }
+
+    private fun apis(value: String): List<LiteRtApi> = value.split(',').map { it.trim() }.map { name ->
+        LiteRtApi.fromOption(name) ?: throw LaunchArgumentException(
+            "--api must be ${LiteRtApi.entries.joinToString("|") { it.option }} (comma-separated for both), got '$name'",
+        )
+    }.distinct()
 
     private fun cooldown(value: String): Double {
         val seconds = value.toDoubleOrNull()

@@ -10,11 +10,14 @@ import io.github.edgerep.core.bench.ProtocolRunner
 import io.github.edgerep.core.bench.Statistics
 import io.github.edgerep.core.launch.Delegate
 import io.github.edgerep.core.launch.GpuPrecision
+import io.github.edgerep.core.launch.LiteRtApi
 import io.github.edgerep.core.launch.LaunchOptions
 import io.github.edgerep.core.report.BenchRecord
 import io.github.edgerep.core.report.BenchReport
 import io.github.edgerep.core.report.Machine
 import io.github.edgerep.core.system.peakMemoryGrowth
+
+private data class Job(val artifact: Artifact, val api: LiteRtApi, val delegate: Delegate)
 
 /** Progress of a run: [done] of [total] records, the one being measured, the round within it. */
 fun interface Progress {
@@ -31,13 +34,23 @@ fun interface Progress {
  * the thermal state to return to the run's starting state ([Cooldown]).
  */
 class BenchmarkRun(
-    private val runtime: ModelRuntime,
+    /** The runtime of each LiteRT API this build has (null: not in this build, records are unavailable). */
+    private val runtimes: (LiteRtApi) -> ModelRuntime?,
     private val runner: ProtocolRunner = ProtocolRunner(),
     private val memory: MemoryProbe = MemoryProbe.NONE,
     private val monitor: DeviceMonitor = DeviceMonitor.NONE,
     private val clock: MonotonicClock = MonotonicClock.SYSTEM,
     private val sleep: (Long) -> Unit = Thread::sleep,
 ) {
+    /** A build with one API: [runtime] runs the Interpreter records. */
+    constructor(
+        runtime: ModelRuntime,
+        runner: ProtocolRunner = ProtocolRunner(),
+        memory: MemoryProbe = MemoryProbe.NONE,
+        monitor: DeviceMonitor = DeviceMonitor.NONE,
+        clock: MonotonicClock = MonotonicClock.SYSTEM,
+        sleep: (Long) -> Unit = Thread::sleep,
+    ) : this({ api: LiteRtApi -> if (api == LiteRtApi.INTERPRETER) runtime else null }, runner, memory, monitor, clock, sleep)
 
     fun execute(
         artifacts: List<Artifact>,
@@ -46,10 +59,10 @@ class BenchmarkRun(
         tool: BenchReport.Tool,
         progress: Progress = Progress { _, _, _ -> },
     ): BenchReport {
-        val jobs = artifacts.flatMap { artifact -> options.delegates.map { artifact to it } }
+        val jobs = artifacts.flatMap { artifact -> options.apis.flatMap { api -> options.delegates.map { Job(artifact, api, it) } } }
         val start = if (monitor === DeviceMonitor.NONE) null else monitor.state()
-        val records = jobs.mapIndexed { index, (artifact, delegate) ->
-            val label = "${artifact.model} on ${delegate.backend}"
+        val records = jobs.mapIndexed { index, (artifact, api, delegate) ->
+            val label = "${artifact.model} on ${api.runtime} ${delegate.backend}"
             progress.update(index, jobs.size, label)
             val cooldown = if (index > 0 && options.cooldownS > 0 && start != null) {
                 {
@@ -59,7 +72,7 @@ class BenchmarkRun(
             } else {
                 null
             }
-            measure(artifact, delegate, options, cooldown) { round ->
+            measure(artifact, delegate, options, cooldown, api) { round ->
                 progress.update(index, jobs.size, "$label, round $round/${options.protocol.rounds}")
             }
         }
@@ -69,7 +82,7 @@ class BenchmarkRun(
             machine = machine,
             protocol = options.protocol,
             records = records,
-            runtimes = runtime.version?.let { mapOf(runtime.name to it) } ?: emptyMap(),
+            runtimes = options.apis.mapNotNull(runtimes).mapNotNull { r -> r.version?.let { r.name to it } }.toMap(),
             extra = mapOf(
                 "input" to "synthetic: seeded pseudo-random RGB pixels, normalized as each artifact's metadata says",
                 "suite" to options.suite?.option,
@@ -86,13 +99,32 @@ class BenchmarkRun(
         delegate: Delegate,
         options: LaunchOptions,
         cooldown: (() -> CooldownResult)? = null,
+        api: LiteRtApi = LiteRtApi.INTERPRETER,
         onRound: (Int) -> Unit = {},
     ): BenchRecord {
         val meta = artifact.metadata
-        val notes = runtime.notes(delegate) +
-            listOfNotNull(GpuPrecision.note(meta?.precision, delegate, options.gpuPrecision)) +
+        val runtime = runtimes(api) ?: return BenchRecord(
+            model = artifact.model, runtime = api.runtime,
+            precision = meta?.precision ?: "unknown", family = meta?.family, task = meta?.task,
+            baseline = meta?.baseline ?: false, backend = delegate.backend, threads = options.threads,
+            batch = meta?.input?.batch ?: 1, inputShape = meta?.input?.shape, params = meta?.params, macs = meta?.macs,
+            status = BenchRecord.Status.UNAVAILABLE,
+            reason = "this build of the app has no LiteRT ${if (api == LiteRtApi.COMPILED) "CompiledModel (LiteRT 2.x)" else "Interpreter"}: " +
+                "install the benchmark app's litert2 build (README: LiteRT 1.x and 2.x)",
+        )
+        // The GPU delegate's precision option is the Interpreter's; CompiledModel's GPU runs at LiteRT's default.
+        val gpuNote = if (api == LiteRtApi.COMPILED) {
+            if (delegate == Delegate.GPU) "CompiledModel's GPU accelerator at LiteRT's default precision (not set by the harness; may compute in fp16)" else null
+        } else {
+            GpuPrecision.note(meta?.precision, delegate, options.gpuPrecision)
+        }
+        val notes = runtime.notes(delegate) + listOfNotNull(gpuNote) +
             if (meta == null) listOf("no edgerep metadata: params, MACs and precision unknown") else emptyList()
-        val precision = GpuPrecision.recordPrecision(meta?.precision, delegate, options.gpuPrecision)
+        val precision = if (api == LiteRtApi.COMPILED) {
+            meta?.precision ?: "unknown"
+        } else {
+            GpuPrecision.recordPrecision(meta?.precision, delegate, options.gpuPrecision)
+        }
         val extra = buildMap<String, Any?> {
             if (notes.isNotEmpty()) put("notes", notes)
             if (precision != (meta?.precision ?: "unknown")) put("artifact_precision", meta?.precision)

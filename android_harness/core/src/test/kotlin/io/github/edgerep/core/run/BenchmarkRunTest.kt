@@ -14,6 +14,7 @@ import io.github.edgerep.core.device.DeviceMonitor
 import io.github.edgerep.core.launch.Delegate
 import io.github.edgerep.core.report.DeviceState
 import io.github.edgerep.core.launch.GpuPrecision
+import io.github.edgerep.core.launch.LiteRtApi
 import io.github.edgerep.core.launch.LaunchOptions
 import io.github.edgerep.core.report.BenchRecord
 import io.github.edgerep.core.report.BenchReport
@@ -205,7 +206,11 @@ class BenchmarkRunTest {
             override fun unavailableReason(delegate: Delegate): String? = null
             override fun loader(artifact: Artifact, delegate: Delegate, threads: Int, gpuPrecision: GpuPrecision) = PredictorLoader {
                 seen += gpuPrecision
-                object : Predictor { override fun predict() { now += 1_000_000 } }
+                object : Predictor {
+                    override fun predict() {
+                        now += 1_000_000
+                    }
+                }
             }
         }
         val clock = MonotonicClock { gpuRuntime.now }
@@ -226,6 +231,43 @@ class BenchmarkRunTest {
         // The option reaches the runtime that builds the delegate: fp32 for the second record's two loads only.
         assertEquals(listOf(GpuPrecision.FP32, GpuPrecision.FP32), gpuRuntime.seen.subList(2, 4))
         assertEquals(2, gpuRuntime.seen.count { it == GpuPrecision.FP32 })
+    }
+
+    @Test
+    fun `both LiteRT APIs in one report, each record named by its runtime`() {
+        fun fake(name: String) = object : ModelRuntime {
+            var now = 0L
+            override val name = name
+            override val version = if (name == "litert") "2.3.0" else "2.3.0 CompiledModel"
+            override fun unavailableReason(delegate: Delegate) = when {
+                name == "litert" && delegate != Delegate.XNNPACK -> "the LiteRT 2.x Interpreter has no ${delegate.option} delegate"
+                else -> null
+            }
+            override fun loader(artifact: Artifact, delegate: Delegate, threads: Int, gpuPrecision: GpuPrecision) = PredictorLoader {
+                object : Predictor {
+                    override fun predict() {
+                        now += 1_000_000
+                    }
+                }
+            }
+        }
+        val interpreter = fake("litert")
+        val compiled = fake("litert-compiled")
+        val both = BenchmarkRun({ api: LiteRtApi -> if (api == LiteRtApi.INTERPRETER) interpreter else compiled }, ProtocolRunner { 0L })
+        val options = LaunchOptions.parse("--models=a.tflite --api=interpreter,compiled --delegate=xnnpack,npu --protocol=quick")
+        val report = both.execute(listOf(artifact("fastvit_t8", 64, t8)), options, Machine(name = "p", os = "Android"),
+            BenchReport.Tool("edgerep-android", "0"))
+        assertEquals(
+            listOf("litert XNNPACK ok", "litert NPU unavailable", "litert-compiled XNNPACK ok", "litert-compiled NPU ok"),
+            report.records.map { "${it.runtime} ${it.backend} ${it.status.json}" },
+        )
+        assertEquals(mapOf("litert" to "2.3.0", "litert-compiled" to "2.3.0 CompiledModel"), report.runtimes)
+        // A build without CompiledModel (the litert1 flavor) says so in the record instead of skipping it.
+        val old = BenchmarkRun(interpreter, ProtocolRunner { 0L }).measure(
+            artifact("fastvit_t8", 64, t8), Delegate.GPU, options, api = LiteRtApi.COMPILED)
+        assertEquals(BenchRecord.Status.UNAVAILABLE, old.status)
+        assertEquals("litert-compiled", old.runtime)
+        assertTrue(old.reason!!.contains("no LiteRT CompiledModel"))
     }
 
     @Test
