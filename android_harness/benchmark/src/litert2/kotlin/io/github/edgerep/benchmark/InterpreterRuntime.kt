@@ -11,7 +11,7 @@ import java.nio.ByteBuffer
 import java.nio.ByteOrder
 
 /**
- * LiteRT 2.x's classic `Interpreter`: options are threads and XNNPACK only (ANDROID.md: no delegates
+ * LiteRT 2.x's classic `Interpreter`: options are threads and XNNPACK only (docs/harness-protocol.md: no delegates
  * in 2.x), so the GPU, NNAPI and NPU records of this API are unavailable and name the API that has them.
  */
 internal class InterpreterRuntime : ModelRuntime {
