@@ -41,7 +41,7 @@ swift test
 '
 
 # The self-test report must pass edgerep's reader, and its figures must be edgerep's statistics of
-# the samples it holds (to the samples' stored resolution) (as core/test.sh checks the Kotlin core's report).
+# the samples it holds, to the samples' stored resolution (as core/test.sh checks the Kotlin core's report).
 check_report() {
   echo "linux-test.sh: edgerep bench ingest $1" >&2
   (cd "$repo" && PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -m edgerep.cli bench ingest "$1" >&2) || {
@@ -115,8 +115,8 @@ unmount_all_under() {  # anything a killed earlier run left mounted in the chroo
   done
 }
 
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "linux-test.sh: building the Swift chroot in $root (once: ~2.5 min, 3.2 GB)" >&2
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -x "$root/usr/bin/swift" ]; then
+  echo "linux-test.sh: building the Swift chroot in $root (once: ~3 min, 3.2 GB)" >&2
   rm -f "$stamp"
   if [ -e "$root" ]; then
     unmount_all_under
