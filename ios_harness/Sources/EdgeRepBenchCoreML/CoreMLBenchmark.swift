@@ -128,6 +128,7 @@ public struct CoreMLBenchmark: Sendable {
         let spec = settings.benchProtocol
         let url = compiled.url
         let cancellation = CancellationFlag()
+        let peakBefore = ProcessMemory.peakResidentBytes()
         do {
             let measured = try await withTaskCancellationHandler {
                 try await BenchmarkThread.run {
@@ -152,10 +153,12 @@ public struct CoreMLBenchmark: Sendable {
                 }
             }
             let identity = ModelIdentity(metadata: measured.metadata, fileName: fileName)
-            return try BenchRecord.measured(
+            var record = try BenchRecord.measured(
                 identity, runtime: Self.runtime, runtimeVersion: DeviceInfo.coreMLVersion, backend: units.backend,
                 run: measured.run, benchProtocol: spec, keepSamples: settings.keepSamples,
                 artifactBytes: artifactBytes, extra: extra)
+            record.peakMemoryBytes = PeakMemory.growth(before: peakBefore, after: measured.peakResidentBytes)
+            return record
         } catch {
             return BenchRecord.failed(
                 ModelIdentity(metadata: nil, fileName: fileName), runtime: Self.runtime,
@@ -190,6 +193,8 @@ public struct CoreMLBenchmark: Sendable {
 struct MeasuredModel: Sendable {
     let run: MeasuredRun
     let metadata: ArtifactMetadata?
+    /// The process's peak resident memory when the protocol finished (before the model was released).
+    let peakResidentBytes: UInt64?
 
     /// Runs the protocol on `compiledURL` synchronously on the calling thread.
     static func measure(
@@ -206,7 +211,7 @@ struct MeasuredModel: Sendable {
                 }
                 progress(step)
             })
-        return MeasuredModel(run: run, metadata: inputs.metadata)
+        return MeasuredModel(run: run, metadata: inputs.metadata, peakResidentBytes: ProcessMemory.peakResidentBytes())
     }
 }
 #endif

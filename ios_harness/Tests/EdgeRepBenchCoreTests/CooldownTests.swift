@@ -69,3 +69,12 @@ final class CooldownTests: XCTestCase {
         XCTAssertEqual(ThermalLevels.rank("serious"), 2)
     }
 }
+
+final class PeakMemoryTests: XCTestCase {
+    func testGrowthIsKnownOnlyWhenThePeakRose() {
+        XCTAssertEqual(PeakMemory.growth(before: 100 << 20, after: 180 << 20), 80 << 20)
+        XCTAssertNil(PeakMemory.growth(before: 180 << 20, after: 180 << 20), "under an earlier peak: unknown, not 0")
+        XCTAssertNil(PeakMemory.growth(before: nil, after: 180 << 20))
+        XCTAssertNil(PeakMemory.growth(before: 200, after: 100))
+    }
+}
