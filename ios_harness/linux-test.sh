@@ -86,7 +86,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 
-cache="${EDGEREP_SWIFT_CHROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/edgerep/swift-trixie}"
+cache="${EDGEREP_SWIFT_CHROOT:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/edgerep/swift-trixie}"
 root="$cache/root"
 stamp="$cache/ready"
 want="trixie minbase swiftlang libc6-dev libstdc++-14-dev 1"
