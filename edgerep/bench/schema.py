@@ -19,8 +19,11 @@ from typing import Any
 from .._schema import SchemaError, check_versioned
 from .._text import one_line
 
-SCHEMA_ID = "edgerep.bench/1"
-SUPPORTED = (SCHEMA_ID,)
+SCHEMA_ID = "edgerep.bench/2"
+# /2 adds p95_ms, p99_ms and the phone's conditions to a record; /1 reports (older harnesses, other
+# tools' outputs converted by ingest) are still read: the schema holds both (a /1 report with /2's
+# fields is refused).
+SUPPORTED = (SCHEMA_ID, "edgerep.bench/1")
 MAX_REPORT_BYTES = 64 * 2**20
 
 
@@ -40,7 +43,7 @@ def schema() -> dict[str, Any]:
 
 def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
     """edgerep's own rules for an ok record, which JSON Schema cannot state: min <= median <= p90 <=
-    max and low <= mean <= high (to a relative 1e-9), and ``samples_ms`` holding ``iterations`` samples."""
+    p95 <= p99 <= max (those present) and low <= mean <= high (to a relative 1e-9), and ``samples_ms`` holding ``iterations`` samples."""
     errors = []
     for i, rec in enumerate(report.get("records", [])):
         if not isinstance(rec, dict) or rec.get("status") != "ok":
@@ -57,6 +60,7 @@ def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
 
         ordered("min_ms", "median_ms", "max_ms")
         ordered("median_ms", "p90_ms", "max_ms")
+        ordered("p90_ms", "p95_ms", "p99_ms", "max_ms")
         ordered("low_ms", "mean_ms", "high_ms")
         samples = rec.get("samples_ms")
         if isinstance(samples, list) and isinstance(rec.get("iterations"), int):
