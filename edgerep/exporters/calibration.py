@@ -150,9 +150,6 @@ def _load_pt(path: Path) -> torch.Tensor:
 
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-# Images above this many pixels are refused before decoding (a decompression bomb decodes a few KB
-# into gigabytes); 64 MP is larger than any camera image a calibration set needs.
-MAX_IMAGE_PIXELS = 64_000_000
 
 
 def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
@@ -182,22 +179,10 @@ def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
 
 def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module
     """One RGB image as a (1, 3, H, W) float tensor of pixels 0..255; ValueError naming the file."""
-    import warnings
+    from .._images import open_raster, read_image_file
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                if im.width * im.height > MAX_IMAGE_PIXELS:
-                    raise ValueError(f"calibration image {str(path)!r} has {im.width}x{im.height} pixels, "
-                                     f"more than the {MAX_IMAGE_PIXELS // 1_000_000} MP edgerep decodes; "
-                                     "resize it or leave it out")
-                rgb = im.convert("RGB")
-    except ValueError:
-        raise
-    except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError,
-            SyntaxError) as exc:
-        raise ValueError(f"calibration image {str(path)!r} cannot be decoded as an image "
-                         f"({one_line(exc, 160)})") from None
+    name = f"calibration image {str(path)!r}"
+    with open_raster(read_image_file(path, "calibration image"), name) as im:
+        rgb = im.convert("RGB")
     data = torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8)
     return data.view(rgb.height, rgb.width, 3).permute(2, 0, 1).float()[None]
