@@ -203,18 +203,38 @@ def commit(tmps: list[Path], dests: list[Path]) -> None:
             remove(backup)
 
 
+class Staging(list):
+    """The temporary paths :func:`staged` yields; ``dests`` is where they go on success, and may be
+    changed inside the block (to paths in the same folders), e.g. to keep a failed export beside a
+    good one instead of over it (:func:`failed_path`)."""
+
+    dests: list[Path]
+
+
+def failed_path(dest: Path) -> Path:
+    """Where an artifact that failed verification goes instead of ``dest``: ``m.onnx`` ->
+    ``m.FAILED.onnx`` (``dest`` itself, and whatever good artifact is there, is left as it was)."""
+    suffix = dest.suffix
+    stem = dest.name[: len(dest.name) - len(suffix)]
+    room = _name_max(dest.parent) - len((".FAILED" + suffix + ".json").encode())  # the sidecar must fit too
+    while len(stem.encode()) > room:  # a long legal name: shorten its stem, never the marker
+        stem = stem[:-1]
+    return dest.with_name(stem + ".FAILED" + suffix)
+
+
 @contextlib.contextmanager
-def staged(*dests: Path) -> Iterator[list[Path]]:
+def staged(*dests: Path) -> Iterator[Staging]:
     """Yield temporary paths for ``dests``; on success rename them all into place, else delete them.
 
     Cleans up on any exception, KeyboardInterrupt and :class:`Terminated` included, so a failed
     export leaves nothing behind; the renames at the end are all-or-nothing (:func:`commit`).
     """
-    tmps = [temp_path_for(Path(d)) for d in dests]
+    tmps = Staging(temp_path_for(Path(d)) for d in dests)
+    tmps.dests = [Path(d) for d in dests]
     try:
         yield tmps
         raise_if_terminated()
-        commit(tmps, [Path(d) for d in dests])
+        commit(list(tmps), tmps.dests)
     finally:
         for tmp in tmps:
             if os.path.lexists(tmp):

@@ -104,3 +104,37 @@ def test_a_sliver_calibration_image_is_refused(tmp_path):
     (tmp_path / "s.png").write_bytes(_png(60000, 1))
     with pytest.raises(ValueError, match="s.png.*60000x1"):
         _read_image(tmp_path / "s.png", Image)
+
+
+# ---- attacker 2: a failed export never takes a good one's place -----------------------------------
+
+
+class _Scaled(nn.Module):
+    """A conv whose output is multiplied by ``scale``: 1 verifies, 1e30 * 1e30 overflows float32."""
+
+    def __init__(self, scale: float) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        if self.scale != 1:
+            y = y * self.scale * self.scale
+        return y.mean((2, 3))
+
+
+def test_a_failed_verification_leaves_the_good_artifact_in_place(tmp_path):
+    import edgerep
+
+    dest = tmp_path / "m.onnx"
+    good = edgerep.export(_Scaled(1), "onnx", input_size=(8, 8), output=dest)
+    assert good.passed
+    before = {p: (tmp_path / p).read_bytes() for p in ("m.onnx", "m.onnx.json")}
+    bad = edgerep.export(_Scaled(1e30), "onnx", input_size=(8, 8), output=dest)
+    assert not bad.passed
+    assert {p: (tmp_path / p).read_bytes() for p in before} == before
+    assert bad.path == tmp_path / "m.FAILED.onnx" and bad.sidecar == tmp_path / "m.FAILED.onnx.json"
+    side = json.loads(bad.sidecar.read_text())
+    assert side["verification"]["passed"] is False and side["file"] == "m.FAILED.onnx"
+    assert files_in(tmp_path) == ["m.FAILED.onnx", "m.FAILED.onnx.json", "m.onnx", "m.onnx.json"]
