@@ -58,21 +58,21 @@ def check_regular(path: str | os.PathLike, what: str, *, limit: str | int | None
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise FileNotFoundError(f"{what} {str(path)!r} does not exist") from None
+        raise FileNotFoundError(f"{what} {path} does not exist") from None
     except NotADirectoryError:
-        raise FileNotFoundError(f"{what} {str(path)!r} does not exist (a part of the path is a file)") from None
+        raise FileNotFoundError(f"{what} {path} does not exist (a part of the path is a file)") from None
     except OSError as exc:
-        raise OSError(f"{what} {str(path)!r} cannot be read ({exc.strerror or exc})") from None
+        raise OSError(f"{what} {path} cannot be read ({exc.strerror or exc})") from None
     _check_stat(st, path, what, limit)
     return path
 
 
 def _check_stat(st: os.stat_result, path: Path, what: str, limit: str | int | None) -> None:
     if not stat.S_ISREG(st.st_mode):
-        raise ValueError(f"{what} {str(path)!r} is {kind_of(st.st_mode)}, not a regular file; give a file")
+        raise ValueError(f"{what} {path} is {kind_of(st.st_mode)}, not a regular file; give a file")
     cap = LIMITS[limit] if isinstance(limit, str) else limit
     if cap is not None and st.st_size > cap:
-        raise ValueError(f"{what} {str(path)!r} is {st.st_size / MB:.1f} MB, more than such a file holds "
+        raise ValueError(f"{what} {path} is {st.st_size / MB:.1f} MB, more than such a file holds "
                          f"(at most {cap / MB:.0f} MB); is it the right file?")
 
 
@@ -84,12 +84,12 @@ def read_bytes(path: str | os.PathLike, what: str, *, limit: str | int = "json")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise OSError(f"{what} {str(path)!r} cannot be read ({exc.strerror or exc})") from None
+        raise OSError(f"{what} {path} cannot be read ({exc.strerror or exc})") from None
     with os.fdopen(fd, "rb") as fh:
         _check_stat(os.fstat(fh.fileno()), path, what, limit)  # the path may have changed since
         data = fh.read(cap + 1)
     if len(data) > cap:
-        raise ValueError(f"{what} {str(path)!r} grew beyond {cap / MB:.0f} MB while being read")
+        raise ValueError(f"{what} {path} grew beyond {cap / MB:.0f} MB while being read")
     return data
 
 
@@ -98,7 +98,7 @@ def read_text(path: str | os.PathLike, what: str, *, limit: str | int = "json") 
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}); is it the right file?") from None
+        raise ValueError(f"{what} {path} is not UTF-8 text (byte {exc.start}); is it the right file?") from None
 
 
 class JsonLimitError(ValueError):
@@ -117,7 +117,7 @@ def parse_json(text: str | bytes, source: str, *, numbers: bool = True) -> Any:
     except json.JSONDecodeError as exc:
         raise JsonLimitError(source, "", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
-        raise JsonLimitError(source, "", f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+        raise JsonLimitError(source, "", f"nested too deeply (JSON of more than {MAX_JSON_DEPTH} levels)") from None
     except (ValueError, UnicodeDecodeError) as exc:  # 5000-digit integers, bad bytes
         raise JsonLimitError(source, "", f"not valid JSON ({str(exc).splitlines()[0][:120]})") from None
     problem = json_problem(doc, numbers=numbers)
@@ -136,7 +136,7 @@ def json_problem(doc: Any, *, numbers: bool = True) -> tuple[str, str] | None:
         value, path, depth = stack.pop()
         if isinstance(value, (dict, list)):
             if depth >= MAX_JSON_DEPTH:
-                return path or "(top level)", f"nested deeper than {MAX_JSON_DEPTH} levels"
+                return path or "(top level)", f"nested too deeply (JSON of more than {MAX_JSON_DEPTH} levels)"
             if isinstance(value, dict):
                 children = [(v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in value.items()]
             else:
@@ -157,7 +157,7 @@ def load_json(path: str | os.PathLike, what: str, *, numbers: bool = True,
     :class:`JsonLimitError`, whose line reads ``WHAT 'path': field: message``).
     """
     text = read_text(path, what, limit="json")
-    source = f"{what} {str(path)!r}"
+    source = f"{what} {path}"
     try:
         return parse_json(text, source, numbers=numbers)
     except JsonLimitError as exc:

@@ -271,6 +271,10 @@ def tree_sha256(path: Path) -> str:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
+    """sha256 of a regular file (a device such as /dev/zero or a FIFO is refused, never read)."""
+    from ._files import check_regular
+
+    check_regular(path, "file")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -57,6 +57,8 @@ def loads(data: bytes, allowed: Mapping[tuple[str, str], Any] = (), **kwargs: An
 
 # ------------------------------------------------------------------------------------- TorchScript
 
+MAX_MODULE_DEPTH = 200  # submodules inside submodules: real networks nest a handful of levels
+
 _STORAGE_DTYPES = {
     "DoubleStorage": torch.float64, "FloatStorage": torch.float32, "HalfStorage": torch.float16,
     "BFloat16Storage": torch.bfloat16, "LongStorage": torch.int64, "IntStorage": torch.int32,
@@ -82,6 +84,12 @@ class ScriptModule:
 
 
 def _rebuild_tensor(storage: torch.Tensor, offset: int, size: tuple, stride: tuple, *_: Any) -> torch.Tensor:
+    numel = 1
+    for d in size:
+        numel *= int(d)
+    if numel > storage.numel():  # a view claiming more values than stored (stride 0): never allocate it
+        raise UnsafePickleError(f"holds a tensor of shape {tuple(size)}, larger than the {storage.numel()} "
+                                "values stored for it (a crafted view)")
     return torch.as_strided(storage, size, stride, offset).clone()
 
 
@@ -180,6 +188,9 @@ def read_torchscript_tensors(path: str | Path, fail: Callable[[str], Exception] 
                 root = _ArchiveUnpickler(io.BytesIO(archive.read(pickles[0])), archive, prefix).load()
     except UnsafePickleError as exc:
         raise fail(f"cannot read {path}: the TorchScript archive {exc}") from None
+    except RecursionError:
+        raise fail(f"cannot read {path}: the TorchScript archive nests its objects deeper than edgerep "
+                   "reads") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, pickle.UnpicklingError, RuntimeError,
             ValueError, TypeError, IndexError, AttributeError) as exc:
         first = " ".join(str(exc).split())[:200] or type(exc).__name__
@@ -188,7 +199,16 @@ def read_torchscript_tensors(path: str | Path, fail: Callable[[str], Exception] 
         raise fail(f"cannot read {path}: not a TorchScript archive (no single data.pkl)")
     tensors: dict[str, torch.Tensor] = {}
 
+    seen: set[int] = set()
+
     def walk(obj: Any, prefix: str) -> None:
+        if id(obj) in seen:
+            raise fail(f"cannot read {path}: its TorchScript module {prefix.rstrip('.') or '(root)'} contains "
+                       "itself (a loop no real model has)")
+        if prefix.count(".") >= MAX_MODULE_DEPTH:
+            raise fail(f"cannot read {path}: its TorchScript modules nest deeper than {MAX_MODULE_DEPTH} levels "
+                       "(no real model does)")
+        seen.add(id(obj))
         cls = type(obj).qualified_name
         if cls in custom_setstate or not isinstance(getattr(obj, "state", None), dict):
             raise fail(

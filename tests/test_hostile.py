@@ -138,3 +138,193 @@ def test_a_failed_verification_leaves_the_good_artifact_in_place(tmp_path):
     side = json.loads(bad.sidecar.read_text())
     assert side["verification"]["passed"] is False and side["file"] == "m.FAILED.onnx"
     assert files_in(tmp_path) == ["m.FAILED.onnx", "m.FAILED.onnx.json", "m.onnx", "m.onnx.json"]
+
+
+# ---- the one reader: FIFOs, devices and folders named as input files ------------------------------
+
+
+@pytest.fixture(scope="module")
+def _registered_tiny():
+    from tests.export_helpers import registered
+
+    with registered():
+        yield
+
+
+def _within(seconds: int, fn, *args):  # noqa: ANN001, ANN202
+    """``fn(*args)``, failing the test (instead of hanging it) if it blocks for ``seconds``."""
+    import signal
+
+    def alarm(signum, frame):  # noqa: ANN001
+        raise TimeoutError(f"blocked for {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _inputs(tmp_path: Path) -> dict[str, Path]:
+    png = tmp_path / "p.png"
+    png.write_bytes(_png(64, 64))
+    fifo = tmp_path / "fifo.onnx"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.onnx"
+    folder.mkdir()
+    return {"png": png, "fifo": fifo, "folder": folder, "zero": Path("/dev/zero")}
+
+
+_CASES = {
+    "detect": lambda f: ["face", "detect", f["bad"]],
+    "align --landmarks-json": lambda f: ["face", "align", f["png"], "--landmarks-json", f["bad"], "-o",
+                                         f["out"] / "a.png"],
+    "identify --gallery": lambda f: ["face", "identify", f["png"], "--gallery", f["bad"]],
+    "verify --artifact": lambda f: ["face", "verify", f["png"], f["png"], "--artifact", f["bad"]],
+    "export --checkpoint": lambda f: ["export", "_export_tiny", "-t", "onnx", "--checkpoint", f["bad"], "-o",
+                                      f["out"] / "m.onnx"],
+    "eval --bin": lambda f: ["face", "eval", "--bin", f["bad"], "--model", "_export_tiny_face"],
+    "bench ingest": lambda f: ["bench", "ingest", f["bad"]],
+}
+_WORDS = {"fifo": "FIFO", "zero": "a device", "folder": "a directory"}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "folder"])
+@pytest.mark.parametrize("case", list(_CASES))
+def test_a_fifo_device_or_folder_as_input_gets_one_line_naming_it(tmp_path, capsys, _registered_tiny, case, kind):
+    files = _inputs(tmp_path)
+    files["bad"] = files[kind]
+    files["out"] = tmp_path / "out"
+    files["out"].mkdir()
+    code, out, err = _within(20, run_cli, capsys, *_CASES[case](files))
+    line = one_line_error(code, err)
+    assert str(files[kind]) in line and _WORDS[kind] in line, line
+    assert files_in(files["out"]) == []
+
+
+def test_dev_zero_is_never_hashed(tmp_path):
+    from edgerep._io import file_sha256
+
+    with pytest.raises(ValueError, match="a device"):
+        _within(10, file_sha256, "/dev/zero")
+
+
+# ---- the state-dict check: only string keys and dense, real, floating tensors ---------------------
+
+
+def _tiny_state() -> dict:
+    from tests.export_helpers import TinyNet
+
+    return {k: v.clone() for k, v in TinyNet().state_dict().items()}
+
+
+def _edit(key: str, value):  # noqa: ANN001, ANN202
+    def edit(sd: dict) -> dict:
+        sd = dict(sd)
+        sd[key] = value(sd[key]) if callable(value) else value
+        return sd
+    return edit
+
+
+_BAD_STATES = {
+    "complex": (_edit("head.weight", lambda t: t.to(torch.complex64)), "complex64"),
+    "complex NaN imaginary": (_edit("head.weight", lambda t: torch.complex(t, torch.full_like(t, float("nan")))),
+                              "complex64"),
+    "bool": (_edit("head.weight", lambda t: t > 0), "torch.bool"),
+    "uint16": (_edit("head.weight", lambda t: t.to(torch.uint16)), "uint16"),
+    "int32": (_edit("head.weight", lambda t: t.to(torch.int32)), "int32"),
+    "float8": (_edit("head.weight", lambda t: t.to(torch.float8_e4m3fn)), "float8_e4m3fn"),
+    "sparse": (_edit("head.weight", lambda t: t.to_sparse()), "sparse"),
+    "int key": (lambda sd: {**sd, 7: torch.zeros(1)}, "key 7"),
+    "tuple key": (lambda sd: {**sd, ("a", 1): torch.zeros(1)}, "key ('a', 1)"),
+    "quantized": (_edit("head.weight", lambda t: torch.quantize_per_tensor(t, 0.1, 0, torch.qint8)), "quantized"),
+    "stride-0 view of 4 TB": (_edit("head.weight", lambda t: torch.zeros(1).as_strided((1 << 20, 1 << 20), (0, 0))),
+                              "larger than"),
+}
+
+
+@pytest.mark.parametrize("case", list(_BAD_STATES))
+def test_a_state_dict_with_wrong_keys_or_tensors_is_refused_in_one_line(tmp_path, case):
+    from edgerep.checkpoints import CheckpointError, read_state_dict
+
+    edit, expected = _BAD_STATES[case]
+    path = tmp_path / "w.pt"
+    torch.save(edit(_tiny_state()), path)
+    with pytest.raises(CheckpointError) as info:
+        read_state_dict(path)
+    msg = str(info.value)
+    assert "\n" not in msg and "w.pt" in msg and expected in msg, msg
+
+
+def test_meta_and_nested_tensors_are_refused():
+    from edgerep.checkpoints import CheckpointError, read_state_dict
+
+    for value, expected in ((torch.empty(3, device="meta"), "meta"),
+                            (torch.nested.nested_tensor([torch.zeros(2), torch.zeros(3)]), "nested")):
+        with pytest.raises(CheckpointError, match=expected):
+            read_state_dict({**_tiny_state(), "head.weight": value})
+
+
+def test_num_batches_tracked_stays_readable():
+    from edgerep.checkpoints import read_state_dict
+
+    sd = read_state_dict(_tiny_state())
+    assert any(k.endswith("num_batches_tracked") and v.dtype == torch.int64 for k, v in sd.items())
+
+
+@pytest.mark.parametrize("content", [os.urandom(4096), b"just some text\n" * 50, b""])
+def test_random_bytes_or_text_as_a_checkpoint(tmp_path, capsys, _registered_tiny, content):
+    path = tmp_path / "w.pt"
+    path.write_bytes(content)
+    code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "--checkpoint", path,
+                             "-o", tmp_path / "m.onnx")
+    assert "w.pt" in one_line_error(code, err)
+
+
+def _torchscript_archive(path: Path, depth: int, self_loop: bool = False) -> None:
+    """A hand-made TorchScript-style archive (pickle opcodes, no code needed to write it): modules
+    nested ``depth`` deep, each holding the next as ``child``, or one module holding itself."""
+    import zipfile
+
+    module = b"c__torch__\nM\n)\x81"  # GLOBAL __torch__.M, EMPTY_TUPLE, NEWOBJ
+    child = b"X\x05\x00\x00\x00child"
+    if self_loop:  # m = M(); m.__setstate__({"child": m})
+        data = b"\x80\x02" + module + b"q\x00}" + child + b"h\x00sb."
+    else:
+        data = b"\x80\x02" + (module + b"}" + child) * depth + module + b"}b" + b"sb" * depth + b"."
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("m/data.pkl", data)
+        z.writestr("m/code/__torch__.py", "class M(Module):\n  __parameters__ = []\n  __buffers__ = []\n")
+
+
+@pytest.mark.parametrize("depth, self_loop", [(5000, False), (0, True)])
+def test_torchscript_that_recurses_is_refused_in_one_line(tmp_path, depth, self_loop):
+    from edgerep.checkpoints import CheckpointError, read_state_dict
+
+    path = tmp_path / "m.pt"
+    _torchscript_archive(path, depth, self_loop)
+    with pytest.raises(CheckpointError) as info:
+        read_state_dict(path)
+    assert "m.pt" in str(info.value) and "\n" not in str(info.value)
+    assert "nest" in str(info.value) or "itself" in str(info.value)
+
+
+def test_torchscript_stride0_view_is_refused_before_allocating(tmp_path):
+    import zipfile
+
+    from edgerep.checkpoints import CheckpointError, read_state_dict
+
+    # data.pkl: M() with state {"w": _rebuild_tensor_v2(storage(4 bytes), 0, (2**20, 2**20), (0, 0), False, {})}
+    data = (b"\x80\x02c__torch__\nM\n)\x81}X\x01\x00\x00\x00w"
+            b"ctorch._utils\n_rebuild_tensor_v2\n("
+            b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQ"
+            b"K\x00J\x00\x00\x10\x00J\x00\x00\x10\x00\x86K\x00K\x00\x86\x89}tRsb.")
+    path = tmp_path / "m.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("m/data.pkl", data)
+        z.writestr("m/data/0", b"\0\0\0\0")
+        z.writestr("m/code/__torch__.py", "class M(Module):\n  __parameters__ = [\"w\", ]\n")
+    with pytest.raises(CheckpointError, match="m.pt.*larger than"):
+        _within(20, read_state_dict, path)

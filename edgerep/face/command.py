@@ -230,7 +230,7 @@ def _photo_faces(photo: Path) -> list[Any] | None:
     from .detect import load_faces_json
 
     sidecar = photo.with_name(photo.name + ".json")
-    return load_faces_json(sidecar) if sidecar.is_file() else None
+    return load_faces_json(sidecar) if sidecar.exists() else None  # a FIFO or folder there is refused
 
 
 def _enroll(args: argparse.Namespace) -> int:
@@ -369,9 +369,10 @@ def _eval(args: argparse.Namespace) -> int:
     files = [f.strip() for f in args.bin.split(",") if f.strip()]
     if not files:
         raise ValueError("--bin needs at least one .bin file")
+    from .._files import check_regular
+
     for f in files:
-        if not Path(f).is_file():
-            raise FileNotFoundError(f".bin file {f} does not exist")
+        check_regular(f, ".bin file", limit="bin")
     if args.model is None and args.artifact is None:
         raise ValueError("give --model MODEL (and --checkpoint) or --artifact FILE")
     embedder = _embedder(args, args.flip)

@@ -201,18 +201,17 @@ class Gallery:
 
     @classmethod
     def load(cls, path: str | Path) -> "Gallery":
+        from .._files import JsonLimitError, parse_json, read_text
+
         path = Path(path)
         try:
-            text = path.read_text("utf-8")
+            text = read_text(path, "gallery", limit="json")  # a regular file of sane size, never a FIFO
         except FileNotFoundError:
             raise FileNotFoundError(f"gallery {path} does not exist; make one with 'edgerep face enroll'") from None
-        except UnicodeDecodeError:
-            raise GalleryError(str(path), [("", "not UTF-8 text (is this a gallery JSON file?)")]) from None
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise GalleryError(str(path), [("", f"not valid JSON: {exc.msg} at line {exc.lineno} "
-                                                f"column {exc.colno}")]) from None
+            doc = parse_json(text, str(path), numbers=False)  # numbers: the schema names the field
+        except JsonLimitError as exc:
+            raise GalleryError(str(path), [(exc.field, exc.reason)]) from None
         return cls.from_dict(doc, str(path))
 
 

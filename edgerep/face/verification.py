@@ -43,11 +43,10 @@ def _unpickle(data: bytes, encoding: str) -> Any:
 
 def load_bin(path: str | Path) -> tuple[list[bytes], np.ndarray]:
     """``(images, issame)`` of an InsightFace ``.bin`` file: 2N encoded images and N booleans."""
+    from .._files import read_bytes
+
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f".bin file {path} does not exist") from None
+    data = read_bytes(path, ".bin file", limit="bin")  # a regular file of sane size, never a FIFO
     try:
         try:
             doc = _unpickle(data, "ASCII")
