@@ -328,3 +328,40 @@ def test_torchscript_stride0_view_is_refused_before_allocating(tmp_path):
         z.writestr("m/code/__torch__.py", "class M(Module):\n  __parameters__ = [\"w\", ]\n")
     with pytest.raises(CheckpointError, match="m.pt.*larger than"):
         _within(20, read_state_dict, path)
+
+
+# ---- --threads, outputs that are devices, where the cache goes ------------------------------------
+
+
+@pytest.mark.parametrize("threads", [(os.cpu_count() or 1) + 1, 100_000])
+def test_threads_beyond_the_machines_cores_are_refused(capsys, _registered_tiny, threads):
+    code, out, err = run_cli(capsys, "bench", "_export_tiny", "--runtime", "torch", "--quick",
+                             "--threads", str(threads))
+    line = one_line_error(code, err)
+    assert "--threads" in line and f"{os.cpu_count()} cores" in line
+
+
+def test_export_to_dev_null_is_refused_and_writes_nothing_into_dev(capsys, _registered_tiny):
+    assert not os.path.exists("/dev/null.onnx")
+    code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", "/dev/null")
+    line = one_line_error(code, err)
+    assert "/dev/null" in line and "device" in line
+    assert not os.path.exists("/dev/null.onnx") and not os.path.exists("/dev/null.onnx.json")
+
+
+def test_an_empty_home_is_not_a_cache_location(monkeypatch):
+    from edgerep.bench.cache import ExportCache
+
+    monkeypatch.delenv("EDGEREP_CACHE", raising=False)
+    monkeypatch.setenv("HOME", "")
+    with pytest.raises(ValueError, match="HOME.*EDGEREP_CACHE"):
+        ExportCache()
+
+
+def test_edgerep_cache_naming_a_file_is_refused(monkeypatch, tmp_path):
+    from edgerep.bench.cache import ExportCache
+
+    (tmp_path / "f").write_text("x")
+    monkeypatch.setenv("EDGEREP_CACHE", str(tmp_path / "f"))
+    with pytest.raises(ValueError, match="EDGEREP_CACHE.*is a file"):
+        ExportCache()

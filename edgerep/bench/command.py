@@ -93,8 +93,14 @@ class ProgressBar:
 
 
 def _threads(value: int) -> int | None:
+    import os
+
+    cores = os.cpu_count() or 1
     if value < 0:
         raise ValueError(f"--threads must be 0 (the runtime's default) or a positive count, got {value}")
+    if value > cores:  # more threads than cores only measures contention (100000 crashed OpenMP)
+        raise ValueError(f"--threads {value} is more than this machine's {cores} cores; pass at most {cores} "
+                         "(or 0 for each runtime's default)")
     return value or None
 
 

@@ -246,6 +246,10 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
     if output is None:
         return DEFAULT_OUTPUT_DIR / filename
     out = Path(output)
+    if out.exists() and not out.is_dir():
+        from .._io import check_output
+
+        check_output(out)  # a device or pipe (/dev/null) is refused, never used as a stem for NAME.suffix
     if many or str(output).endswith(("/", "\\")) or (out.is_dir() and out.suffix != target.suffix):
         return out / filename
     if out.suffix == target.suffix:
