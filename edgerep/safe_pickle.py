@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 
 import torch
 
-__all__ = ["RestrictedUnpickler", "UnsafePickleError", "loads", "read_torchscript_tensors"]
+__all__ = ["PLAIN_BYTES_GLOBALS", "RestrictedUnpickler", "UnsafePickleError", "loads", "read_torchscript_tensors"]
 
 
 class UnsafePickleError(pickle.UnpicklingError):
@@ -48,6 +48,31 @@ class RestrictedUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:
         raise UnsafePickleError("refuses persistent references")
+
+
+def _latin1_bytes(text: Any = "", encoding: Any = "latin1") -> bytes:
+    """``_codecs.encode(text, "latin1")``: how a protocol-2 pickle written by Python 3 stores bytes.
+    Only that call is honoured: a str encoded as latin-1, nothing else (no other codec, no object)."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise UnsafePickleError(f"refuses _codecs.encode({type(text).__name__}, {encoding!r:.20}): only "
+                                "latin-1 text (protocol 2's bytes) is read")
+    return text.encode("latin1")
+
+
+def _plain_bytes(value: Any = b"") -> bytes:
+    """``bytes()`` / ``bytes(b"...")`` / ``bytearray(...)`` of bytes only (never an object's __bytes__)."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise UnsafePickleError(f"refuses bytes({type(value).__name__}): only bytes are read")
+    return bytes(value)
+
+
+# The globals a protocol-2 pickle of plain data names for bytes (Python 3 writes bytes that way):
+# each is a function of ours that builds bytes from bytes or latin-1 text and does nothing else.
+PLAIN_BYTES_GLOBALS: dict[tuple[str, str], Any] = {
+    ("_codecs", "encode"): _latin1_bytes,
+    ("builtins", "bytes"): _plain_bytes,
+    ("builtins", "bytearray"): _plain_bytes,
+}
 
 
 def loads(data: bytes, allowed: Mapping[tuple[str, str], Any] = (), **kwargs: Any) -> Any:

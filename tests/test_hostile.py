@@ -365,3 +365,193 @@ def test_edgerep_cache_naming_a_file_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("EDGEREP_CACHE", str(tmp_path / "f"))
     with pytest.raises(ValueError, match="EDGEREP_CACHE.*is a file"):
         ExportCache()
+
+
+# ---- galleries: what made the embeddings is checked; names are real and printed safely ------------
+
+
+class _Stub:
+    def __init__(self, spec):  # noqa: ANN001
+        self.spec = spec
+
+
+@pytest.mark.parametrize("field, value", [
+    ("artifact_sha256", "b" * 64), ("precision", "int8"), ("mean", (0.485, 0.456, 0.406)),
+    ("std", (0.229, 0.224, 0.225)),
+])
+def test_a_gallery_refuses_embeddings_made_otherwise_naming_both(field, value):
+    import dataclasses
+
+    from edgerep.face.embed import check_compatible
+    from edgerep.face.gallery import EmbeddingSpec
+
+    enrolled = EmbeddingSpec("edgeface_xxs", 512, runtime="onnxruntime", artifact_sha256="a" * 64)
+    probe = dataclasses.replace(enrolled, **{field: value})
+    with pytest.raises(ValueError) as info:
+        check_compatible(enrolled, _Stub(probe), "gallery g.json")
+    msg = str(info.value)
+    assert field in msg and repr(getattr(enrolled, field)) in msg and repr(value) in msg
+
+
+def test_a_torch_gallery_refuses_an_artifact():
+    import dataclasses
+
+    from edgerep.face.embed import check_compatible
+    from edgerep.face.gallery import EmbeddingSpec
+
+    enrolled = EmbeddingSpec("edgeface_xxs", 512)
+    probe = dataclasses.replace(enrolled, runtime="litert", artifact_sha256="c" * 64)
+    with pytest.raises(ValueError, match="artifact_sha256 None vs 'c"):
+        check_compatible(enrolled, _Stub(probe), "gallery g.json")
+
+
+def _gallery_doc(name: object) -> dict:
+    from edgerep.face.gallery import EmbeddingSpec, Gallery
+
+    g = Gallery(EmbeddingSpec("edgeface_xxs", 4))
+    g.enroll("x", np.ones(4))
+    doc = g.to_dict()
+    doc["identities"][0]["name"] = name
+    return doc
+
+
+@pytest.mark.parametrize("name", [" ", "\t\n", "\u200b"])
+def test_a_blank_identity_name_is_refused(tmp_path, name):
+    from edgerep.face.gallery import Gallery, GalleryError
+
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps(_gallery_doc(name)))
+    with pytest.raises(GalleryError, match=r"identities\[0\]\.name"):
+        Gallery.load(path)
+    with pytest.raises(ValueError, match="identity name"):
+        Gallery(_spec4()).enroll(name, np.ones(4))
+
+
+def _spec4():  # noqa: ANN202
+    from edgerep.face.gallery import EmbeddingSpec
+
+    return EmbeddingSpec("edgeface_xxs", 4)
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("eve\u202egnp.exe", "eve\\u202egnp.exe"), ("a\nb", "a\\nb"), ("nul\x00", "nul\\x00"), ("ada", "ada"),
+])
+def test_identity_names_are_printed_with_control_characters_escaped(name, shown):
+    from edgerep._text import printable
+
+    assert printable(name) == shown
+
+
+# ---- .bin pair files ------------------------------------------------------------------------------
+
+
+def _bin(issame: list, protocol: int = 4) -> bytes:
+    import pickle
+
+    return pickle.dumps(([_png(8, 8)] * (2 * len(issame)), issame), protocol=protocol)
+
+
+@pytest.mark.parametrize("issame", [[5], [-1], [True, 2], [0.5], [None]])
+def test_bin_issame_values_must_be_booleans(tmp_path, issame):
+    from edgerep.face.verification import load_bin
+
+    (tmp_path / "x.bin").write_bytes(_bin(issame))
+    with pytest.raises(ValueError, match="x.bin.*boolean"):
+        load_bin(tmp_path / "x.bin")
+
+
+def test_a_protocol_2_bin_written_by_python3_is_read():
+    from edgerep.face.verification import load_bin
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "p2.bin"
+        path.write_bytes(_bin([True, False, 1, 0], protocol=2))
+        images, issame = load_bin(path)
+    assert images == [_png(8, 8)] * 8 and issame.tolist() == [True, False, True, False]
+
+
+def test_protocol_2_byte_reconstruction_cannot_call_anything_else(tmp_path):
+    from edgerep.face.verification import load_bin
+
+    # _codecs.encode with an encoding other than latin1 (here a codec that could be any callable's name)
+    evil = (b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00abcX\x05\x00\x00\x00rot13\x86R]\x86.")
+    (tmp_path / "e.bin").write_bytes(evil)
+    with pytest.raises(ValueError, match="e.bin"):
+        load_bin(tmp_path / "e.bin")
+    evil2 = b"\x80\x02cos\nsystem\nX\x04\x00\x00\x00true\x85R."
+    (tmp_path / "f.bin").write_bytes(evil2)
+    with pytest.raises(ValueError, match="f.bin.*os.system"):
+        load_bin(tmp_path / "f.bin")
+
+
+# ---- reports and benchmark logs -------------------------------------------------------------------
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _report_with(tmp_path: Path, edit) -> Path:  # noqa: ANN001
+    from edgerep.bench.records import Record, Report
+    from edgerep.bench.report import render_json
+
+    report = Report(machine={"kind": "device", "name": "phone", "os": "Android"},
+                    protocol={"name": "default", "rounds": 1, "iterations": 2, "warmup": 1, "trim": 0},
+                    records=[Record(model="m", form="fused", runtime="litert", precision="fp32",
+                                    median_ms=1.0, mean_ms=1.0, iterations=2)])
+    doc = json.loads(render_json([report]))
+    edit(doc)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc))  # json.dumps writes NaN / Infinity as given
+    return path
+
+
+@pytest.mark.parametrize("where", ["records.0.extra.x", "machine.extra.y", "extra.z"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_ingest_refuses_non_finite_numbers_anywhere_naming_the_field(tmp_path, capsys, where, value):
+    def edit(doc):  # noqa: ANN001, ANN202
+        *parents, last = where.split(".")
+        node = doc
+        for p in parents:
+            node = node[int(p)] if p.isdigit() else node.setdefault(p, {})
+        node[last] = value
+
+    path = _report_with(tmp_path, edit)
+    out_json = tmp_path / "merged.json"
+    code, out, err = run_cli(capsys, "bench", "ingest", path, "--json", out_json)
+    line = one_line_error(code, err)
+    field = where.replace(".0.", "[0].")
+    assert "r.json" in line and field in line, line
+    assert not out_json.exists()
+
+
+def _log_with(tmp_path: Path, old: str, new: str, junk: int = 0) -> Path:
+    text = (FIXTURES / "benchmark_model_fastvit_t8.txt").read_text()
+    assert old in text
+    path = tmp_path / "bm.txt"
+    path.write_text(text.replace(old, new) + "junk line that is no benchmark output\n" * junk)
+    return path
+
+
+@pytest.mark.parametrize("old, new, field", [
+    ("size (MB): 16.0549", "size (MB): 1e400", "file size"),
+    ("overall=39.8164", "overall=1e400", "memory"),
+    ("size (MB): 16.0549", "size (MB): " + "9" * 400, "file size"),
+    ("Init: 48113", "Init: 1e400", "Init"),
+])
+def test_benchmark_model_numbers_beyond_float_are_refused_naming_the_field(tmp_path, capsys, old, new, field):
+    code, out, err = run_cli(capsys, "bench", "ingest", _log_with(tmp_path, old, new), "--model", "m")
+    line = one_line_error(code, err)
+    assert "bm.txt" in line and field in line, line
+
+
+def test_benchmark_model_log_parsing_is_linear(tmp_path):
+    import time
+
+    from edgerep.bench.formats import read_reports
+
+    path = _log_with(tmp_path, "Init: 48113", "Init: 48113", junk=60_000)
+    start = time.perf_counter()
+    (report,) = read_reports(path)
+    assert report["records"][0]["iterations"] == 84
+    assert time.perf_counter() - start < 10  # 60,000 lines: quadratic took over 120 s

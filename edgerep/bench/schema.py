@@ -69,8 +69,14 @@ def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
 
 def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
     """Return ``report`` if it is a valid report of a supported version; raise ReportError otherwise."""
-    return check_versioned(report, source, schema=schema(), supported=SUPPORTED, noun="benchmark report",
-                           semantic=_semantic_errors, error=ReportError)
+    from .._files import json_problem
+
+    checked = check_versioned(report, source, schema=schema(), supported=SUPPORTED, noun="benchmark report",
+                              semantic=_semantic_errors, error=ReportError)
+    problem = json_problem(checked)  # what the schema leaves free (extra, machine.extra) holds numbers too
+    if problem:
+        raise ReportError(source, [problem])
+    return checked
 
 
 def load_reports(path: str | Path) -> list[dict[str, Any]]:

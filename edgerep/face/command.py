@@ -238,6 +238,7 @@ def _enroll(args: argparse.Namespace) -> int:
     from .detect import MTCNN
     from .gallery import Gallery
     from .images import list_images, load_image
+    from .._text import printable
     from .matching import DEFAULT_THRESHOLD
 
     _check_outputs([args.output], args.force)
@@ -247,6 +248,12 @@ def _enroll(args: argparse.Namespace) -> int:
     people = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not people:
         raise ValueError(f"{root} holds no identity folders: put each person's photos in DIR/<name>/")
+    from .._text import is_blank
+
+    blank = [p.name for p in people if is_blank(p.name)]
+    if blank:  # refused before any work: the folder name is the identity's name
+        raise ValueError(f"{root} has an identity folder whose name is blank ({printable(repr(blank[0]))}); "
+                         "rename it to the person's name")
     embedder = _embedder(args, args.flip)
     gallery = Gallery(embedder.spec, DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
     detector = MTCNN()
@@ -272,10 +279,10 @@ def _enroll(args: argparse.Namespace) -> int:
         import numpy as np
 
         gallery.enroll(person.name, embedder(np.stack(crops)), sources)
-        _stderr(f"[{n}/{len(people)}] {person.name}: {len(crops)} of {len(photos)} photos "
+        _stderr(f"[{n}/{len(people)}] {printable(person.name)}: {len(crops)} of {len(photos)} photos "
                 f"({time.monotonic() - start:.1f}s)")
     if empty:
-        raise ValueError(f"no face found in any photo of {', '.join(repr(e) for e in empty)} (in {root}); "
+        raise ValueError(f"no face found in any photo of {', '.join(printable(repr(e)) for e in empty)} (in {root}); "
                          "add photos or remove those folders")
     gallery.save(args.output)
     count = sum(len(i.embeddings) for i in gallery.identities)
@@ -329,14 +336,17 @@ def _identify(args: argparse.Namespace) -> int:
         print(json.dumps({"image": args.image, "identity": match.name, "best": match.best, "score": match.score,
                           "threshold": match.threshold, "faces": count, "scores": dict(ranked)}, indent=1))
         return 0
+    from .._text import printable  # names come from folders and files: never print them raw
+
     if match.best is None:
         print(f"{args.image}: unknown (the gallery is empty)")
     elif match.known:
-        print(f"{args.image}: {match.name} (cosine {match.score:.4f} > threshold {match.threshold})")
+        print(f"{args.image}: {printable(match.name)} (cosine {match.score:.4f} > threshold {match.threshold})")
     else:
-        print(f"{args.image}: unknown (closest: {match.best}, cosine {match.score:.4f} <= threshold {match.threshold})")
+        print(f"{args.image}: unknown (closest: {printable(match.best)}, cosine {match.score:.4f} "
+              f"<= threshold {match.threshold})")
     for name, score in ranked[:5]:
-        print(f"  {score:8.4f}  {name}")
+        print(f"  {score:8.4f}  {printable(name)}")
     return 0
 
 

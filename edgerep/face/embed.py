@@ -300,11 +300,15 @@ def check_compatible(expected: EmbeddingSpec, embedder: Embedder, what: str = "t
     """Refuse to compare embeddings from different models or weights (a one-line ValueError)."""
     got = embedder.spec
     problems = [f"{k} {getattr(expected, k)!r} vs {getattr(got, k)!r}"
-                for k in ("model", "embedding_size", "checkpoint_sha256", "template_size", "flip_sum")
+                for k in ("model", "embedding_size", "checkpoint_sha256", "artifact_sha256", "precision",
+                          "mean", "std", "template_size", "flip_sum")
                 if getattr(expected, k) != getattr(got, k)]
     if problems:
-        raise ValueError(f"{what} was made with other embeddings than these ({'; '.join(problems)}); "
-                         "embed with the same model, checkpoint and options")
+        hint = "embed with the same model, checkpoint and options"
+        if expected.artifact_sha256 != got.artifact_sha256:
+            hint = ("pass the exported model it was enrolled with (--artifact FILE)" if expected.artifact_sha256
+                    else "it was enrolled on torch: drop --artifact")
+        raise ValueError(f"{what} was made with other embeddings than these ({'; '.join(problems)}); {hint}")
 
 
 def embed_faces(embedder: Embedder, crops: Sequence[np.ndarray]) -> np.ndarray:
