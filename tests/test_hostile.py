@@ -555,3 +555,15 @@ def test_benchmark_model_log_parsing_is_linear(tmp_path):
     (report,) = read_reports(path)
     assert report["records"][0]["iterations"] == 84
     assert time.perf_counter() - start < 10  # 60,000 lines: quadratic took over 120 s
+
+
+# ---- landmarks outside the image ------------------------------------------------------------------
+
+
+def test_landmarks_far_outside_the_image_are_refused(tmp_path, capsys):
+    photo = tmp_path / "p.png"
+    photo.write_bytes(_png(64, 64))
+    far = "5038,5051,5073,5051,5056,5071,5041,5092,5070,5092"  # a face's shape, 5000 pixels away
+    code, out, err = run_cli(capsys, "face", "align", photo, "--landmarks", far, "-o", tmp_path / "a.png")
+    line = one_line_error(code, err)
+    assert "p.png" in line and "outside" in line and not (tmp_path / "a.png").exists()

@@ -220,7 +220,7 @@ def _align(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     faces = _given_faces(args)
     face, count = _face_of(image, args.image, faces, MTCNN() if faces is None else None)
-    save_png(align(image, face.landmarks, args.size), args.output)
+    save_png(align(image, face.landmarks, args.size, source=args.image), args.output)
     note = f" (the largest of {count} faces)" if count > 1 else ""
     print(f"wrote {args.output}: {args.size}x{args.size} aligned face{note}")
     return 0
@@ -271,7 +271,7 @@ def _enroll(args: argparse.Namespace) -> int:
                 continue
             if count > 1:
                 _stderr(f"note      {photo}: {count} faces, enrolled the largest")
-            crops.append(align(image, face.landmarks, embedder.size))
+            crops.append(align(image, face.landmarks, embedder.size, source=str(photo)))
             sources.append(photo.relative_to(root).as_posix())
         if not crops:
             empty.append(person.name)
@@ -321,7 +321,7 @@ def _embed_image(path: str, embedder: Any, faces: list[Any] | None) -> tuple[Any
 
     image = load_image(path)
     face, count = _face_of(image, path, faces, MTCNN() if faces is None else None)
-    return embedder(align(image, face.landmarks, embedder.size))[0], count
+    return embedder(align(image, face.landmarks, embedder.size, source=path))[0], count
 
 
 def _identify(args: argparse.Namespace) -> int:
