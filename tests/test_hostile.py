@@ -567,3 +567,53 @@ def test_landmarks_far_outside_the_image_are_refused(tmp_path, capsys):
     code, out, err = run_cli(capsys, "face", "align", photo, "--landmarks", far, "-o", tmp_path / "a.png")
     line = one_line_error(code, err)
     assert "p.png" in line and "outside" in line and not (tmp_path / "a.png").exists()
+
+
+# ---- calibration files ----------------------------------------------------------------------------
+
+
+def _prep():  # noqa: ANN202
+    from types import SimpleNamespace
+
+    return SimpleNamespace(input_size=(8, 8), spec=None, task="classification")
+
+
+_BAD_CALIBRATION = {
+    "meta": (lambda: torch.empty(2, 3, 8, 8, device="meta"), "meta"),
+    "sparse": (lambda: torch.zeros(2, 3, 8, 8).to_sparse(), "sparse"),
+    "stride-0 view": (lambda: torch.zeros(1).as_strided((1 << 16, 3, 1 << 10, 1 << 10), (0, 0, 0, 0)), "larger than"),
+    "3e38": (lambda: torch.full((2, 3, 8, 8), 3e38), "3e+38"),
+}
+
+
+@pytest.mark.parametrize("case", list(_BAD_CALIBRATION))
+def test_calibration_tensors_that_are_not_images_are_refused_in_one_line(tmp_path, case):
+    from edgerep.exporters.calibration import load
+
+    make, expected = _BAD_CALIBRATION[case]
+    path = tmp_path / "c.pt"
+    torch.save(make(), path)
+    with pytest.raises(ValueError) as info:
+        _within(20, load, path, _prep())
+    assert "c.pt" in str(info.value) and expected in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("header", [
+    b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran_order': False, 'shape': (4000000000, 3, 8, 8), }",
+    b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortr",
+    b"\x93NUMPY\x01\x00",
+])
+def test_truncated_or_lying_npy_headers_are_refused(tmp_path, header):
+    from edgerep.exporters.calibration import load
+
+    (tmp_path / "c.npy").write_bytes(header.ljust(128, b" ") if len(header) > 20 else header)
+    with pytest.raises(ValueError, match="c.npy"):
+        _within(20, load, tmp_path / "c.npy", _prep())
+
+
+def test_a_fifo_as_calibration_is_refused(tmp_path):
+    from edgerep.exporters.calibration import load
+
+    os.mkfifo(tmp_path / "c.npy")
+    with pytest.raises(ValueError, match="c.npy.*FIFO"):
+        _within(10, load, tmp_path / "c.npy", _prep())
