@@ -36,6 +36,7 @@ LIMITS = {
     "checkpoint": 8192 * MB,  # a state dict
 }
 MAX_JSON_DEPTH = 64
+MAX_ZIP_RATIO = 100  # uncompressed / compressed: weights barely compress (torch.save stores them as-is)
 MAX_INT = 2**63 - 1
 
 
@@ -99,6 +100,24 @@ def read_text(path: str | os.PathLike, what: str, *, limit: str | int = "json") 
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{what} {path} is not UTF-8 text (byte {exc.start}); is it the right file?") from None
+
+
+def check_zip(path: str | os.PathLike, what: str, *, limit: str | int = "checkpoint") -> None:
+    """ValueError when the zip archive at ``path`` would expand beyond ``limit`` or more than
+    :data:`MAX_ZIP_RATIO` times its size (a zip bomb), judged from its directory before anything is
+    decompressed. Archives that are not zips are left to their reader."""
+    import zipfile
+
+    cap = LIMITS[limit] if isinstance(limit, str) else limit
+    try:
+        with zipfile.ZipFile(path) as z:
+            total = sum(max(i.file_size, 0) for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    size = os.stat(path).st_size
+    if total > cap or total > MAX_ZIP_RATIO * size + MB:
+        raise ValueError(f"{what} {path} is a zip archive of {size / MB:.1f} MB that would expand to "
+                         f"{total / MB:,.0f} MB (a zip bomb?); refusing to decompress it")
 
 
 class JsonLimitError(ValueError):

@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Union
 import torch
 from torch import Tensor, nn
 
-from ._files import check_regular
+from ._files import check_regular, check_zip
 from ._io import file_sha256, staged
 from ._text import one_line
 from .registry import built_from
@@ -140,6 +140,11 @@ def _read_file(path: Path) -> Any:
         kind = _sniff(path)
     except OSError as exc:
         raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if kind in ("zip", "torchscript"):
+        try:
+            check_zip(path, "checkpoint")  # judged from the zip's directory, before decompressing
+        except ValueError as exc:
+            raise CheckpointError(str(exc)) from None
     if kind != "safetensors" and path.suffix == ".safetensors":
         raise CheckpointError(f"cannot read {path}: not a valid safetensors file (no safetensors header)")
     if kind == "safetensors":

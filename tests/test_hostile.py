@@ -617,3 +617,17 @@ def test_a_fifo_as_calibration_is_refused(tmp_path):
     os.mkfifo(tmp_path / "c.npy")
     with pytest.raises(ValueError, match="c.npy.*FIFO"):
         _within(10, load, tmp_path / "c.npy", _prep())
+
+
+def test_a_zip_bomb_checkpoint_is_refused_before_decompressing(tmp_path):
+    import zipfile
+
+    from edgerep.checkpoints import CheckpointError, read_state_dict
+
+    path = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+        z.writestr("archive/data/0", b"\0" * (256 << 20))  # 256 MB of zeros in a few hundred KB
+    assert path.stat().st_size < 2 << 20
+    with pytest.raises(CheckpointError, match="bomb.pt.*zip bomb"):
+        read_state_dict(path)

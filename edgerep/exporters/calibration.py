@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from edgerep._files import check_regular
+from edgerep._files import check_regular, check_zip
 from edgerep._text import one_line
 from edgerep.weights import check_dense
 
@@ -96,6 +96,7 @@ def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:
             if path.suffix == ".npy":
                 x = _load_npy(path)
             elif path.suffix in (".pt", ".pth"):
+                check_zip(path, "calibration")  # a zip bomb is refused before torch decompresses it
                 x = _load_pt(path)
             else:
                 raise ValueError(
