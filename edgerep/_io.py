@@ -31,42 +31,66 @@ class Terminated(BaseException):
 
 
 _terminated: list[int] = []  # signals received inside terminate_as_exception (process state)
+_saved_handlers: dict[int, Any] = {}  # the handlers to put back by restore_signal_handlers()
 
 
 @contextlib.contextmanager
 def terminate_as_exception() -> Iterator[None]:
-    """Inside the block, SIGTERM and SIGHUP raise :class:`Terminated` (previous handlers restored).
+    """Inside the block, Ctrl-C raises KeyboardInterrupt and SIGTERM/SIGHUP raise :class:`Terminated`.
 
-    A signal that lands in code which swallows exceptions (a weakref callback during an import,
-    say) is not lost: :func:`raise_if_terminated` raises it again at the next safe point, and
+    The *first* signal decides: it raises once, and every later signal (a second Ctrl-C, SIGTERM
+    after Ctrl-C, ten Ctrl-C in a row) is recorded and otherwise ignored, so the cleanup that the
+    first one started (every ``staged`` block) finishes, and the exit status is the first signal's
+    (130 for Ctrl-C, 128 + N for SIGTERM/SIGHUP). A signal that lands in code which swallows
+    exceptions (a weakref callback during an import, say, or a converter that wraps it in its own
+    error) is not lost: :func:`raise_if_terminated` raises it again at the next safe point, and
     :func:`staged` calls it before committing anything.
+
+    After a signal, the handlers stay in place (recording only) until :func:`restore_signal_handlers`,
+    which the CLI calls once it has printed its last line.
     """
     import signal
 
     def handler(signum: int, frame: Any) -> None:
+        first = not _terminated
         _terminated.append(signum)
-        raise Terminated(signum)
+        if first:
+            raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
 
-    previous = {}
     _terminated.clear()
-    for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+    _saved_handlers.clear()
+    for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
         if sig is not None:
             try:
-                previous[sig] = signal.signal(sig, handler)
+                _saved_handlers[sig] = signal.signal(sig, handler)
             except ValueError:  # not the main thread: leave the process's handling alone
                 pass
     try:
         yield
         raise_if_terminated()
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        _terminated.clear()
+        if not _terminated:
+            restore_signal_handlers()
+
+
+def restore_signal_handlers() -> None:
+    """Put back the handlers :func:`terminate_as_exception` replaced (and forget received signals)."""
+    import signal
+
+    for sig, old in _saved_handlers.items():
+        signal.signal(sig, old)
+    _saved_handlers.clear()
+    _terminated.clear()
 
 
 def raise_if_terminated() -> None:
-    """Raise :class:`Terminated` if a signal arrived (and its first exception was swallowed)."""
+    """Raise the first received signal's exception again if it was swallowed (KeyboardInterrupt for
+    Ctrl-C, :class:`Terminated` otherwise)."""
     if _terminated:
+        import signal
+
+        if _terminated[0] == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Terminated(_terminated[0])
 
 

@@ -121,10 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from ._io import Terminated, terminate_as_exception
+    from ._io import Terminated, restore_signal_handlers, terminate_as_exception
 
     try:
-        with terminate_as_exception():  # SIGTERM/SIGHUP clean up like Ctrl-C
+        with terminate_as_exception():  # SIGTERM/SIGHUP clean up like Ctrl-C; the first signal decides
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("edgerep: interrupted", file=sys.stderr)
@@ -137,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"edgerep: error: {one_line(exc)}", file=sys.stderr)
         return 2
+    finally:
+        restore_signal_handlers()  # later signals were only recorded until the status line was out
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -631,3 +631,59 @@ def test_a_zip_bomb_checkpoint_is_refused_before_decompressing(tmp_path):
     assert path.stat().st_size < 2 << 20
     with pytest.raises(CheckpointError, match="bomb.pt.*zip bomb"):
         read_state_dict(path)
+
+
+# ---- signals: the first decides, the cleanup finishes ---------------------------------------------
+
+
+def _interrupting_convert(monkeypatch, first: int, then: list[int], wrap: bool = False) -> None:  # noqa: ANN001
+    """The onnx conversion receives signal ``first``; each later removal of a temporary file receives
+    the next of ``then`` (signals arriving during the cleanup). With ``wrap``, the converter wraps
+    the signal's exception in its own error, as torch.export does."""
+    from edgerep import _io
+    from edgerep.exporters import onnx as onnx_target
+
+    def convert(self, model, example, path, options):  # noqa: ANN001, ANN202
+        Path(path).write_bytes(b"half an artifact")  # what the cleanup must remove
+        try:
+            os.kill(os.getpid(), first)  # the handler runs before the next line
+        except BaseException as exc:
+            if wrap:
+                raise RuntimeError("torch.export failed while tracing") from exc
+            raise
+        raise AssertionError("the signal did not arrive")
+
+    real_remove = _io.remove
+    pending = list(then)
+
+    def remove(path):  # noqa: ANN001, ANN202
+        while pending:  # every later signal arrives as the cleanup starts
+            os.kill(os.getpid(), pending.pop(0))
+        real_remove(path)
+
+    monkeypatch.setattr(onnx_target.OnnxTarget, "convert", convert)
+    monkeypatch.setattr(_io, "remove", remove)
+
+
+@pytest.mark.parametrize("first, then, status, word", [
+    (2, [2], 130, "interrupted"),            # two Ctrl-C
+    (2, [2] * 9, 130, "interrupted"),        # ten in a row
+    (2, [15], 130, "interrupted"),           # Ctrl-C, then SIGTERM during the cleanup
+    (15, [2, 15], 143, "terminated by signal 15"),
+])
+def test_more_signals_during_the_cleanup_do_not_change_the_status_or_stop_the_cleanup(
+        tmp_path, capsys, monkeypatch, _registered_tiny, first, then, status, word):
+    _interrupting_convert(monkeypatch, first, then)
+    code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "out" / "m.onnx")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == status and lines == [f"edgerep: {word}"], err
+    assert files_in(tmp_path) == []
+
+
+def test_sigterm_wrapped_by_the_converter_is_not_reported_as_a_failed_conversion(
+        tmp_path, capsys, monkeypatch, _registered_tiny):
+    _interrupting_convert(monkeypatch, 15, [], wrap=True)
+    code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "m.onnx")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 143 and lines == ["edgerep: terminated by signal 15"], err
+    assert "conversion" not in out + err

@@ -421,6 +421,9 @@ def _convert(job: _Job, tmp: Path) -> dict:
     except (ValueError, TypeError, ImportError, OSError):
         raise
     except Exception as exc:
+        from .._io import raise_if_terminated
+
+        raise_if_terminated()  # a signal the converter wrapped in its own error (torch.export does): not a failure
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise ExportError(f"{job.target.name} conversion of {job.prep.name} failed: "
                           f"{type(exc).__name__}: {first} (run with --debug for the traceback)") from exc
