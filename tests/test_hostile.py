@@ -687,3 +687,29 @@ def test_sigterm_wrapped_by_the_converter_is_not_reported_as_a_failed_conversion
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 143 and lines == ["edgerep: terminated by signal 15"], err
     assert "conversion" not in out + err
+
+
+# ---- new user 4: what an int8 export says at the end ----------------------------------------------
+
+
+def _int8_result(target: str = "tflite"):  # noqa: ANN202
+    from types import SimpleNamespace
+
+    return SimpleNamespace(target=target, model="mobileone_s0", path=Path("exports/mobileone_s0_int8.tflite"),
+                           precision="int8", sidecar=Path("exports/mobileone_s0_int8.tflite.json"),
+                           verification={"passed": True, "rel_error": 0.44, "cosine": 0.9907, "runtime": "litert"})
+
+
+def test_int8_parity_reads_as_a_cosine_not_a_large_error():
+    from edgerep.exporters.console import _parity
+
+    cell = _parity(_int8_result())
+    assert cell.startswith("cos 0.9907") and "judged by cosine" in cell
+
+
+@pytest.mark.parametrize("target", ["tflite", "onnx"])
+def test_the_next_step_benchmarks_the_precision_just_exported(target):
+    from edgerep.exporters.console import next_steps
+
+    first = next_steps([_int8_result(target)])[0]
+    assert "edgerep bench mobileone_s0" in first and "--precision int8" in first
