@@ -713,3 +713,29 @@ def test_the_next_step_benchmarks_the_precision_just_exported(target):
 
     first = next_steps([_int8_result(target)])[0]
     assert "edgerep bench mobileone_s0" in first and "--precision int8" in first
+
+
+# ---- new user 6: ingest and bench share one exit rule ---------------------------------------------
+
+
+def test_ingest_of_a_report_with_a_failed_record_exits_1_after_the_table(tmp_path, capsys):
+    def fail(doc):  # noqa: ANN001, ANN202
+        doc["records"].append({**doc["records"][0], "model": "m2", "status": "failed",
+                               "reason": "the delegate crashed", "median_ms": None, "mean_ms": None})
+
+    path = _report_with(tmp_path, fail)
+    code, out, err = run_cli(capsys, "bench", "ingest", path, "--json", tmp_path / "merged.json")
+    assert code == 1, err
+    assert "m2 on litert" in out and "the delegate crashed" in err.strip().splitlines()[-1]
+    assert (tmp_path / "merged.json").is_file()
+
+
+def test_bench_notes_core_ml_off_macos_with_its_reason():
+    from edgerep.bench.records import Record, Report
+    from edgerep.bench.report import render_text
+
+    rep = Report(machine={"kind": "host", "name": "ci", "os": "Linux"},
+                 protocol={"name": "quick", "rounds": 1, "iterations": 2, "warmup": 1, "trim": 0},
+                 records=[Record(model="m", form="fused", runtime="coreml", precision="fp16",
+                                 status="unavailable", reason="Core ML runs on macOS only")])
+    assert "coreml: not available (Core ML runs on macOS only)" in render_text([rep])

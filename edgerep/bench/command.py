@@ -120,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
         from .ingest import ingest
 
         reports = ingest(args.models[1:], model=args.model, device=args.device)
+        for rep in reports:  # one rule for bench and ingest: a failed record makes the status 1
+            rep.incomplete.extend(f"{r.model} on {r.runtime} ({r.form}, {r.precision}) failed on "
+                                  f"{rep.machine.get('name')}: {r.reason}" for r in rep.records if r.status == "failed")
     else:
         given = [name for name, value in (("--model", args.model), ("--device", args.device)) if value is not None]
         if given:
