@@ -739,3 +739,34 @@ def test_bench_notes_core_ml_off_macos_with_its_reason():
                  records=[Record(model="m", form="fused", runtime="coreml", precision="fp16",
                                  status="unavailable", reason="Core ML runs on macOS only")])
     assert "coreml: not available (Core ML runs on macOS only)" in render_text([rep])
+
+
+# ---- new user 7: the first ./dev run and --check say what they are doing --------------------------
+
+
+def test_vectors_check_says_ok_on_success(tmp_path, capsys):
+    from edgerep import vectors
+
+    vectors.write(tmp_path)
+    capsys.readouterr()
+    assert vectors.main(["--check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: ") and str(tmp_path) in out
+
+
+def test_first_dev_run_shows_progress(tmp_path):
+    """./dev with a stale environment: a stand-in pip that, like pip, prints nothing under -q."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    pip = venv / "bin" / "pip"
+    pip.write_text('#!/bin/sh\ncase " $* " in *" -q "*) exit 0;; esac\n'
+                   'echo "Collecting $3"\necho "Successfully installed $3"\n')
+    pip.chmod(0o755)
+    run = subprocess.run([str(root / "dev"), "true"], env={**os.environ, "EDGEREP_VENV": str(venv)},
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "[1/2]" in run.stderr and "[2/2]" in run.stderr and "Collecting" in run.stderr, run.stderr
