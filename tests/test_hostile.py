@@ -770,3 +770,33 @@ def test_first_dev_run_shows_progress(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "[1/2]" in run.stderr and "[2/2]" in run.stderr and "Collecting" in run.stderr, run.stderr
+
+
+# ---- new user 3: the README's face walk-through runs on files that ship with a dependency ---------
+
+
+def test_the_face_walk_through_makes_every_input_it_names(tmp_path):
+    """Step 0 of README's walk-through (run here) creates every photo and folder the later steps
+    read; only the .bin files of step 6 are the user's (and the walk-through says so)."""
+    import re
+    import shlex
+    import subprocess
+
+    pytest.importorskip("skimage")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = readme.index("### A walk-through")
+    block = readme[readme.index("```bash", start) + 8: readme.index("```\n", readme.index("```bash", start) + 8)]
+    script = re.search(r"python - <<'PY'\n(.*?)\nPY\n", block, re.S).group(1)
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=120)
+    made = {"exports/", "exports/edgeface_xs_gamma_06.onnx", "gallery.json", "gallery_onnx.json"}
+    for line in block.splitlines():
+        if not line.startswith("edgerep face"):
+            continue
+        words = shlex.split(line)
+        inputs = [w for i, w in enumerate(words) if i > 2 and not w.startswith("-")
+                  and words[i - 1] not in ("-o", "--output", "--json", "--model", "--precision", "--targets")
+                  and "/" in w or w.endswith((".png", ".jpg", ".json", ".bin"))]
+        for w in inputs:
+            if w in made or (w.endswith(".bin") and "you have" in block) or words[words.index(w) - 1] in ("-o", "--json"):
+                continue
+            assert (tmp_path / w).exists(), f"the walk-through's {line!r} reads {w}, which step 0 did not make"
