@@ -800,3 +800,45 @@ def test_the_face_walk_through_makes_every_input_it_names(tmp_path):
             if w in made or (w.endswith(".bin") and "you have" in block) or words[words.index(w) - 1] in ("-o", "--json"):
                 continue
             assert (tmp_path / w).exists(), f"the walk-through's {line!r} reads {w}, which step 0 did not make"
+
+
+# ---- artifacts that cannot be run -----------------------------------------------------------------
+
+
+def test_an_onnx_whose_external_data_points_outside_is_one_line(tmp_path, capsys):
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.zeros((3, 4), np.float32), "w")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "../" * 12 + "etc/hostname"), ("offset", "0"), ("length", "48")):
+        entry = w.external_data.add()
+        entry.key, entry.value = k, v
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["image"], ["m"], axes=[2, 3], keepdims=0),
+         helper.make_node("MatMul", ["m", "w"], ["embedding"])], "g",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 112, 112])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [1, 4])], [w])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "m.onnx")
+    (tmp_path / "m.onnx.json").write_text(json.dumps({
+        "model": "edgeface_xxs", "task": "face-embedding", "input": {"shape": [1, 3, 112, 112], "layout": "NCHW"},
+        "output": {"shape": [1, 4]}}))
+    data = pytest.importorskip("skimage.data")
+    from PIL import Image
+
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(photo)  # a face, so the model is run
+    code, out, err = run_cli(capsys, "face", "verify", photo, photo, "--artifact", tmp_path / "m.onnx")
+    line = one_line_error(code, err)
+    assert "m.onnx" in line and "escapes" in line
+
+
+def test_an_artifact_sidecar_without_input_is_one_line(tmp_path, capsys):
+    (tmp_path / "m.onnx").write_bytes(os.urandom(64))
+    (tmp_path / "m.onnx.json").write_text(json.dumps({"model": "edgeface_xxs", "task": "face-embedding"}))
+    photo = tmp_path / "p.png"
+    photo.write_bytes(_png(64, 64))
+    code, out, err = run_cli(capsys, "face", "verify", photo, photo, "--artifact", tmp_path / "m.onnx")
+    assert "input.shape" in one_line_error(code, err) or "output.shape" in err

@@ -229,8 +229,15 @@ class ArtifactEmbedder(Embedder):
     def forward(self, x: np.ndarray) -> np.ndarray:
         from .._io import quiet
 
-        with quiet():  # runtimes log from C++ (e.g. "Created TensorFlow Lite XNNPACK delegate")
-            out = self.target.run(self.path, x)
+        try:
+            with quiet():  # runtimes log from C++ (e.g. "Created TensorFlow Lite XNNPACK delegate")
+                out = self.target.run(self.path, x)
+        except (ValueError, ImportError, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a corrupt model, external data outside its folder, ...
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:240]
+            raise ValueError(f"artifact {self.path} cannot be loaded or run by {self.target.runtime} "
+                             f"({type(exc).__name__}: {first}); re-export it with 'edgerep export'") from None
         if out is None:
             raise ValueError(f"{self.target.name} artifacts cannot run on this machine ({self.path.name}): "
                              f"{self.target.runtime_unavailable()}; use an .onnx or .tflite export here")
