@@ -842,3 +842,10 @@ def test_an_artifact_sidecar_without_input_is_one_line(tmp_path, capsys):
     photo.write_bytes(_png(64, 64))
     code, out, err = run_cli(capsys, "face", "verify", photo, photo, "--artifact", tmp_path / "m.onnx")
     assert "input.shape" in one_line_error(code, err) or "output.shape" in err
+
+
+def test_a_calibration_fifo_is_refused_before_any_work(tmp_path, capsys, _registered_tiny):
+    os.mkfifo(tmp_path / "c.npy")
+    code, out, err = _within(20, run_cli, capsys, "export", "_export_tiny", "-t", "onnx", "--precision", "int8",
+                             "--calibration", tmp_path / "c.npy", "-o", tmp_path / "m.onnx")
+    assert "FIFO" in one_line_error(code, err) and "fuse" not in out
