@@ -92,8 +92,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with edgerep's error form: one line and exit status 2 (not the usage block), so a
+    mistyped option reads like every other usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"edgerep: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edgerep",
         description="Re-parameterizable mobile vision models: fuse, export, verify, benchmark.",
     )

@@ -849,3 +849,20 @@ def test_a_calibration_fifo_is_refused_before_any_work(tmp_path, capsys, _regist
     code, out, err = _within(20, run_cli, capsys, "export", "_export_tiny", "-t", "onnx", "--precision", "int8",
                              "--calibration", tmp_path / "c.npy", "-o", tmp_path / "m.onnx")
     assert "FIFO" in one_line_error(code, err) and "fuse" not in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["face", "verify", "a.png", "b.png", "--threshold", "-inf"], ["export", "m", "--bogus"], ["bench", "--threads", "x"],
+])
+def test_argument_errors_are_one_line_with_status_2(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        run_cli(capsys, *argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("edgerep: error: "), err
+
+
+def test_empty_landmarks_are_an_error_not_a_detection(tmp_path, capsys):
+    photo = tmp_path / "p.png"
+    photo.write_bytes(_png(64, 64))
+    code, out, err = run_cli(capsys, "face", "align", photo, "--landmarks", "", "-o", tmp_path / "a.png")
+    assert "expected 10 numbers" in one_line_error(code, err) and not (tmp_path / "a.png").exists()

@@ -141,7 +141,7 @@ def _check_outputs(paths: list[str | None], force: bool) -> None:
 def _given_faces(args: argparse.Namespace) -> list[Any] | None:
     from .detect import Face, load_faces_json, parse_landmarks
 
-    if getattr(args, "landmarks", None):
+    if getattr(args, "landmarks", None) is not None:  # an empty --landmarks "" is an error, not "detect"
         lm = parse_landmarks(args.landmarks)
         return [Face((*lm.min(0), *lm.max(0)), 1.0, lm)]  # type: ignore[arg-type]
     if getattr(args, "landmarks_json", None):
