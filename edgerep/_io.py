@@ -46,8 +46,9 @@ def terminate_as_exception() -> Iterator[None]:
     error) is not lost: :func:`raise_if_terminated` raises it again at the next safe point, and
     :func:`staged` calls it before committing anything.
 
-    After a signal, the handlers stay in place (recording only) until :func:`restore_signal_handlers`,
-    which the CLI calls once it has printed its last line.
+    After a signal, the handlers stay in place (recording only) until :func:`restore_signal_handlers`:
+    the CLI leaves them for the rest of the process, so a second signal sent just after the cleanup
+    cannot kill it before it exits with the first one's status.
     """
     import signal
 
@@ -57,8 +58,7 @@ def terminate_as_exception() -> Iterator[None]:
         if first:
             raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
 
-    _terminated.clear()
-    _saved_handlers.clear()
+    restore_signal_handlers()  # handlers a previous signal left in place (an in-process caller's second run)
     for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
         if sig is not None:
             try:
@@ -81,6 +81,11 @@ def restore_signal_handlers() -> None:
         signal.signal(sig, old)
     _saved_handlers.clear()
     _terminated.clear()
+
+
+def signalled() -> bool:
+    """Whether a signal arrived inside the current :func:`terminate_as_exception` block."""
+    return bool(_terminated)
 
 
 def raise_if_terminated() -> None:

@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from ._io import Terminated, restore_signal_handlers, terminate_as_exception
+    from ._io import Terminated, restore_signal_handlers, signalled, terminate_as_exception
 
     try:
         with terminate_as_exception():  # SIGTERM/SIGHUP clean up like Ctrl-C; the first signal decides
@@ -146,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"edgerep: error: {one_line(exc)}", file=sys.stderr)
         return 2
     finally:
-        restore_signal_handlers()  # later signals were only recorded until the status line was out
+        if not signalled():  # after a signal the process is exiting with its status: later signals stay recorded only
+            restore_signal_handlers()
 
 
 if __name__ == "__main__":  # pragma: no cover

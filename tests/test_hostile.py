@@ -665,6 +665,16 @@ def _interrupting_convert(monkeypatch, first: int, then: list[int], wrap: bool =
     monkeypatch.setattr(_io, "remove", remove)
 
 
+@pytest.fixture
+def _own_handlers():
+    """The CLI keeps recording-only signal handlers after a signal (its process is exiting): give
+    this test process its own handlers back afterwards."""
+    yield
+    from edgerep._io import restore_signal_handlers
+
+    restore_signal_handlers()
+
+
 @pytest.mark.parametrize("first, then, status, word", [
     (2, [2], 130, "interrupted"),            # two Ctrl-C
     (2, [2] * 9, 130, "interrupted"),        # ten in a row
@@ -672,7 +682,7 @@ def _interrupting_convert(monkeypatch, first: int, then: list[int], wrap: bool =
     (15, [2, 15], 143, "terminated by signal 15"),
 ])
 def test_more_signals_during_the_cleanup_do_not_change_the_status_or_stop_the_cleanup(
-        tmp_path, capsys, monkeypatch, _registered_tiny, first, then, status, word):
+        tmp_path, capsys, monkeypatch, _registered_tiny, _own_handlers, first, then, status, word):
     _interrupting_convert(monkeypatch, first, then)
     code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "out" / "m.onnx")
     lines = [line for line in err.splitlines() if line.strip()]
@@ -681,7 +691,7 @@ def test_more_signals_during_the_cleanup_do_not_change_the_status_or_stop_the_cl
 
 
 def test_sigterm_wrapped_by_the_converter_is_not_reported_as_a_failed_conversion(
-        tmp_path, capsys, monkeypatch, _registered_tiny):
+        tmp_path, capsys, monkeypatch, _registered_tiny, _own_handlers):
     _interrupting_convert(monkeypatch, 15, [], wrap=True)
     code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "m.onnx")
     lines = [line for line in err.splitlines() if line.strip()]
@@ -866,3 +876,15 @@ def test_empty_landmarks_are_an_error_not_a_detection(tmp_path, capsys):
     photo.write_bytes(_png(64, 64))
     code, out, err = run_cli(capsys, "face", "align", photo, "--landmarks", "", "-o", tmp_path / "a.png")
     assert "expected 10 numbers" in one_line_error(code, err) and not (tmp_path / "a.png").exists()
+
+
+def test_a_signal_just_after_the_status_line_cannot_kill_the_exiting_process(
+        tmp_path, capsys, monkeypatch, _registered_tiny, _own_handlers):
+    import signal
+
+    _interrupting_convert(monkeypatch, signal.SIGINT, [])
+    code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "m.onnx")
+    assert code == 130
+    handler = signal.getsignal(signal.SIGTERM)
+    assert callable(handler) and handler not in (signal.SIG_DFL, signal.default_int_handler)
+    handler(signal.SIGTERM, None)  # recorded only: no exception, so the exit with 130 goes ahead
