@@ -46,9 +46,9 @@ def terminate_as_exception() -> Iterator[None]:
     error) is not lost: :func:`raise_if_terminated` raises it again at the next safe point, and
     :func:`staged` calls it before committing anything.
 
-    After a signal, the handlers stay in place (recording only) until :func:`restore_signal_handlers`:
-    the CLI leaves them for the rest of the process, so a second signal sent just after the cleanup
-    cannot kill it before it exits with the first one's status.
+    After a signal, the handlers stay in place (recording only) until :func:`restore_signal_handlers`;
+    the CLI then ignores these signals for the rest of the process (:func:`ignore_signals`), so one
+    sent just after the cleanup cannot kill it before it exits with the first one's status.
     """
     import signal
 
@@ -81,6 +81,17 @@ def restore_signal_handlers() -> None:
         signal.signal(sig, old)
     _saved_handlers.clear()
     _terminated.clear()
+
+
+def ignore_signals() -> None:
+    """Ignore SIGINT/SIGTERM/SIGHUP from now on (the handlers they replaced stay saved for
+    :func:`restore_signal_handlers`). Used once a signal has decided the exit status: the
+    interpreter's shutdown puts Python-level handlers back to the default action (which kills),
+    but leaves ignored signals ignored, so a late signal cannot change the status."""
+    import signal
+
+    for sig in list(_saved_handlers):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def signalled() -> bool:

@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from ._io import Terminated, restore_signal_handlers, signalled, terminate_as_exception
+    from ._io import Terminated, ignore_signals, restore_signal_handlers, signalled, terminate_as_exception
 
     try:
         with terminate_as_exception():  # SIGTERM/SIGHUP clean up like Ctrl-C; the first signal decides
@@ -146,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"edgerep: error: {one_line(exc)}", file=sys.stderr)
         return 2
     finally:
-        if not signalled():  # after a signal the process is exiting with its status: later signals stay recorded only
+        if signalled():  # the process is exiting with that signal's status: a later one must not kill it
+            ignore_signals()
+        else:
             restore_signal_handlers()
 
 

@@ -885,6 +885,5 @@ def test_a_signal_just_after_the_status_line_cannot_kill_the_exiting_process(
     _interrupting_convert(monkeypatch, signal.SIGINT, [])
     code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "m.onnx")
     assert code == 130
-    handler = signal.getsignal(signal.SIGTERM)
-    assert callable(handler) and handler not in (signal.SIG_DFL, signal.default_int_handler)
-    handler(signal.SIGTERM, None)  # recorded only: no exception, so the exit with 130 goes ahead
+    # Ignored (not a Python handler, which the interpreter's shutdown resets to the default action).
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
