@@ -14,6 +14,7 @@ A failure at any step leaves nothing behind. The console lines are :mod:`.consol
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -131,6 +132,10 @@ def export(
         check_target_options(targets[0], given, supported_by())
     identity = identify(model_or_name, input_size, l2_normalize, image_input)
     check_common(precision=precision, batch=batch, calibration=calibration, input_size=identity["input_size"])
+    if isinstance(calibration, (str, os.PathLike)) and not Path(calibration).is_dir():
+        from .._files import check_regular
+
+        check_regular(calibration, "calibration", limit="array")  # missing, FIFO, device: before any work
 
     jobs = []
     for t in targets:
