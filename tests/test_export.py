@@ -268,8 +268,9 @@ def test_cli_fails_with_status_1_when_verification_fails(capsys, tmp_path, monke
     code, out, err = run_cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
     assert code == 1
     assert "FAILED" in out and "verification FAILED for onnx" in err
-    # The artifact is complete and kept, with the failure recorded for inspection.
-    side = json.loads((tmp_path / f"{TINY}.onnx.json").read_text())
+    # The artifact is complete and kept beside the path asked for, with the failure recorded for inspection.
+    assert not (tmp_path / f"{TINY}.onnx").exists()
+    side = json.loads((tmp_path / f"{TINY}.FAILED.onnx.json").read_text())
     assert side["verification"]["passed"] is False and side["verification"]["rel_error"] > 5e-3
 
 

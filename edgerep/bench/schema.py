@@ -73,8 +73,14 @@ def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
 
 def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
     """Return ``report`` if it is a valid report of a supported version; raise ReportError otherwise."""
-    return check_versioned(report, source, schema=schema(), supported=SUPPORTED, noun="benchmark report",
-                           semantic=_semantic_errors, error=ReportError)
+    from .._files import json_problem
+
+    checked = check_versioned(report, source, schema=schema(), supported=SUPPORTED, noun="benchmark report",
+                              semantic=_semantic_errors, error=ReportError)
+    problem = json_problem(checked)  # what the schema leaves free (extra, machine.extra) holds numbers too
+    if problem:
+        raise ReportError(source, [problem])
+    return checked
 
 
 def load_reports(path: str | Path) -> list[dict[str, Any]]:
@@ -85,20 +91,13 @@ def load_reports(path: str | Path) -> list[dict[str, Any]]:
 def read_report_bytes(path: str | Path) -> bytes:
     """The bytes of a report file (or of another tool's output that ingest converts), refusing what
     no report is: a missing file, a folder or device, more than ``MAX_REPORT_BYTES``."""
+    from .._files import read_bytes
+
     path = Path(path)
-    source = str(path)
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise ReportError(source, [("", "not a regular file; give the report's JSON file")])
-        if size > MAX_REPORT_BYTES:
-            raise ReportError(source, [("", f"{size} bytes is more than a report holds (at most "
-                                            f"{MAX_REPORT_BYTES // 2**20} MB)")])
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"benchmark report {source} does not exist") from None
-    except OSError as exc:
-        raise ReportError(source, [("", f"cannot be read ({exc.strerror or exc})")]) from None
+        return read_bytes(path, "benchmark report", limit=MAX_REPORT_BYTES)  # never a FIFO or device
+    except ValueError as exc:  # a folder, device, FIFO or a file too large: one line naming it
+        raise ReportError(str(path), [("", str(exc).replace(f"benchmark report {path} ", "", 1))]) from None
 
 
 def parse_reports(raw: bytes, source: str) -> list[dict[str, Any]]:

@@ -145,7 +145,7 @@ def _check_outputs(paths: list[str | None], force: bool) -> None:
 def _given_faces(args: argparse.Namespace) -> list[Any] | None:
     from .detect import Face, load_faces_json, parse_landmarks
 
-    if getattr(args, "landmarks", None):
+    if getattr(args, "landmarks", None) is not None:  # an empty --landmarks "" is an error, not "detect"
         lm = parse_landmarks(args.landmarks)
         return [Face((*lm.min(0), *lm.max(0)), 1.0, lm)]  # type: ignore[arg-type]
     if getattr(args, "landmarks_json", None):
@@ -236,7 +236,7 @@ def _align(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     faces = _given_faces(args)
     face, count = _face_of(image, args.image, faces, MTCNN() if faces is None else None)
-    save_png(align(image, face.landmarks, args.size), args.output)
+    save_png(align(image, face.landmarks, args.size, source=args.image), args.output)
     note = f" (the largest of {count} faces)" if count > 1 else ""
     print(f"wrote {args.output}: {args.size}x{args.size} aligned face{note}")
     return 0
@@ -246,7 +246,7 @@ def _photo_faces(photo: Path) -> list[Any] | None:
     from .detect import load_faces_json
 
     sidecar = photo.with_name(photo.name + ".json")
-    return load_faces_json(sidecar) if sidecar.is_file() else None
+    return load_faces_json(sidecar) if sidecar.exists() else None  # a FIFO or folder there is refused
 
 
 def _enroll(args: argparse.Namespace) -> int:
@@ -254,6 +254,7 @@ def _enroll(args: argparse.Namespace) -> int:
     from .detect import MTCNN
     from .gallery import Gallery
     from .images import list_images, load_image
+    from .._text import printable
     from .matching import DEFAULT_THRESHOLD
 
     _check_outputs([args.output], args.force)
@@ -263,6 +264,12 @@ def _enroll(args: argparse.Namespace) -> int:
     people = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not people:
         raise ValueError(f"{root} holds no identity folders: put each person's photos in DIR/<name>/")
+    from .._text import is_blank
+
+    blank = [p.name for p in people if is_blank(p.name)]
+    if blank:  # refused before any work: the folder name is the identity's name
+        raise ValueError(f"{root} has an identity folder whose name is blank ({printable(repr(blank[0]))}); "
+                         "rename it to the person's name")
     embedder = _embedder(args, args.flip)
     gallery = Gallery(embedder.spec, DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
     detector = MTCNN()
@@ -280,7 +287,7 @@ def _enroll(args: argparse.Namespace) -> int:
                 continue
             if count > 1:
                 _stderr(f"note      {photo}: {count} faces, enrolled the largest")
-            crops.append(align(image, face.landmarks, embedder.size))
+            crops.append(align(image, face.landmarks, embedder.size, source=str(photo)))
             sources.append(photo.relative_to(root).as_posix())
         if not crops:
             empty.append(person.name)
@@ -288,10 +295,10 @@ def _enroll(args: argparse.Namespace) -> int:
         import numpy as np
 
         gallery.enroll(person.name, embedder(np.stack(crops)), sources)
-        _stderr(f"[{n}/{len(people)}] {person.name}: {len(crops)} of {len(photos)} photos "
+        _stderr(f"[{n}/{len(people)}] {printable(person.name)}: {len(crops)} of {len(photos)} photos "
                 f"({time.monotonic() - start:.1f}s)")
     if empty:
-        raise ValueError(f"no face found in any photo of {', '.join(repr(e) for e in empty)} (in {root}); "
+        raise ValueError(f"no face found in any photo of {', '.join(printable(repr(e)) for e in empty)} (in {root}); "
                          "add photos or remove those folders")
     gallery.save(args.output)
     count = sum(len(i.embeddings) for i in gallery.identities)
@@ -330,7 +337,7 @@ def _embed_image(path: str, embedder: Any, faces: list[Any] | None) -> tuple[Any
 
     image = load_image(path)
     face, count = _face_of(image, path, faces, MTCNN() if faces is None else None)
-    return embedder(align(image, face.landmarks, embedder.size))[0], count
+    return embedder(align(image, face.landmarks, embedder.size, source=path))[0], count
 
 
 def _identify(args: argparse.Namespace) -> int:
@@ -345,14 +352,17 @@ def _identify(args: argparse.Namespace) -> int:
         print(json.dumps({"image": args.image, "identity": match.name, "best": match.best, "score": match.score,
                           "threshold": match.threshold, "faces": count, "scores": dict(ranked)}, indent=1))
         return 0
+    from .._text import printable  # names come from folders and files: never print them raw
+
     if match.best is None:
         print(f"{args.image}: unknown (the gallery is empty)")
     elif match.known:
-        print(f"{args.image}: {match.name} (cosine {match.score:.4f} > threshold {match.threshold})")
+        print(f"{args.image}: {printable(match.name)} (cosine {match.score:.4f} > threshold {match.threshold})")
     else:
-        print(f"{args.image}: unknown (closest: {match.best}, cosine {match.score:.4f} <= threshold {match.threshold})")
+        print(f"{args.image}: unknown (closest: {printable(match.best)}, cosine {match.score:.4f} "
+              f"<= threshold {match.threshold})")
     for name, score in ranked[:5]:
-        print(f"  {score:8.4f}  {name}")
+        print(f"  {score:8.4f}  {printable(name)}")
     return 0
 
 
@@ -385,9 +395,10 @@ def _eval(args: argparse.Namespace) -> int:
     files = [f.strip() for f in args.bin.split(",") if f.strip()]
     if not files:
         raise ValueError("--bin needs at least one .bin file")
+    from .._files import check_regular
+
     for f in files:
-        if not Path(f).is_file():
-            raise FileNotFoundError(f".bin file {f} does not exist")
+        check_regular(f, ".bin file", limit="bin")
     if args.model is None and args.artifact is None:
         raise ValueError("give --model MODEL (and --checkpoint) or --artifact FILE")
     embedder = _embedder(args, args.flip)
