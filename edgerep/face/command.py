@@ -67,7 +67,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("image", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print JSON (readable by --landmarks-json)")
     p.add_argument("--min-face", type=int, default=20, metavar="PX", help="smallest face side searched (default 20)")
-    p.set_defaults(func=_detect)
+    p.set_defaults(func=_with_notes(_detect))
 
     p = verbs.add_parser("align", help="the aligned face crop (ArcFace template) as PNG")
     p.add_argument("image", metavar="IMAGE")
@@ -75,7 +75,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--size", type=int, default=112, choices=(112, 128), help="crop size (default 112)")
     p.add_argument("--output", "-o", required=True, metavar="OUT.png")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
-    p.set_defaults(func=_align)
+    p.set_defaults(func=_with_notes(_align))
 
     p = verbs.add_parser("enroll", help="build a gallery from DIR/<identity>/<photos>")
     p.add_argument("directory", metavar="DIR", help="one folder per identity, holding its photos "
@@ -86,7 +86,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--flip", action="store_true", help="embed each face and its mirror image (flip-sum)")
     p.add_argument("--output", "-o", required=True, metavar="GALLERY.json")
     p.add_argument("--force", action="store_true", help="overwrite an existing gallery")
-    p.set_defaults(func=_enroll)
+    p.set_defaults(func=_with_notes(_enroll))
 
     p = verbs.add_parser("identify", help="who is in IMAGE, against a gallery")
     p.add_argument("image", metavar="IMAGE")
@@ -95,7 +95,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--artifact", metavar="FILE", help="the exported model the gallery was enrolled with")
     _add_landmark_options(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(func=_identify)
+    p.set_defaults(func=_with_notes(_identify))
 
     p = verbs.add_parser("verify", help="are two photos the same person")
     p.add_argument("images", nargs=2, metavar="IMAGE")
@@ -103,7 +103,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--threshold", type=float, metavar="T", help="cosine threshold (default 0.35)")
     p.add_argument("--flip", action="store_true", help="flip-sum embeddings")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(func=_verify)
+    p.set_defaults(func=_with_notes(_verify))
 
     p = verbs.add_parser("eval", help="the InsightFace verification protocol on .bin pair files")
     p.add_argument("--bin", required=True, metavar="F[,F...]", help="InsightFace .bin files (lfw.bin, cfp_fp.bin, ...)")
@@ -112,7 +112,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--folds", type=int, default=10, metavar="N", help="folds (default 10)")
     p.add_argument("--json", metavar="F", help="write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
-    p.set_defaults(func=_eval)
+    p.set_defaults(func=_with_notes(_eval))
 
     p = verbs.add_parser("parity", help="exported model vs torch on real faces: cosine and decision flips")
     p.add_argument("--model", "-m", required=True, metavar="MODEL")
@@ -130,7 +130,7 @@ def register(subparsers: Any) -> None:
                    help="a row fails when more than PCT %% of pair decisions flip (default 1)")
     p.add_argument("--json", metavar="F", help="write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
-    p.set_defaults(func=_parity)
+    p.set_defaults(func=_with_notes(_parity))
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -181,12 +181,30 @@ def _embedder(args: argparse.Namespace, flip: bool) -> Any:
 _RANDOM_FACES = "embeddings, matches and thresholds mean nothing, only parity between runtimes does"
 
 
-def _noted(embedder: Any) -> Any:
-    """``embedder``, after the random-weights note when it embeds without trained weights."""
-    if embedder.spec.checkpoint_sha256 is None:
-        from ..weights import random_weights_note
+_NOTES: list[str] = []  # printed after a verb's results (an error stays the one line it is)
 
-        _stderr(f"note: {random_weights_note(_RANDOM_FACES)}")
+
+def _with_notes(verb: Any) -> Any:
+    """``verb``, printing the notes it gathered once it has succeeded."""
+    def run(args: argparse.Namespace) -> int:
+        _NOTES.clear()
+        status = verb(args)
+        for note in dict.fromkeys(_NOTES):
+            _stderr(f"note: {note}")
+        return status
+    return run
+
+
+def _note_random_weights() -> None:
+    from ..weights import random_weights_note
+
+    _NOTES.append(random_weights_note(_RANDOM_FACES))
+
+
+def _noted(embedder: Any) -> Any:
+    """``embedder``, noting (for after the results) when it embeds without trained weights."""
+    if embedder.spec.checkpoint_sha256 is None:
+        _note_random_weights()
     return embedder
 
 
@@ -461,9 +479,7 @@ def _parity(args: argparse.Namespace) -> int:
     if args.images:
         crops = _crops_of_folder(Path(args.images))
     if args.checkpoint is None:
-        from ..weights import random_weights_note
-
-        _stderr(f"note: {random_weights_note(_RANDOM_FACES)}")
+        _note_random_weights()
     result = parity(args.model, checkpoint=args.checkpoint, targets=targets, precisions=precisions, crops=crops,
                     threshold=args.threshold, log=_stderr,
                     min_cosine=MIN_COSINE if args.min_cosine is None else args.min_cosine,
