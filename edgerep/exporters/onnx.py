@@ -69,7 +69,8 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             if options.precision == "fp16":
                 info["fp16"] = "float16 weights and arithmetic, float32 input/output"
         else:
-            info["int8"], info["int8_rewrites"] = _quantize_int8(exported, path, options.calibration, Path(tmp))
+            info["int8"], info["int8_rewrites"] = _quantize_int8(exported, path, options.calibration, Path(tmp),
+                                                                 options.int8_recipe)
     onnx.checker.check_model(str(path), full_check=True)
     return info
 
@@ -86,7 +87,7 @@ class _Float16(nn.Module):
 
 
 def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
-                   workdir: Path) -> tuple[str, list[str]]:
+                   workdir: Path, recipe: str = "conv") -> tuple[str, list[str]]:
     """Static QDQ int8 of the float file ``src`` into ``dst`` (recipe and its measurements:
     :mod:`.onnx_int8`); returns the scheme and the notes of the float-graph rewrites."""
     from . import onnx_int8
@@ -94,10 +95,11 @@ def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
     if calibration is None:
         raise ValueError("int8 export needs a calibration batch")
     batches = _calibration_batches(src, calibration)
-    rewrites = onnx_int8.quantize(src, dst, batches, workdir)
+    rewrites = onnx_int8.quantize(src, dst, batches, workdir, recipe=recipe)
     n = sum(next(iter(b.values())).shape[0] for b in batches)
-    return (f"static QDQ (per-channel int8 weights, uint8 activations, MinMax), calibrated on {n} "
-            "images", rewrites)
+    what = "the Linear layers' inputs" if recipe == "linear" else "activations"
+    return (f"static QDQ (per-channel int8 weights, uint8 {what}, 99.99th-percentile ranges), calibrated on "
+            f"{n} images", rewrites)
 
 
 def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[dict[str, np.ndarray]]:

@@ -22,9 +22,15 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    ``max(norm, eps)``. TFLite's int8 DIV stops the interpreter when a divisor quantizes to its zero
    point ("div.cc: data[i] != zero_point"), which small norms do; and an int8 MAXIMUM cannot hold
    eps, so a float DIV behind it divided by zero (non-finite outputs, failed verification).
-4. Everything else is static int8: per-channel symmetric int8 weights, per-tensor int8 activations
-   from min/max calibration, float32 input and output. GELU in int8 is TFLite's lookup table (not
-   XNNPACK, which has no int8 GELU; as fast as the float32 GELU on XNNPACK).
+4. Everything else is static int8: per-channel symmetric int8 weights (already on that grid: rounded
+   in torch with GPTQ and bias-corrected, :mod:`.int8_torch`), per-tensor int8 activations from
+   min/max calibration (ai-edge-quantizer's moving average of each sample's min and max), float32
+   input and output. GELU in int8 is TFLite's lookup table (not XNNPACK, which has no int8 GELU; as
+   fast as the float32 GELU on XNNPACK).
+5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`.int8_torch.recipe`): only the
+   FULLY_CONNECTED layers in int8, as dynamic-range ops (int8 weights, the float input quantized per
+   run by the kernel), everything else float32: the residual stream's outlier channels defeat
+   per-tensor static scales (benchmarks/RESULTS.md, "Issue 21").
 
 """
 
@@ -90,10 +96,14 @@ def mark_float_ops(data: bytes) -> tuple[bytes, list[str]]:
         f"kept in float32, where XNNPACK's int8 kernels are 3-20x slower than its float32 ones: {kinds}"]
 
 
-def configure(quantizer: Any, aeq: Any) -> str:
-    """Set the int8 recipe (items 2 and 3) on an ``ai_edge_quantizer.Quantizer``; returns the scheme."""
+def configure(quantizer: Any, aeq: Any, recipe: str = "conv") -> str:
+    """Set the int8 recipe (items 2 to 5) on an ``ai_edge_quantizer.Quantizer``; returns the scheme."""
     qt = aeq.qtyping
     no_quantize = aeq.algorithm_manager.AlgorithmName.NO_QUANTIZE
+    if recipe == "linear":
+        quantizer.add_dynamic_config(regex=".*", operation_name=qt.TFLOperationName.FULLY_CONNECTED, num_bits=8)
+        return ("LayerNorm network: dynamic-range int8 FULLY_CONNECTED (per-channel int8 weights, inputs "
+                "quantized at run time), everything else float32")
     quantizer.add_static_config(regex=".*", operation_name=qt.TFLOperationName.ALL_SUPPORTED,
                                 activation_num_bits=8, weight_num_bits=8)
     # Keep float32 I/O (a QUANTIZE/DEQUANTIZE pair at the ends): the app code stays the same for every
