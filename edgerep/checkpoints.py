@@ -85,13 +85,62 @@ class LoadResult:
     source: str
     sha256: str | None = None
     notes: list[str] = field(default_factory=list)
+    dequantized: int = 0  # int8 weights of a dynamically quantized checkpoint, now float32
+
+
+_PACKED = "._packed_params._packed_params"
+# What torch.ao's dynamic quantization stores beside each packed Linear: the packed dtype, and the
+# output scale / zero point that dynamic quantization never uses (it computes in float).
+_PACKED_EXTRAS = ("._packed_params.dtype", ".scale", ".zero_point")
+DEQUANTIZED_NOTE = ("dequantized {n} int8 weight(s) of a dynamically quantized checkpoint "
+                    "(torch quantize_dynamic) to float32")
+
+
+def dequantize_packed(sd: Mapping[str, Any], name: str) -> tuple[dict[str, Any], int]:
+    """Undo ``torch.ao.quantization.quantize_dynamic``'s state-dict form: every
+    ``X._packed_params._packed_params`` (int8 weight, float bias) becomes ``X.weight`` / ``X.bias``
+    in float32, and the packed dtype and unused output scale / zero point of ``X`` are dropped.
+    Returns the new dict and how many weights were dequantized (0: nothing was packed)."""
+    packed = [k[: -len(_PACKED)] for k in sd if isinstance(k, str) and k.endswith(_PACKED)]
+    if not packed:
+        return dict(sd), 0
+    out: dict[str, Any] = {}
+    prefixes = set(packed)
+    extras = {p + e for p in prefixes for e in _PACKED_EXTRAS}
+    for key, value in sd.items():
+        if key in extras:
+            continue
+        if isinstance(key, str) and key.endswith(_PACKED):
+            prefix = key[: -len(_PACKED)]
+            if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Tensor)
+                    and value[0].is_quantized and (value[1] is None or isinstance(value[1], Tensor))):
+                raise CheckpointError(
+                    f"checkpoint {name}: {key} is not a packed (int8 weight, bias) pair as torch's dynamic "
+                    "quantization writes it; re-save the float model's state dict instead")
+            weight, bias = value
+            if weight.dtype not in (torch.qint8, torch.quint8) or weight.layout != torch.strided or \
+                    weight.numel() * weight.element_size() > weight.untyped_storage().nbytes():
+                raise CheckpointError(f"checkpoint {name}: {key} holds a {weight.dtype} weight of shape "
+                                      f"{tuple(weight.shape)} that is not a dense int8 tensor within its data")
+            out[prefix + ".weight"] = weight.dequantize().to(torch.float32)
+            if bias is not None:
+                out[prefix + ".bias"] = bias.detach().to(torch.float32)
+            continue
+        out[key] = value
+    return out, len(prefixes)
 
 
 def read_state_dict(source: Source) -> StateDict:
     """Read a state dict from a safetensors or torch file (``weights_only``), or take a mapping.
 
-    Unwraps ``{"state_dict": ...}``-style containers and a ``module.`` prefix (DataParallel).
+    Unwraps ``{"state_dict": ...}``-style containers and a ``module.`` prefix (DataParallel), and
+    dequantizes a dynamically quantized checkpoint (:func:`dequantize_packed`).
     """
+    return _read_state_dict(source)[0]
+
+
+def _read_state_dict(source: Source) -> tuple[StateDict, int]:
+    """:func:`read_state_dict` and the number of int8 weights it dequantized."""
     if isinstance(source, Mapping):
         obj: Any = source
         name = "the given state dict"
@@ -106,6 +155,9 @@ def read_state_dict(source: Source) -> StateDict:
             inner = next((obj[k] for k in _WRAPPER_KEYS if isinstance(obj.get(k), Mapping)), None)
             if inner is not None and not any(isinstance(v, Tensor) for v in obj.values()):
                 obj = inner
+    dequantized = 0
+    if isinstance(obj, Mapping):
+        obj, dequantized = dequantize_packed(obj, name)
     if not isinstance(obj, Mapping) or not obj or not all(isinstance(v, Tensor) for v in obj.values()):
         raise CheckpointError(f"{name} holds no state dict of tensors (found {type(obj).__name__})")
     prefix = "module."
@@ -115,7 +167,7 @@ def read_state_dict(source: Source) -> StateDict:
         check_finite(obj, f"checkpoint {name}")
     except ValueError as exc:
         raise CheckpointError(str(exc)) from None
-    return dict(obj)
+    return dict(obj), dequantized
 
 
 def _sniff(path: Path) -> str:
@@ -233,7 +285,15 @@ def load_checkpoint(model: nn.Module, source: Source) -> LoadResult:
     training form and fused. A fused edgerep checkpoint loads into an ``inference_mode=True`` model.
     """
     name = "state dict" if isinstance(source, Mapping) else str(source)
-    sd = read_state_dict(source)
+    sd, dequantized = _read_state_dict(source)
+    loaded = _load(model, sd, source, name)
+    if dequantized:
+        loaded.dequantized = dequantized
+        loaded.notes.append(DEQUANTIZED_NOTE.format(n=dequantized))
+    return loaded
+
+
+def _load(model: nn.Module, sd: StateDict, source: Source, name: str) -> LoadResult:
     origin = built_from(model)
     model_name = origin.name if origin else None
     family = origin.spec.family if origin else None

@@ -17,7 +17,8 @@ from ._text import format_table, one_line
 from ._version import __version__
 
 # Modules that add a subcommand: each has ``register(subparsers)`` setting ``func`` on its parser.
-_COMMAND_MODULES = ("edgerep.exporters.command", "edgerep.bench.command", "edgerep.face.command")
+_COMMAND_MODULES = ("edgerep.exporters.command", "edgerep.bench.command", "edgerep.face.command",
+                    "edgerep.classify.command")
 
 
 class UserError(Exception):
@@ -36,7 +37,7 @@ def _fmt_count(n: float | None, unit: str = "") -> str:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from .factory import fused_counts
-    from .registry import get_spec, list_models
+    from .registry import aliases_of, get_spec, list_models
 
     names = list_models(args.pattern)
     if not names:
@@ -46,8 +47,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
         spec = get_spec(n)
         params, macs = fused_counts(n)
         c, h, w = spec.input_size
+        aliases = aliases_of(n)
         rows.append([
-            n + (" (baseline)" if spec.baseline else ""), spec.task, f"{c}x{h}x{w}",
+            n + (" (baseline)" if spec.baseline else "") + (f" (also {', '.join(aliases)})" if aliases else ""),
+            spec.task, f"{c}x{h}x{w}",
             _fmt_count(params), _fmt_count(macs),
         ])
     print(format_table(["model", "task", "input", "params (fused)", "MACs (fused)"], rows))

@@ -96,6 +96,10 @@ def built_from(model: nn.Module) -> BuiltFrom | None:
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
+# Other names for registered models: the names users copy from a reference repository (EdgeFace's
+# ``edgeface_xs_q`` is the float ``edgeface_xs`` its authors quantized). Lookups resolve them;
+# listings show the registered name, with its aliases.
+_ALIASES: dict[str, str] = {}
 _loaded = False
 
 
@@ -106,6 +110,21 @@ def register_model(spec: ModelSpec) -> ModelSpec:
         raise ValueError(f"model {spec.name!r} is registered twice")
     _REGISTRY[spec.name] = spec
     return spec
+
+
+def register_alias(alias: str, name: str) -> None:
+    """Make ``alias`` a second name of the registered model ``name``."""
+    if name not in _REGISTRY:
+        raise ValueError(f"cannot alias {alias!r} to {name!r}: {name!r} is not registered")
+    if alias in _REGISTRY or alias in _ALIASES:
+        raise ValueError(f"model name {alias!r} is registered twice")
+    _ALIASES[alias] = name
+
+
+def aliases_of(name: str) -> list[str]:
+    """The other names of the registered model ``name``, sorted."""
+    _load_families()
+    return sorted(a for a, n in _ALIASES.items() if n == name)
 
 
 def _load_families() -> None:
@@ -128,13 +147,13 @@ def get_spec(name: str) -> ModelSpec:
     _load_families()
     if not isinstance(name, str):
         raise TypeError(f"model name must be a string, got {type(name).__name__}")
-    spec = _REGISTRY.get(name)
+    spec = _REGISTRY.get(_ALIASES.get(name, name))
     if spec is None:
         raise ValueError(unknown_model_message(name))
     return spec
 
 
 def unknown_model_message(name: str) -> str:
-    close = closest(name, list(_REGISTRY))
+    close = closest(name, [*_REGISTRY, *_ALIASES])
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"unknown model {name!r}{hint} (see 'edgerep list' for all {len(_REGISTRY)} models)"

@@ -68,3 +68,8 @@ def check_float16_range(model: nn.Module, what: str) -> None:
             raise ValueError(
                 f"{what}: tensor {name!r} reaches {peak:.3g}, beyond float16's largest value "
                 f"{FP16_MAX:g}, so an fp16 export would overflow to Inf; export with --precision fp32")
+
+
+def random_weights_note(consequence: str = "its outputs mean nothing") -> str:
+    """The note every command prints when it runs a model without a checkpoint."""
+    return f"random weights (no checkpoint given): {consequence}; pass --checkpoint FILE for trained weights"

@@ -33,3 +33,27 @@ def shared_export_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     cache = root / "shared-export-cache"
     monkeypatch.setenv("EDGEREP_CACHE", str(cache))
     return cache
+
+
+# ---- the real-data tier: trained weights and real photos ----------------------------------------
+# ../shared/testdata beside the checkout (CI has it), or the folder $EDGEREP_TESTDATA names. Without
+# it the tier skips with one line naming the variable; nothing is downloaded.
+TESTDATA_VARIABLE = "EDGEREP_TESTDATA"
+
+
+def _testdata_dir():
+    import os
+    from pathlib import Path
+
+    given = os.environ.get(TESTDATA_VARIABLE)
+    return Path(given) if given else Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+
+
+@pytest.fixture(scope="session")
+def testdata():
+    """The trained weights and real photos (see ../shared/testdata/README.md), or a skip."""
+    root = _testdata_dir()
+    if not (root / "weights").is_dir():
+        pytest.skip(f"real-data tier: no test data at {root}; set {TESTDATA_VARIABLE}=DIR "
+                    "(trained weights and photos, see README 'Tests')")
+    return root

@@ -43,6 +43,7 @@ REFERENCE: dict[str, tuple[float | None, float | None, float | None]] = {
     "facelivtv2_l": (None, None, None),
     # EdgeFace @112 (the published model: no re-parameterization, one parameter count)
     "edgeface_xxs": (1.245 * M, None, 47 * M),
+    "edgeface_xs": (None, None, None),  # the authors' edgeface_xs_q: no published figures
     "edgeface_xs_gamma_06": (1.770 * M, None, 76 * M),
     "edgeface_s_gamma_05": (3.653 * M, None, 152 * M),
     "edgeface_base": (18.226 * M, None, 696 * M),

@@ -110,3 +110,59 @@ def test_torchscript_archive_is_read(tmp_path) -> None:
     loaded = edgerep.create_model(SMALL, inference_mode=True, checkpoint=path).eval()
     x = torch.randn(1, 3, 64, 64)
     assert torch.equal(loaded(x), model(x))
+
+
+# ---- dynamically quantized checkpoints (the EdgeFace authors' *_q.pt form) ----------------------
+
+def _quantized_state(model: torch.nn.Module) -> dict:
+    """What torch.ao.quantization.quantize_dynamic(model, {Linear}, qint8).state_dict() holds."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return quantized.state_dict()
+
+
+def test_dynamically_quantized_checkpoint_loads_dequantized(tmp_path) -> None:
+    model = edgerep.create_model("edgeface_xxs")
+    randomize(model)
+    state = _quantized_state(model)
+    path = tmp_path / "q.pt"
+    torch.save(state, path)
+    fresh = edgerep.create_model("edgeface_xxs_q")  # the authors' name for it
+    loaded = edgerep.checkpoints.load_checkpoint(fresh, path)
+    packed = [k for k in state if k.endswith("._packed_params._packed_params")]
+    assert loaded.dequantized == len(packed) > 10
+    assert "dequantized" in loaded.notes[-1]
+    got = fresh.state_dict()
+    for key in packed:
+        prefix = key[: -len("._packed_params._packed_params")]
+        qweight, bias = state[key]
+        expected = (qweight.int_repr().double() - qweight.q_zero_point()) * qweight.q_scale()
+        assert torch.allclose(got[prefix + ".weight"].double(), expected, rtol=0, atol=1e-7)
+        # int8 is a rounding of the float weight: within half a quantization step of it
+        step = qweight.q_scale()
+        assert (got[prefix + ".weight"] - model.state_dict()[prefix + ".weight"]).abs().max() <= step / 2 + 1e-7
+        assert torch.equal(got[prefix + ".bias"], bias.detach())
+    untouched = [k for k, v in model.state_dict().items() if k in state and isinstance(state[k], torch.Tensor)]
+    assert untouched and all(torch.equal(got[k], model.state_dict()[k]) for k in untouched)
+
+
+def test_a_broken_packed_entry_is_one_clear_line(tmp_path) -> None:
+    state = {"fc._packed_params._packed_params": (torch.zeros(4, 4), None), "fc.scale": torch.tensor(1.0)}
+    path = tmp_path / "bad_q.pt"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError, match="not a packed .int8 weight, bias. pair"):
+        read_state_dict(path)
+
+
+def test_author_aliases_resolve_to_the_float_models() -> None:
+    from edgerep.registry import aliases_of, get_spec, list_models
+
+    assert get_spec("edgeface_xxs_q").name == "edgeface_xxs"
+    assert get_spec("edgeface_xs_q").name == "edgeface_xs"
+    assert "edgeface_xs_q" in aliases_of("edgeface_xs")
+    assert "edgeface_xs_q" not in list_models()  # a listing shows each model once
+    with pytest.raises(ValueError, match="did you mean.*edgeface_xs_q"):
+        get_spec("edgeface_xs_qq")

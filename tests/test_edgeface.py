@@ -23,6 +23,7 @@ timm = pytest.importorskip("timm")
 
 BACKBONES = {
     "edgeface_xxs": ("edgenext_xx_small", None),
+    "edgeface_xs": ("edgenext_x_small", None),
     "edgeface_xs_gamma_06": ("edgenext_x_small", 0.6),
     "edgeface_s_gamma_05": ("edgenext_small", 0.5),
     "edgeface_base": ("edgenext_base", None),
@@ -156,3 +157,26 @@ def test_rank_ratio_validation() -> None:
         LowRankLinear(8, 8, rank_ratio=0)
     with pytest.raises(ValueError, match="rank_ratio"):
         LowRankLinear(8, 8, rank_ratio=1.5)
+
+
+def test_xca_stays_finite_in_float16_with_a_zero_channel() -> None:
+    """A channel that is zero over every token (trained EdgeFace-XS has them: its ONNX fp16 export
+    gave NaN embeddings) must not divide 0 by a float16 eps of 0; float32 results are unchanged."""
+    import torch.nn.functional as F
+
+    from edgerep.layers.xca import CrossCovarianceAttention
+
+    torch.manual_seed(0)
+    xca = CrossCovarianceAttention(16, num_heads=2).eval()
+    with torch.no_grad():
+        xca.qkv.weight[:8].zero_()  # the first head's queries: zero for every input
+        xca.qkv.bias[:8].zero_()
+    x = torch.randn(2, 9, 16)
+    with torch.no_grad():
+        assert torch.isfinite(xca.half()(x.half())).all()
+        xca.float()
+        b, n, c = x.shape
+        q, k, v = xca.qkv(x).reshape(b, n, 3, 2, 8).permute(2, 0, 3, 4, 1)
+        attn = (F.normalize(q, dim=-1) @ F.normalize(k, dim=-1).transpose(-2, -1)) * xca.temperature
+        reference = xca.proj((attn.softmax(-1) @ v).permute(0, 3, 1, 2).reshape(b, n, c))
+        assert torch.equal(xca(x), reference)

@@ -112,7 +112,10 @@ def test_fp32_export_embeds_real_faces_like_torch(model: str, target: str, faces
 
 
 def test_parity_reports_cosines_flips_and_failures(faces: np.ndarray, shared_export_cache: Path) -> None:
-    result = parity("edgeface_xxs", targets=["onnx", "coreml"], precisions=["fp32", "fp16"], crops=faces[:8])
+    # 28 pairs of random-weight faces at their median cosine: one fp16 flip is 3.6 %; the bound is
+    # judged in test_classify.py's parity-row test, this one is about the figures
+    result = parity("edgeface_xxs", targets=["onnx", "coreml"], precisions=["fp32", "fp16"], crops=faces[:8],
+                    max_flip_rate=1.0)
     by = {(r.target, r.precision): r for r in result.rows}
     assert result.pairs == 28 and result.threshold == pytest.approx(np.median(pair_cosines(TorchEmbedder("edgeface_xxs")(faces[:8]))))
     for precision in ("fp32", "fp16"):

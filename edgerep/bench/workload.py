@@ -72,13 +72,21 @@ class Workload:
         torch.manual_seed(SEED)
         unfused = self.build(False).eval()
         if self.checkpoint is not None:
-            from ..checkpoints import load_checkpoint
+            from ..checkpoints import WrongFormError, load_checkpoint
 
-            load_checkpoint(unfused, self.checkpoint)
+            try:
+                load_checkpoint(unfused, self.checkpoint)
+            except WrongFormError:  # a fused checkpoint (Apple's MobileOne): no training form to rebuild
+                fused = self.build(True).eval()
+                load_checkpoint(fused, self.checkpoint)
+                return {"fused": reparameterize(fused, inplace=True)}
         return {"unfused": unfused, "fused": reparameterize(unfused)}
 
     def reference(self, form: str) -> nn.Module:
-        """The seeded model in ``form`` (shared: do not modify)."""
+        """The model in ``form`` (shared: do not modify)."""
+        if form not in self._models:
+            raise ValueError(f"checkpoint {self.checkpoint} holds the fused {self.name}: its training form "
+                             f"cannot be rebuilt from it, so only the fused form runs (not {form!r})")
         return self._models[form]
 
     @functools.cached_property
@@ -87,6 +95,7 @@ class Workload:
 
     def instantiate(self, form: str) -> nn.Module:
         """A new model in ``form`` with the reference weights: what a deployment does at load time."""
+        self.reference(form)  # a form the checkpoint cannot give is an error naming it
         model = self.build(form == "fused")
         model.load_state_dict(self._states[form], strict=True)
         return model.eval()

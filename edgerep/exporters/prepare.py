@@ -228,7 +228,7 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     """
     from edgerep.registry import built_from
     from edgerep.reparam import fusion_report, reparameterize
-    from edgerep.weights import check_batchnorm_statistics, check_finite
+    from edgerep.weights import check_batchnorm_statistics, check_finite, random_weights_note
 
     spec, name = identity["spec"], identity["name"]
     ckpt_info = None
@@ -252,10 +252,9 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     fused = reparameterize(model, inplace=isinstance(model_or_name, str))
     check_finite(fused, f"{what}, once fused")
     report = fusion_report(fused)
-    notes = []
+    notes = list(ckpt_info["notes"]) if ckpt_info else []
     if ckpt_info is None:
-        notes.append("random weights (no checkpoint given): the export is structurally complete but "
-                     "its outputs mean nothing")
+        notes.append(random_weights_note("the export is structurally complete but its outputs mean nothing"))
     if not report.complete:
         notes.append(f"fusion incomplete: {len(report.batchnorms)} BatchNorm, "
                      f"{len(report.layer_scales)} layer scales, {len(report.unfused_blocks)} blocks left")
@@ -289,4 +288,5 @@ def _build(name: str, checkpoint: Any) -> tuple[nn.Module, dict | None]:
 
 def _checkpoint_info(loaded: Any) -> dict:
     return {"source": loaded.source, "sha256": loaded.sha256, "layout": loaded.layout,
-            "fused_checkpoint": loaded.fused_checkpoint, "notes": list(loaded.notes)}
+            "fused_checkpoint": loaded.fused_checkpoint, "notes": list(loaded.notes),
+            "dequantized_weights": loaded.dequantized}

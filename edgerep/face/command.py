@@ -123,7 +123,11 @@ def register(subparsers: Any) -> None:
                    help="comma-separated precisions (default fp32,fp16,int8)")
     p.add_argument("--images", metavar="DIR", help="photos with faces (default: scikit-image's faces, augmented)")
     p.add_argument("--threshold", type=float, metavar="T",
-                   help="decision threshold (cosine; default: the median torch pair cosine)")
+                   help="decision threshold (cosine; default 0.35 with --checkpoint, else the median torch pair cosine)")
+    p.add_argument("--min-cosine", type=float, default=None, metavar="C",
+                   help="a row fails below this mean cosine to torch (default 0.99)")
+    p.add_argument("--max-flips", type=float, default=None, metavar="PCT",
+                   help="a row fails when more than PCT %% of pair decisions flip (default 1)")
     p.add_argument("--json", metavar="F", help="write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
     p.set_defaults(func=_parity)
@@ -170,8 +174,20 @@ def _embedder(args: argparse.Namespace, flip: bool) -> Any:
         calibration = None
     if args.artifact is None and runtime == "torch" and args.precision != "fp32":
         raise ValueError(f"--precision {args.precision} applies to exports: add --runtime onnxruntime or litert")
-    return load_embedder(args.model, checkpoint=args.checkpoint, artifact=args.artifact, runtime=runtime,
-                         precision=args.precision, flip_sum=flip, calibration=calibration, log=_stderr)
+    return _noted(load_embedder(args.model, checkpoint=args.checkpoint, artifact=args.artifact, runtime=runtime,
+                                precision=args.precision, flip_sum=flip, calibration=calibration, log=_stderr))
+
+
+_RANDOM_FACES = "embeddings, matches and thresholds mean nothing, only parity between runtimes does"
+
+
+def _noted(embedder: Any) -> Any:
+    """``embedder``, after the random-weights note when it embeds without trained weights."""
+    if embedder.spec.checkpoint_sha256 is None:
+        from ..weights import random_weights_note
+
+        _stderr(f"note: {random_weights_note(_RANDOM_FACES)}")
+    return embedder
 
 
 def _default_calibration(model: str | None) -> Any:
@@ -304,7 +320,7 @@ def _gallery_embedder(gallery: Any, args: argparse.Namespace) -> Any:
                             precision=spec.precision if runtime != "torch" else "fp32",
                             flip_sum=spec.flip_sum, calibration=calibration, log=_stderr)
     check_compatible(spec, emb, f"gallery {args.gallery}")
-    return emb
+    return _noted(emb)
 
 
 def _embed_image(path: str, embedder: Any, faces: list[Any] | None) -> tuple[Any, int]:
@@ -416,9 +432,11 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _parity(args: argparse.Namespace) -> int:
     from ..exporters.options import PRECISIONS
-    from .parity import TARGETS, parity, render_parity
+    from .parity import MAX_FLIP_RATE, MIN_COSINE, TARGETS, parity, render_parity
 
     _check_outputs([args.json], args.force)
+    if args.max_flips is not None and not 0 <= args.max_flips <= 100:
+        raise ValueError(f"--max-flips is a percentage between 0 and 100, got {args.max_flips}")
     targets = [t.strip().lower() for t in args.targets.split(",") if t.strip()]
     precisions = [p.strip().lower() for p in args.precision.split(",") if p.strip()]
     from ..exporters.targets import get_target
@@ -431,15 +449,21 @@ def _parity(args: argparse.Namespace) -> int:
     crops = None
     if args.images:
         crops = _crops_of_folder(Path(args.images))
+    if args.checkpoint is None:
+        from ..weights import random_weights_note
+
+        _stderr(f"note: {random_weights_note(_RANDOM_FACES)}")
     result = parity(args.model, checkpoint=args.checkpoint, targets=targets, precisions=precisions, crops=crops,
-                    threshold=args.threshold, log=_stderr)
+                    threshold=args.threshold, log=_stderr,
+                    min_cosine=MIN_COSINE if args.min_cosine is None else args.min_cosine,
+                    max_flip_rate=MAX_FLIP_RATE if args.max_flips is None else args.max_flips / 100)
     print(render_parity(result), end="")
     if args.json:
         from .._io import write_atomic
 
         write_atomic(args.json, json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
         _stderr(f"wrote {args.json}")
-    return 0
+    return 1 if result.failed else 0
 
 
 def _crops_of_folder(directory: Path) -> Any:

@@ -16,7 +16,6 @@ given), so separate runs embed with the same weights, and exports made for the f
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -127,79 +126,28 @@ class TorchEmbedder(Embedder):
             return self.module(torch.from_numpy(x)).numpy()
 
 
-def _target_for(path: Path):  # noqa: ANN202 - exporters.targets.TargetInfo
-    from ..exporters.targets import TARGETS
-
-    for info in TARGETS.values():
-        if path.name.endswith(info.suffix):
-            return info
-    raise ValueError(f"artifact {path} is not an exported model: expected a file ending in "
-                     f"{', '.join(t.suffix for t in TARGETS.values())} (from 'edgerep export')")
-
-
-def read_artifact_metadata(path: Path) -> dict[str, Any]:
-    """The metadata edgerep embedded in an artifact, or its JSON sidecar when the file has none."""
-    from ..exporters import metadata as md
-
-    target = _target_for(path).load()
-    try:
-        meta = md.unflatten(target.read_metadata(path))
-    except ImportError:
-        raise
-    except Exception:  # noqa: BLE001 - an unreadable embedded block: fall back to the sidecar
-        meta = {}
-    if not meta.get("model"):
-        sidecar = md.sidecar_path(path)
-        if sidecar.is_file():
-            meta = json.loads(sidecar.read_text("utf-8"))
-    if not meta.get("model"):
-        raise ValueError(f"artifact {path} carries no edgerep metadata (and has no {md.sidecar_path(path).name}); "
-                         "export it with 'edgerep export MODEL --target ...'")
-    return meta
-
-
 class ArtifactEmbedder(Embedder):
     """An exported face model (.onnx, .tflite, .mlpackage) run by its target's runtime."""
 
     def __init__(self, path: str | Path, flip_sum: bool = False):
-        from .._optional import require
+        from ..exporters.artifact import Artifact
 
-        self.path = Path(path)
-        if not self.path.exists():
-            raise FileNotFoundError(f"artifact {self.path} does not exist")
-        info = _target_for(self.path)
-        for module in info.requires:
-            if module in ("onnxruntime", "ai_edge_litert", "coremltools"):
-                require(module)
-        self.target = info.load()
-        meta = read_artifact_metadata(self.path)
-        if meta.get("task") != "face-embedding":
-            raise ValueError(f"artifact {self.path} holds {meta.get('model')!r}, a {meta.get('task')} model, "
+        self.artifact = art = Artifact(path)
+        self.path, self.target = art.path, art.target
+        if art.task != "face-embedding":
+            raise ValueError(f"artifact {self.path} holds {art.model!r}, a {art.task} model, "
                              "not a face-embedding one")
-        inp, out, prep = meta["input"], meta["output"], meta.get("preprocessing") or {}
-        shape = list(inp["shape"])
-        self.layout = inp.get("layout", "NCHW")
-        self.kind = "raw" if inp.get("kind") in ("raw", "image") or self.layout == "image" else "tensor"
-        if self.layout == "image":
-            self.layout = "NCHW"  # Core ML's run() takes raw pixels NCHW and builds the images
-        self.batch = int(shape[0])
-        self.size = int(shape[2] if self.layout == "NCHW" else shape[1])
+        prep = art.metadata.get("preprocessing") or {}
+        self.layout, self.kind, self.batch, self.size = art.layout, art.kind, art.batch, art.height
         self.spec = EmbeddingSpec(
-            model=meta["model"], embedding_size=int(out["shape"][-1]), runtime=self.target.runtime,
-            precision=meta.get("precision", "fp32"), artifact_sha256=tree_sha256(self.path),
-            checkpoint_sha256=meta.get("checkpoint_sha256"), template_size=self.size,
+            model=art.model, embedding_size=int(art.metadata["output"]["shape"][-1]), runtime=self.target.runtime,
+            precision=art.precision, artifact_sha256=tree_sha256(self.path),
+            checkpoint_sha256=art.metadata.get("checkpoint_sha256"), template_size=self.size,
             mean=tuple(prep.get("mean") or (0.5, 0.5, 0.5)), std=tuple(prep.get("std") or (0.5, 0.5, 0.5)),
             flip_sum=flip_sum)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        from .._io import quiet
-
-        with quiet():  # runtimes log from C++ (e.g. "Created TensorFlow Lite XNNPACK delegate")
-            out = self.target.run(self.path, x)
-        if out is None:
-            raise ValueError(f"{self.target.name} artifacts cannot run on this machine ({self.path.name}): "
-                             f"{self.target.runtime_unavailable()}; use an .onnx or .tflite export here")
-        return out
+        return self.artifact.run(x)
 
 
 def resolve_runtime(runtime: str) -> str:

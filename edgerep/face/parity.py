@@ -3,9 +3,10 @@
 For every artifact (target x precision) of a face model, on aligned real faces: the cosine between
 the artifact's and the torch model's embedding of each face (min and mean), and how many of the
 same/different decisions over all pairs of faces flip at the torch threshold. A pair's decision is
-``cosine > threshold`` (:mod:`.matching`); the threshold is the user's, or by default the median of
-torch's pair cosines, where the most decisions sit near it (with random weights there is no trained
-threshold; pass ``threshold`` for a trained model).
+``cosine > threshold`` (:mod:`.matching`); the threshold is the user's; by default, with a
+checkpoint, the one the face commands decide with (``matching.DEFAULT_THRESHOLD``, 0.35), and with
+random weights, which have no trained threshold, the median of torch's pair cosines, where the most
+decisions sit near it.
 
 The default faces need no download: the astronaut photo of scikit-image's data (one face, found by
 the detector and aligned) with 23 seeded variations (mirror, landmark jitter as a detector on another
@@ -29,6 +30,10 @@ from .alignment import align, estimate_norm, to_uint8, warp_affine
 from .frames import landmarks_to_view
 
 FACES_LABEL = "skimage-astronaut24-lfw100"
+# A row passes when its mean cosine to torch reaches MIN_COSINE and at most MAX_FLIP_RATE of the
+# pair decisions flip (the export costs at most 1 decision in 100).
+MIN_COSINE = 0.99
+MAX_FLIP_RATE = 0.01
 TARGETS = ("onnx", "tflite", "coreml")  # parity's default: every target there is
 
 
@@ -96,6 +101,20 @@ class ParityRow:
         return None if self.flips is None or not self.pairs else self.flips / self.pairs
 
 
+    def judge(self, min_cosine: float, max_flip_rate: float) -> None:
+        """Fail this measured row when it misses a bound (NaN misses every bound)."""
+        if self.status != "ok":
+            return
+        missed = []
+        if not (self.cosine_mean is not None and self.cosine_mean >= min_cosine):
+            missed.append(f"mean cosine {self.cosine_mean:.4f} < {min_cosine:g}")
+        rate = self.flip_rate
+        if not (rate is not None and rate <= max_flip_rate):
+            missed.append(f"{self.flips}/{self.pairs} flips ({100 * (rate or 0):.2f} %) > {100 * max_flip_rate:g} %")
+        if missed:
+            self.status, self.reason = "failed", "; ".join(missed)
+
+
 @dataclass
 class ParityResult:
     model: str
@@ -104,10 +123,17 @@ class ParityResult:
     threshold: float
     threshold_source: str
     rows: list[ParityRow] = field(default_factory=list)
+    min_cosine: float = MIN_COSINE
+    max_flip_rate: float = MAX_FLIP_RATE
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status == "failed" for r in self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "faces": self.faces, "pairs": self.pairs, "threshold": self.threshold,
-                "threshold_source": self.threshold_source,
+                "threshold_source": self.threshold_source, "min_cosine": self.min_cosine,
+                "max_flip_rate": self.max_flip_rate,
                 "rows": [{**asdict(r), "flip_rate": r.flip_rate} for r in self.rows]}
 
 
@@ -120,10 +146,15 @@ def pair_cosines(emb: np.ndarray) -> np.ndarray:
 def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGETS,
            precisions: Sequence[str] = PRECISIONS, crops: np.ndarray | None = None,
            threshold: float | None = None, calibration_crops: np.ndarray | None = None,
+           min_cosine: float = MIN_COSINE, max_flip_rate: float = MAX_FLIP_RATE,
            log: Callable[[str], None] | None = None) -> ParityResult:
-    """Compare every (target, precision) artifact of ``model`` with torch on ``crops`` (default faces)."""
+    """Compare every (target, precision) artifact of ``model`` with torch on ``crops`` (default faces);
+    a row that misses ``min_cosine`` (mean) or ``max_flip_rate`` is failed."""
+    for name, bound in (("min_cosine", min_cosine), ("max_flip_rate", max_flip_rate)):
+        if not 0.0 <= bound <= 1.0:
+            raise ValueError(f"{name} must be between 0 and 1, got {bound}")
     from .embed import ArtifactEmbedder, TorchEmbedder, cached_artifact
-    from .matching import check_threshold
+    from .matching import DEFAULT_THRESHOLD, check_threshold
 
     emit = log or (lambda line: None)
     torch_emb = TorchEmbedder(model, checkpoint)
@@ -137,11 +168,14 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
     calib_crops = crops if calibration_crops is None else calibration_crops
     reference = torch_emb(crops)
     ref_pairs = pair_cosines(reference)
-    if threshold is None:
-        thr, source = float(np.median(ref_pairs)), "median torch pair cosine"
+    if threshold is None and checkpoint is not None:
+        thr, source = DEFAULT_THRESHOLD, "the face commands' default"
+    elif threshold is None:
+        thr, source = float(np.median(ref_pairs)), "median torch pair cosine: random weights"
     else:
         thr, source = check_threshold(threshold), "given"
-    result = ParityResult(torch_emb.spec.model, len(crops), len(ref_pairs), thr, source)
+    result = ParityResult(torch_emb.spec.model, len(crops), len(ref_pairs), thr, source,
+                          min_cosine=min_cosine, max_flip_rate=max_flip_rate)
     ref_same = ref_pairs > thr
     label = (FACES_LABEL if default and calibration_crops is None
              else "sha256:" + hashlib.sha256(np.ascontiguousarray(calib_crops).tobytes()).hexdigest())
@@ -170,10 +204,11 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
                 row.cosine_min, row.cosine_mean = float(cos.min()), float(cos.mean())
                 row.flips, row.pairs = int(np.sum((pairs > thr) != ref_same)), len(pairs)
                 row.artifact = str(path)
+                row.judge(min_cosine, max_flip_rate)
             result.rows.append(row)
             emit(f"parity    {target} {precision}: " + (
                 f"cosine min {row.cosine_min:.8f} mean {row.cosine_mean:.8f}, {row.flips} of {row.pairs} decisions flip"
-                if row.status == "ok" else f"{row.status}: {row.reason}"))
+                if row.flips is not None else "") + ("" if row.status == "ok" else f" {row.status}: {row.reason}"))
     return result
 
 
@@ -182,15 +217,16 @@ def render_parity(result: ParityResult) -> str:
     header = ["target", "precision", "runtime", "cosine min", "cosine mean", "flips", "flip %", "status"]
     rows = []
     for r in result.rows:
-        ok = r.status == "ok"
+        measured = r.flips is not None
         rows.append([r.target, r.precision, r.runtime,
-                     f"{r.cosine_min:.8f}" if ok else "-", f"{r.cosine_mean:.8f}" if ok else "-",
-                     f"{r.flips}/{r.pairs}" if ok else "-",
-                     f"{100 * r.flip_rate:.2f}" if ok and r.flip_rate is not None else "-",
-                     "ok" if ok else f"{r.status}: {r.reason}"])
+                     f"{r.cosine_min:.8f}" if measured else "-", f"{r.cosine_mean:.8f}" if measured else "-",
+                     f"{r.flips}/{r.pairs}" if measured else "-",
+                     f"{100 * r.flip_rate:.2f}" if measured and r.flip_rate is not None else "-",
+                     "ok" if r.status == "ok" else f"{r.status}: {r.reason}"])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     lines = [f"{result.model}: {result.faces} faces, {result.pairs} pairs, threshold {result.threshold:.4f} "
-             f"({result.threshold_source})"]
+             f"({result.threshold_source}); bounds: mean cosine >= {result.min_cosine:g}, "
+             f"flips <= {100 * result.max_flip_rate:g} %"]
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:

@@ -37,6 +37,9 @@ class CrossCovarianceAttention(nn.Module):
         b, n, c = x.shape
         # (B, N, 3C) -> 3 x (B, heads, head_dim, N): each row is one channel over all tokens
         q, k, v = self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 4, 1)
-        attn = (F.normalize(q, dim=-1) @ F.normalize(k, dim=-1).transpose(-2, -1)) * self.temperature
+        # F.normalize's eps (1e-12) is 0 in float16, where a channel that is zero over every token
+        # (a trained EdgeFace-XS has them) then divides 0 by 0: keep the floor representable
+        eps = max(1e-12, torch.finfo(q.dtype).tiny)
+        attn = (F.normalize(q, dim=-1, eps=eps) @ F.normalize(k, dim=-1, eps=eps).transpose(-2, -1)) * self.temperature
         x = attn.softmax(dim=-1) @ v
         return self.proj(x.permute(0, 3, 1, 2).reshape(b, n, c))

@@ -32,7 +32,7 @@ from ..layers.base import Reparameterizable
 from ..layers.fusion import scale_output
 from ..layers.low_rank import LowRankLinear, linear_layer, output_linear
 from ..layers.xca import CrossCovarianceAttention
-from ..registry import FACE_MEAN, FACE_STD, ModelSpec, Published, register_model
+from ..registry import FACE_MEAN, FACE_STD, ModelSpec, Published, register_alias, register_model
 
 _LN_EPS = 1e-6
 _LAYER_NORM_NOTE = "LayerNorm kept: it normalizes by per-token statistics (data-dependent)"
@@ -346,6 +346,9 @@ CONFIGS: dict[str, EdgeFaceConfig] = {
     "edgeface_xxs": EdgeFaceConfig(
         (24, 48, 88, 168), (2, 2, 6, 2), _published(1.245e6, 47e6, (99.57, 93.63, 94.92)), heads=4
     ),
+    # The full-rank EdgeNeXt-XS behind the authors' quantized release ``edgeface_xs_q`` (their
+    # get_model builds edgenext_x_small without low rank); they publish no figures for it.
+    "edgeface_xs": EdgeFaceConfig((32, 64, 100, 192), (3, 3, 9, 3), Published(source=_SOURCE), heads=4),
     "edgeface_xs_gamma_06": EdgeFaceConfig(
         (32, 64, 100, 192), (3, 3, 9, 3), _published(1.770e6, 76e6, (99.73, 94.71, 96.08), 5.82),
         heads=4, rank_ratio=0.6,
@@ -376,6 +379,10 @@ def _spec(name: str) -> ModelSpec:
 
 for _name in CONFIGS:
     register_model(_spec(_name))
+# The authors' README names their int8 releases (quantize_dynamic of the Linear layers) by these;
+# their checkpoints load into the float models, dequantized (edgerep.checkpoints.dequantize_packed).
+register_alias("edgeface_xxs_q", "edgeface_xxs")
+register_alias("edgeface_xs_q", "edgeface_xs")
 
 
 # ---- otroshi/edgeface checkpoint layout -------------------------------------------------------
