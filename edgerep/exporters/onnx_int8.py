@@ -265,7 +265,7 @@ def gemm_weights_rows_out(model: Any) -> int:
 
     weights = {t.name: t for t in model.graph.initializer}
     uses: Counter[str] = Counter(i for n in model.graph.node for i in n.input)
-    done = 0
+    changed: set[str] = set()
     for node in model.graph.node:
         if node.op_type != "Gemm" or len(node.input) < 2 or node.input[1] not in weights \
                 or uses[node.input[1]] != 1 or _attr(node, "transB", 0) or _attr(node, "transA", 0):
@@ -277,8 +277,12 @@ def gemm_weights_rows_out(model: Any) -> int:
         kept = [a for a in node.attribute if a.name != "transB"]
         del node.attribute[:]
         node.attribute.extend([*kept, helper.make_attribute("transB", 1)])
-        done += 1
-    return done
+        changed.add(w.name)
+    for field_ in (model.graph.value_info, model.graph.input):  # stale shapes of the old layout
+        stale = [v for v in field_ if v.name in changed]
+        for v in stale:
+            field_.remove(v)
+    return len(changed)
 
 
 def activation_matmuls(model: Any) -> list[str]:
