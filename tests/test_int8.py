@@ -346,7 +346,7 @@ def test_gptq_weights_sit_on_the_converters_grid_and_beat_rounding_to_nearest():
         return torch.einsum("ck,nkhw->nchw", mix, z) + 0.1 * torch.randn(n, 16, 10, 10) + 0.5
 
     x = images(48)
-    rounded, info = int8_torch.round_weights(model, x, ["0", "2"])
+    rounded, info = int8_torch.round_weights(model, x, ["0", "2"], equalization=False)
     assert info.layers == 2 and info.bias_corrected and "GPTQ" in info.note()
     for name in ("0", "2"):
         w = dict(model.named_modules())[name].weight.reshape(16, -1)
@@ -456,3 +456,30 @@ def test_face_calibration_folder_is_detected_and_aligned(tmp_path):
     assert "aligned faces" in cal.source
     # Colour faces, aligned: the eyes sit where the template puts them (the colour channels differ).
     assert (cal.images[:, 0] - cal.images[:, 2]).abs().mean() > 5
+
+
+def test_equalization_is_exact_and_evens_out_channel_ranges():
+    from edgerep.exporters import int8_torch
+
+    torch.manual_seed(0)
+    model = randomize(edgerep.create_model("mobileone_s0", inference_mode=True).eval(), seed=0)
+    x = torch.randn(8, 3, 64, 64)
+    pairs = int8_torch.relu_chains(model)
+    assert len(pairs) == 42 and pairs[0] == ("stem.reparam_conv", "stages.0.0.reparam_conv")
+    eq, n = int8_torch.equalize(model, x)
+    assert n == 42
+    with torch.no_grad():
+        ref, out = model(x), eq(x)
+    assert float((out - ref).norm() / ref.norm()) < 1e-5
+    # Into a depthwise conv the ranges are equalized fully: every channel that fires peaks alike.
+    peak = {}
+
+    def record(m: nn.Module, a: tuple, o: torch.Tensor) -> None:
+        peak["p"] = o.clamp(min=0).amax((0, 2, 3))
+
+    hook = dict(eq.named_modules())["stem.reparam_conv"].register_forward_hook(record)
+    with torch.no_grad():
+        eq(x)
+    hook.remove()
+    fired = peak["p"][peak["p"] > 0]
+    assert float(fired.min() / fired.max()) > 0.99

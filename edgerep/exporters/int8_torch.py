@@ -14,6 +14,15 @@ edgerep owns the fused model, so it can do exactly what the runtimes' quantizers
    the converter's own quantizer finds the same scale and reproduces the weights exactly.
 2. **Bias correction** (Nagel et al., ICCV 2019): the remaining mean output shift of the rounded
    weights, ``(W_q - W) E[x]``, is subtracted from the bias.
+3. **Activation equalization across a ReLU** (the cross-layer equalization of Nagel et al., applied to
+   activation ranges): where conv ``A`` feeds conv ``B`` through a ReLU alone, output channel ``i`` of
+   ``A`` is divided by ``s_i`` and input channel ``i`` of ``B`` multiplied by it (exact:
+   ``relu(x / s) = relu(x) / s`` for ``s > 0``). One per-tensor int8 scale then serves channels whose
+   ranges differed by orders of magnitude. Into a depthwise ``B`` the scaling is free (each filter has
+   its own int8 scale, so its int8 values do not change): ranges are equalized fully,
+   ``s_i = r_i / max r``; into a dense ``B`` it widens the rows' weight ranges, so halfway,
+   ``s_i = (r_i / max r) ** 0.5``. Found by tracing the model (torch.fx); a model that does not
+   trace is not equalized.
 
 Both are measured in benchmarks/RESULTS.md ("Issue 21"). Which layers: those the runtime recipe
 computes in int8 (:func:`quantized_layers`): every conv and Linear of a conv network; only the
@@ -34,6 +43,8 @@ QMAX = 127  # symmetric int8 weights, [-127, 127]: onnxruntime's and ai-edge-qua
 DAMP = 0.01  # GPTQ's dampening of H's diagonal (fraction of its mean), as in the paper
 BATCH = 8
 MAX_IMAGES = 64  # calibration images used for H (more add time, not accuracy: measured)
+EQUALIZE_DENSE = 0.5  # s_i = (r_i / max r) ** this, into a dense conv (item 3)
+EQUALIZE_IMAGES = 32
 
 RECIPES = ("conv", "linear")
 
@@ -63,9 +74,11 @@ class Rounding:
     layers: int
     images: int
     bias_corrected: bool
+    equalized: int = 0  # conv pairs whose activations were equalized across a ReLU
 
     def note(self) -> str:
-        return (f"weights of {self.layers} layer(s) rounded onto the int8 grid by GPTQ on {self.images} "
+        eq = f"activations equalized across {self.equalized} ReLU(s); " if self.equalized else ""
+        return (eq + f"weights of {self.layers} layer(s) rounded onto the int8 grid by GPTQ on {self.images} "
                 "calibration images" + (", with bias correction" if self.bias_corrected else ""))
 
 
@@ -155,10 +168,11 @@ def _gptq(w: torch.Tensor, h: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
 
 
 def round_weights(model: nn.Module, inputs: torch.Tensor, layers: list[str], *,
-                  bias_correction: bool = True) -> tuple[nn.Module, Rounding]:
-    """A copy of ``model`` whose ``layers`` hold GPTQ-rounded int8-grid weights (module doc), from
-    the calibration ``inputs`` (what the model takes, N first)."""
-    model = copy.deepcopy(model).eval()
+                  bias_correction: bool = True, equalization: bool = True) -> tuple[nn.Module, Rounding]:
+    """A copy of ``model``, its activations equalized across ReLUs (item 3), whose ``layers`` hold
+    GPTQ-rounded int8-grid weights (items 1, 2), from the calibration ``inputs`` (what the model
+    takes, N first)."""
+    model, equalized = equalize(model, inputs) if equalization else (copy.deepcopy(model).eval(), 0)
     x = inputs[:MAX_IMAGES]
     stats = _moments(model, layers, [x[i:i + BATCH] for i in range(0, len(x), BATCH)])
     mods = dict(model.named_modules())
@@ -185,7 +199,88 @@ def round_weights(model: nn.Module, inputs: torch.Tensor, layers: list[str], *,
                 m.bias = nn.Parameter(torch.zeros(rows, dtype=w.dtype))
             m.bias.data -= shift.to(w.dtype)
         m.weight.data = q.to(w.dtype).reshape(w.shape)
-    return model, Rounding(len(layers), len(x), bias_correction)
+    return model, Rounding(len(layers), len(x), bias_correction, equalized)
+
+
+def relu_chains(model: nn.Module) -> list[tuple[str, str]]:
+    """(A, B) conv pairs where A's output reaches B through one ReLU and nothing else (identities
+    aside): the pairs :func:`equalize` may rescale. Empty when the model does not trace."""
+    import torch.fx as fx
+
+    try:
+        graph = fx.symbolic_trace(model).graph
+    except Exception:  # data-dependent control flow: no equalization
+        return []
+    mods = dict(model.named_modules())
+
+    def module(node: fx.Node) -> nn.Module | None:
+        return mods.get(node.target) if node.op == "call_module" else None
+
+    def next_op(node: fx.Node) -> fx.Node | None:
+        while len(node.users) == 1:
+            user = next(iter(node.users))
+            if isinstance(module(user), nn.Identity):
+                node = user
+                continue
+            return user
+        return None
+
+    def is_relu(node: fx.Node) -> bool:
+        return isinstance(module(node), nn.ReLU) or (
+            node.op == "call_function" and node.target in (torch.relu, F.relu))
+
+    pairs = []
+    for node in graph.nodes:
+        a = module(node)
+        if type(a) is not nn.Conv2d or a.bias is None:
+            continue
+        act = next_op(node)
+        if act is None or not is_relu(act):
+            continue
+        user = next_op(act)
+        b = module(user) if user is not None else None
+        if type(b) is nn.Conv2d and b.in_channels == a.out_channels:
+            pairs.append((node.target, user.target))
+    return pairs
+
+
+def equalize(model: nn.Module, inputs: torch.Tensor) -> tuple[nn.Module, int]:
+    """A copy of ``model`` with the activations between its :func:`relu_chains` equalized (module
+    doc, item 3), from the per-channel maxima over ``inputs``; and how many pairs were."""
+    model = copy.deepcopy(model).eval()
+    pairs = relu_chains(model)
+    if not pairs:
+        return model, 0
+    mods = dict(model.named_modules())
+    peaks: dict[str, torch.Tensor] = {}
+
+    def record(name: str):
+        def hook(m: nn.Module, a: tuple, out: torch.Tensor) -> None:
+            v = out.detach().clamp(min=0).amax((0, 2, 3))
+            peaks[name] = torch.maximum(peaks[name], v) if name in peaks else v
+        return hook
+
+    hooks = [mods[a].register_forward_hook(record(a)) for a, _ in pairs]
+    try:
+        with torch.no_grad():
+            x = inputs[:EQUALIZE_IMAGES]
+            for i in range(0, len(x), BATCH):
+                model(x[i:i + BATCH])
+    finally:
+        for h in hooks:
+            h.remove()
+    for a_name, b_name in pairs:
+        a, b = mods[a_name], mods[b_name]
+        r = peaks[a_name]
+        if float(r.max()) <= 0:
+            continue
+        ratio = (r / r.max()).clamp(min=1e-3)  # channels that never fire stay near their scale
+        depthwise = b.groups == b.in_channels and b.groups > 1
+        s = ratio if depthwise else ratio ** EQUALIZE_DENSE
+        a.weight.data /= s.view(-1, 1, 1, 1)
+        a.bias.data /= s
+        b.weight.data *= s.view(-1, 1, 1, 1) if depthwise else s.view(1, -1, 1, 1)
+    return model, len(pairs)
 
 
 def per_layer_drift(model: nn.Module, inputs: torch.Tensor, layers: list[str],
