@@ -15,8 +15,10 @@ only to a temporary folder. Per model:
    largest face of each, aligned): embedding cosine to fp32 (min, mean) and the same/different
    decisions that flip over every pair at the face pipeline's threshold (0.35).
 3. Reference points measured beside: Core ML's 8-bit weights (coremltools ``linear_symmetric``:
-   per output channel, symmetric int8, tensors under 2048 elements left float) applied in torch,
-   fp32 compute, since Core ML itself cannot run here; for EdgeFace the authors' own int8
+   per output channel, symmetric int8 in [-127, 127], tensors under 2048 elements left float) applied
+   in torch, fp32 compute, since Core ML itself cannot run here; the same after edgerep's
+   equalization and GPTQ rounding (same grid: coremltools would keep those weights as they are,
+   not wired into the Core ML export yet); for EdgeFace the authors' own int8
    (``torch.ao.quantization.quantize_dynamic`` of the Linear layers, the form of their ``_q`` files).
 4. Latency, 1 thread, the four artifacts interleaved for ``--rounds`` rounds; medians and ratios.
 
@@ -183,9 +185,15 @@ def bench(name: str, root: Path, work: Path, n_eval: int, rounds: int) -> dict:
             run = runners[(target, precision)]
             out = np.concatenate([run.run(x[i:i + 1].numpy()) for i in range(len(x))])
             info["accuracy"][f"{target}-{precision}"] = metrics(task, ref, out, labels)
+    from edgerep.exporters import calibration, int8_torch
+
+    images = normalize(prep, calibration.load(str(cal), prep).images)
+    gptq, _ = int8_torch.round_weights(prep.fused, images, int8_torch.quantized_layers(prep.fused, "conv"))
     with torch.no_grad():
         info["accuracy"]["torch-fp32"] = metrics(task, ref, ref, labels)
         info["accuracy"]["coreml-8bit-weights (torch)"] = metrics(task, ref, coreml_weights(prep.fused)(x).numpy(), labels)
+        info["accuracy"]["coreml-8bit-weights, GPTQ first (torch)"] = metrics(
+            task, ref, coreml_weights(gptq)(x).numpy(), labels)
         if task == "face-embedding":
             info["accuracy"]["authors-dynamic-int8-linear (torch)"] = metrics(
                 task, ref, authors_dynamic(prep.fused)(x).numpy(), labels)

@@ -174,6 +174,18 @@ def _export_int8(name: str, target: str, checkpoints, tmp_path):
                   output=tmp_path / f"{name}.{target}")
 
 
+def _assert_close_to_fp32(r) -> None:
+    """The export's int8 check ran on held-out real images and its cosines hold the bound. Its
+    top-1 agreement is not asserted here: a randomized classifier's logits are near ties (top-1 of
+    such a model flips under any perturbation), so only trained weights make it evidence
+    (tests/test_int8_trained.py, benchmarks/int8_trained.py)."""
+    v = r.verification
+    assert "held-out" in v["domain"], v.get("domain")
+    d = v["int8"]
+    assert d["cosine_median"] >= 0.99 and d["cosine_min"] >= 0.98, (d, v.get("missed"))
+    assert all(m.startswith("top1 agreement") for m in v["missed"]), v["missed"]
+
+
 def _conv_weights(path) -> dict:
     model = onnx.load(str(path))
     return {t.name: t for t in model.graph.initializer}
@@ -183,10 +195,15 @@ def _conv_weights(path) -> dict:
 @pytest.mark.parametrize("name", SMALLEST)
 def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
     r = _export_int8(name, "onnx", checkpoints, tmp_path)
-    assert r.passed and r.verification["cosine"] >= 0.99
+    _assert_close_to_fp32(r)
     facts = onnx_int8.int8_facts(r.path)
     graph = onnx.load(str(r.path)).graph
     ops = {n.op_type for n in graph.node}
+    if name == "edgeface_xxs":  # LayerNorm network: the Linear layers alone, the residual stream float
+        quantized = {c.op_type for n in graph.node if n.op_type == "DequantizeLinear"
+                     for c in graph.node if n.output[0] in c.input}
+        assert quantized == {"Gemm"} and facts["int8_ops"] > 0 and "Gelu" in ops
+        return
     assert "Gelu" not in ops  # every GELU runs as QLinearSigmoid + QLinearMul
     # The RGB stem is the only float conv; no conv keeps a channel multiplier.
     assert facts["float_by_type"].get("Conv", 0) == 1
@@ -207,7 +224,7 @@ def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
         from edgerep.exporters.console import summary_table
 
         out = summary_table([r])  # the closing table shows the facts beside the drift
-        assert "int8 (what stays float)" in out and "float: Conv x1, Relu x1" in out and "cos 0.99" in out
+        assert "int8 (what stays float)" in out and "float: Conv x1, Relu x1" in out and "cos med 0.99" in out
 
 
 def _float_tflite_ops(path) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
@@ -248,16 +265,20 @@ _TFLITE_CASES = [pytest.param(n, marks=pytest.mark.xfail(
 def test_tflite_int8_recipe_per_family(name, checkpoints, tmp_path):
     pytest.importorskip("litert_torch")
     r = _export_int8(name, "tflite", checkpoints, tmp_path)
-    assert r.passed and r.verification["cosine"] >= 0.99
+    _assert_close_to_fp32(r)
     floats = _float_tflite_ops(r.path)
+    if name == "edgeface_xxs":  # LayerNorm network: dynamic-range FULLY_CONNECTED, everything else float32
+        facts = tflite_int8.int8_facts(r.path)
+        dynamic = [f for f in floats if f[0] == "FULLY_CONNECTED"]
+        assert dynamic and facts["int8_ops"] == len(dynamic) and facts["float_ops"] == len(floats) - len(dynamic)
+        return
     for op, x_shape, k_shape in floats:
         if op == "DEPTHWISE_CONV_2D":  # only the kernels XNNPACK runs slowly in int8
             assert k_shape[3] != x_shape[3] or k_shape[1] * k_shape[2] > 25
         else:
             assert op in tflite_int8.FLOAT_OP_TYPES + tflite_int8.QUANTIZER_FLOAT_OP_TYPES
     kinds = {op for op, _, _ in floats}
-    expected = {"mobileone_s0": set(), "repnext_m0": {"DEPTHWISE_CONV_2D"}, "edgeface_xxs": {"DIV", "MAXIMUM", "SQUARED_DIFFERENCE", "RSQRT", "BATCH_MATMUL", "ABS"},
-                "fastvit_t8": {"DEPTHWISE_CONV_2D"}, "facelivtv2_xs": {"BATCH_MATMUL"}}[name]
+    expected = {"mobileone_s0": set(), "repnext_m0": {"DEPTHWISE_CONV_2D"}, "fastvit_t8": {"DEPTHWISE_CONV_2D"}, "facelivtv2_xs": {"BATCH_MATMUL"}}[name]
     assert kinds == expected
     facts = tflite_int8.int8_facts(r.path)
     assert facts["float_ops"] == len(floats)

@@ -24,13 +24,16 @@ float between a dequantize and a quantize, so it costs its float time plus both 
    this grid, rounded in torch with GPTQ and bias-corrected (:mod:`.int8_torch`).
 4. uint8 activations (U8S8, what MLAS's x86 kernels take), asymmetric, no ``reduce_range`` (VNNI
    has no u8s8 overflow); ranges from the 99.99th percentile of the calibration activations, not
-   their min/max (trained MobileOne-S0: top-1 agreement with fp32 77 % with min/max, 96 % with the
+   their min/max (min/max for item 5's recipe, whose inputs lose nothing to it) (trained MobileOne-S0: top-1 agreement with fp32 77 % with min/max, 96 % with the
    percentile and GPTQ weights; benchmarks/RESULTS.md, "Issue 21").
 5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`.int8_torch.recipe`): only the
    Linear layers (MatMul/Gemm with a weight) in int8, their outputs float. Their residual stream
    carries a few channels far wider than the rest, which one per-tensor scale cannot hold: the
    default recipe, quantizing every op on it, turned the authors' EdgeFace-XXS embeddings to cosine
-   0.33 of fp32; with the Linear inputs only (LayerNorm and GELU outputs), 0.95 ("Issue 21").
+   0.33 of fp32; with the Linear inputs only (LayerNorm and GELU outputs), 0.98 ("Issue 21"). The
+   :data:`FLOAT_LINEAR_LAYERS` Linear layers whose int8 alone costs the most on the calibration
+   images (a per-layer sweep in torch; EdgeFace: MLP output layers fed by wide GELU outputs) stay
+   float.
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ QUANTIZED_OPS = (INT8_OPS | MOVE_OPS) - {"Identity"}
 LINEAR_OPS = frozenset({"MatMul", "Gemm"})
 # Activation ranges: the 99.99th percentile of each tensor's calibration values (item 4).
 CALIB_PERCENTILE = 99.99
+# The "linear" recipe keeps this many Linear layers float: those whose int8 alone costs the most (item 5).
+FLOAT_LINEAR_LAYERS = 2
+SWEEP_IMAGES = 32
 
 
 @dataclass
@@ -205,7 +211,8 @@ def _stride(n: int, most: int = 16) -> int:
 
 
 def quantize(src: Path, dst: Path, batches: list[dict[str, np.ndarray]], workdir: Path, *,
-             recipe: str = "conv", sigmoid_gelu: bool = True, float_thin_convs: bool = True) -> list[str]:
+             recipe: str = "conv", sigmoid_gelu: bool = True, float_thin_convs: bool = True,
+             float_layers: list[str] | None = None) -> list[str]:
     """Rewrite, pre-process and quantize the float model ``src`` into ``dst`` with the ``recipe``
     (module doc, items 4 and 5); returns one note per rewrite or choice that changed the graph."""
     onnx = require("onnx")
@@ -217,6 +224,7 @@ def quantize(src: Path, dst: Path, batches: list[dict[str, np.ndarray]], workdir
 
     linear = recipe == "linear"
     model = onnx.load(str(src))
+    kept = nodes_of_modules(model, float_layers or [])
     rewrites = rewrite_for_int8(model, sigmoid_gelu=sigmoid_gelu) if not linear else Rewrites()
     excluded = thin_convs(model) if float_thin_convs and not linear else []
     rewritten = workdir / "rewritten.onnx"
@@ -228,27 +236,46 @@ def quantize(src: Path, dst: Path, batches: list[dict[str, np.ndarray]], workdir
     transposed = gemm_weights_rows_out(processed)
     if linear:
         excluded += activation_matmuls(processed)
+    if kept:  # pre-processing renames what it fuses: "<node>/MatMulAddFusion"
+        excluded += [n.name for n in processed.graph.node if n.name.split("/")[0] in kept]
     onnx.save(processed, str(pre))
     per_tensor = _per_tensor_matmuls(processed)
     options = {"QDQOpTypePerChannelSupportToAxis": per_channel_axes(), "TensorQuantOverrides": per_tensor,
                "CalibPercentile": CALIB_PERCENTILE, "CalibStridedMinMax": _stride(len(batches))}
     if linear:
         options["OpTypesToExcludeOutputQuantization"] = ["MatMul", "Gemm"]
-    with quiet():
-        quantize_static(
-            str(pre), str(dst), _reader(batches), quant_format=QuantFormat.QDQ, per_channel=True,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-            calibrate_method=CalibrationMethod.Percentile,
-            op_types_to_quantize=sorted(LINEAR_OPS if linear else QUANTIZED_OPS),
-            nodes_to_exclude=excluded, extra_options=options,
-        )
+    # The linear recipe's inputs (LayerNorm and GELU outputs) lose nothing to min/max (EdgeFace-XXS:
+    # the same cosines), and onnxruntime's histogram refuses tensors of a near-zero range ("Too many
+    # bins", EdgeFace-XS's all-zero query channels).
+    method = CalibrationMethod.MinMax if linear else CalibrationMethod.Percentile
     notes = rewrites.notes()
+
+    def run(method: Any) -> None:
+        with quiet():
+            quantize_static(
+                str(pre), str(dst), _reader(batches), quant_format=QuantFormat.QDQ, per_channel=True,
+                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=method,
+                op_types_to_quantize=sorted(LINEAR_OPS if linear else QUANTIZED_OPS),
+                nodes_to_exclude=excluded, extra_options=options,
+            )
+
+    try:
+        run(method)
+    except ValueError as exc:
+        if "bins" not in str(exc) or method == CalibrationMethod.MinMax:
+            raise
+        run(CalibrationMethod.MinMax)
+        notes.append("activation ranges from min/max: onnxruntime's percentile histogram refused a tensor of "
+                     "near-zero range")
     if excluded and not linear:
         notes.append(f"{len(excluded)} conv(s) with <= {THIN_CONV_CHANNELS} input channels (the stem) kept "
                      "in float (onnxruntime's int8 kernel runs them 20x slower)")
     if linear:
         notes.append("LayerNorm network: only the Linear layers in int8 (float outputs); the residual stream, "
-                     f"depthwise convs and {len(excluded)} activation-by-activation MatMul(s) stay float")
+                     "depthwise convs and the activation-by-activation MatMuls stay float")
+    if float_layers:
+        notes.append(f"kept float, where int8 alone cost the most (per-layer sweep on the calibration images): "
+                     f"{', '.join(float_layers)}")
     if transposed:
         notes.append(f"{transposed} Gemm weight(s) stored output-channels first so that their int8 scales are "
                      "per output channel")
@@ -283,6 +310,24 @@ def gemm_weights_rows_out(model: Any) -> int:
         for v in stale:
             field_.remove(v)
     return len(changed)
+
+
+def nodes_of_modules(model: Any, modules: list[str]) -> set[str]:
+    """Names of the nodes the dynamo exporter made for the torch ``modules`` (its ``name_scopes``
+    metadata: the module path of each node)."""
+    import ast
+
+    wanted, out = set(modules), set()
+    for node in model.graph.node:
+        for prop in node.metadata_props:
+            if prop.key == "pkg.torch.onnx.name_scopes":
+                try:
+                    scopes = ast.literal_eval(prop.value)
+                except (ValueError, SyntaxError):
+                    continue
+                if wanted & set(scopes):
+                    out.add(node.name)
+    return out
 
 
 def activation_matmuls(model: Any) -> list[str]:

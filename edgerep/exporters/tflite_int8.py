@@ -46,6 +46,8 @@ from .tflite_rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unp
 MOVE_OPS = frozenset({"RESHAPE", "TRANSPOSE", "CONCATENATION", "PAD", "SQUEEZE", "STRIDED_SLICE",
                       "SLICE", "SPLIT", "GATHER", "BROADCAST_TO", "PACK", "UNPACK", "EXPAND_DIMS"})
 CONVERT_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
+# Ops XNNPACK runs as dynamic-range int8 (float input, int8 weights): the "linear" recipe's.
+DYNAMIC_OPS = frozenset({"FULLY_CONNECTED", "CONV_2D"})
 
 
 # Op types kept in float32 wherever they occur (items 2 and 3).
@@ -120,7 +122,8 @@ def configure(quantizer: Any, aeq: Any, recipe: str = "conv") -> str:
 def int8_facts(path: Any) -> dict[str, Any]:
     """What of a quantized ``.tflite`` computes in int8, from its tensors' types alone.
 
-    A compute op is int8 when its first input is an int8/int16 tensor; data-movement ops (reshape,
+    A compute op is int8 when its first input is an int8/int16 tensor, or (dynamic range) when it is a
+    FULLY_CONNECTED/CONV_2D with int8 weights; data-movement ops (reshape,
     transpose, ...) and the QUANTIZE/DEQUANTIZE conversions count in neither. Returns
     ``{"int8_ops", "float_ops", "int8_share", "float_by_type"}``.
     """
@@ -141,8 +144,11 @@ def int8_facts(path: Any) -> dict[str, Any]:
             if name in MOVE_OPS or name in CONVERT_OPS:
                 continue
             first = op.Inputs(0) if op.InputsLength() else -1
+            weight = op.Inputs(1) if op.InputsLength() > 1 else -1
             if first >= 0 and sub.Tensors(first).Type() in int_types:
                 int8 += 1
+            elif name in DYNAMIC_OPS and weight >= 0 and sub.Tensors(weight).Type() == schema.TensorType.INT8:
+                int8 += 1  # dynamic range: int8 weights, the float input quantized by the kernel per run
             else:
                 floats[name] += 1
     return facts(int8, floats)
