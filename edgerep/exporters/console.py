@@ -58,7 +58,7 @@ def summary_table(results: Sequence[Any]) -> str:
     int8 = any(r.precision == "int8" for r in results)
     rows = [[r.target, str(r.path), f"{r.size_mb:.1f}", f"{r.seconds:.1f}", _parity(r), str(r.nodes)]
             + ([_int8_cell(r)] if int8 else []) for r in results]
-    return format_table(["target", "file", "MB", "seconds", "parity (rel err; int8: vs fp32)", "nodes"]
+    return format_table(["target", "file", "MB", "seconds", "parity (rel err; int8: vs fp32)" if int8 else "parity (rel err)", "nodes"]
                         + (["int8 (what stays float)"] if int8 else []), rows)
 
 

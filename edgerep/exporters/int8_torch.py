@@ -43,6 +43,8 @@ QMAX = 127  # symmetric int8 weights, [-127, 127]: onnxruntime's and ai-edge-qua
 DAMP = 0.01  # GPTQ's dampening of H's diagonal (fraction of its mean), as in the paper
 BATCH = 8
 MAX_IMAGES = 64  # calibration images used for H (more add time, not accuracy: measured)
+MAX_COLUMNS = 2304  # wider layers (dense 3x3 convs over > 256 channels) round to nearest: GPTQ's
+# column loop costs rows x columns^2, minutes per layer for the largest suite models
 EQUALIZE_DENSE = 0.5  # s_i = (r_i / max r) ** this, into a dense conv (item 3)
 EQUALIZE_IMAGES = 32
 
@@ -186,7 +188,9 @@ def round_weights(model: nn.Module, inputs: torch.Tensor, layers: list[str], *,
         s = row_scales(flat)
         groups = st.h.shape[0]
         per = rows // groups
-        if groups == 1:
+        if st.h.shape[-1] > MAX_COLUMNS:
+            q = round_nearest(flat)
+        elif groups == 1:
             q = _gptq(flat, st.h[0], s)
         else:
             q = torch.cat([_gptq(flat[g * per:(g + 1) * per], st.h[g], s[g * per:(g + 1) * per])
