@@ -10,7 +10,7 @@ data="${EDGEREP_TESTDATA:-../shared/testdata}"
 out=benchmarks/out/real_weights
 mkdir -p "$out"
 export EDGEREP_CACHE="$out/cache"
-rm -rf "$EDGEREP_CACHE"
+rm -rf "$EDGEREP_CACHE" "$out/exports"
 status=0
 step() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
 
@@ -20,9 +20,9 @@ edgerep eval mobileone_s0 --checkpoint "$data/weights/mobileone_s0_apple_fused.s
   | tee "$out/mobileone_s0.md" || status=1
 for model in edgeface_xxs_q edgeface_xs_q; do
   step "$model (the authors' checkpoint): exported and verified to every target"
-  edgerep export "$model" --checkpoint "$data/weights/$model.pt" --target all --output "$out/exports/" --force \
+  edgerep export "$model" --checkpoint "$data/weights/$model.pt" --target all --output "$out/exports/" \
     > "$out/$model-export.txt" || status=1
-  tail -n +1 "$out/$model-export.txt" | sed -n '/^target/,/^$/p'
+  sed -n '/^target/,/^$/p' "$out/$model-export.txt"
   step "$model: parity of ONNX/TFLite x fp32/fp16/int8 with torch on the 32 portraits"
   edgerep face parity --model "$model" --checkpoint "$data/weights/$model.pt" --images "$data/faces/portraits" \
     --targets onnx,tflite --json "$out/$model-parity.json" --force | tee "$out/$model-parity.md" || status=1

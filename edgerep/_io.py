@@ -31,42 +31,82 @@ class Terminated(BaseException):
 
 
 _terminated: list[int] = []  # signals received inside terminate_as_exception (process state)
+_saved_handlers: dict[int, Any] = {}  # the handlers to put back by restore_signal_handlers()
 
 
 @contextlib.contextmanager
 def terminate_as_exception() -> Iterator[None]:
-    """Inside the block, SIGTERM and SIGHUP raise :class:`Terminated` (previous handlers restored).
+    """Inside the block, Ctrl-C raises KeyboardInterrupt and SIGTERM/SIGHUP raise :class:`Terminated`.
 
-    A signal that lands in code which swallows exceptions (a weakref callback during an import,
-    say) is not lost: :func:`raise_if_terminated` raises it again at the next safe point, and
+    The *first* signal decides: it raises once, and every later signal (a second Ctrl-C, SIGTERM
+    after Ctrl-C, ten Ctrl-C in a row) is recorded and otherwise ignored, so the cleanup that the
+    first one started (every ``staged`` block) finishes, and the exit status is the first signal's
+    (130 for Ctrl-C, 128 + N for SIGTERM/SIGHUP). A signal that lands in code which swallows
+    exceptions (a weakref callback during an import, say, or a converter that wraps it in its own
+    error) is not lost: :func:`raise_if_terminated` raises it again at the next safe point, and
     :func:`staged` calls it before committing anything.
+
+    After a signal, the handlers stay in place (recording only) until :func:`restore_signal_handlers`;
+    the CLI then ignores these signals for the rest of the process (:func:`ignore_signals`), so one
+    sent just after the cleanup cannot kill it before it exits with the first one's status.
     """
     import signal
 
     def handler(signum: int, frame: Any) -> None:
+        first = not _terminated
         _terminated.append(signum)
-        raise Terminated(signum)
+        if first:
+            raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
 
-    previous = {}
-    _terminated.clear()
-    for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+    restore_signal_handlers()  # handlers a previous signal left in place (an in-process caller's second run)
+    for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
         if sig is not None:
             try:
-                previous[sig] = signal.signal(sig, handler)
+                _saved_handlers[sig] = signal.signal(sig, handler)
             except ValueError:  # not the main thread: leave the process's handling alone
                 pass
     try:
         yield
         raise_if_terminated()
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        _terminated.clear()
+        if not _terminated:
+            restore_signal_handlers()
+
+
+def restore_signal_handlers() -> None:
+    """Put back the handlers :func:`terminate_as_exception` replaced (and forget received signals)."""
+    import signal
+
+    for sig, old in _saved_handlers.items():
+        signal.signal(sig, old)
+    _saved_handlers.clear()
+    _terminated.clear()
+
+
+def ignore_signals() -> None:
+    """Ignore SIGINT/SIGTERM/SIGHUP from now on (the handlers they replaced stay saved for
+    :func:`restore_signal_handlers`). Used once a signal has decided the exit status: the
+    interpreter's shutdown puts Python-level handlers back to the default action (which kills),
+    but leaves ignored signals ignored, so a late signal cannot change the status."""
+    import signal
+
+    for sig in list(_saved_handlers):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def signalled() -> bool:
+    """Whether a signal arrived inside the current :func:`terminate_as_exception` block."""
+    return bool(_terminated)
 
 
 def raise_if_terminated() -> None:
-    """Raise :class:`Terminated` if a signal arrived (and its first exception was swallowed)."""
+    """Raise the first received signal's exception again if it was swallowed (KeyboardInterrupt for
+    Ctrl-C, :class:`Terminated` otherwise)."""
     if _terminated:
+        import signal
+
+        if _terminated[0] == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Terminated(_terminated[0])
 
 
@@ -203,18 +243,38 @@ def commit(tmps: list[Path], dests: list[Path]) -> None:
             remove(backup)
 
 
+class Staging(list):
+    """The temporary paths :func:`staged` yields; ``dests`` is where they go on success, and may be
+    changed inside the block (to paths in the same folders), e.g. to keep a failed export beside a
+    good one instead of over it (:func:`failed_path`)."""
+
+    dests: list[Path]
+
+
+def failed_path(dest: Path) -> Path:
+    """Where an artifact that failed verification goes instead of ``dest``: ``m.onnx`` ->
+    ``m.FAILED.onnx`` (``dest`` itself, and whatever good artifact is there, is left as it was)."""
+    suffix = dest.suffix
+    stem = dest.name[: len(dest.name) - len(suffix)]
+    room = _name_max(dest.parent) - len((".FAILED" + suffix + ".json").encode())  # the sidecar must fit too
+    while len(stem.encode()) > room:  # a long legal name: shorten its stem, never the marker
+        stem = stem[:-1]
+    return dest.with_name(stem + ".FAILED" + suffix)
+
+
 @contextlib.contextmanager
-def staged(*dests: Path) -> Iterator[list[Path]]:
+def staged(*dests: Path) -> Iterator[Staging]:
     """Yield temporary paths for ``dests``; on success rename them all into place, else delete them.
 
     Cleans up on any exception, KeyboardInterrupt and :class:`Terminated` included, so a failed
     export leaves nothing behind; the renames at the end are all-or-nothing (:func:`commit`).
     """
-    tmps = [temp_path_for(Path(d)) for d in dests]
+    tmps = Staging(temp_path_for(Path(d)) for d in dests)
+    tmps.dests = [Path(d) for d in dests]
     try:
         yield tmps
         raise_if_terminated()
-        commit(tmps, [Path(d) for d in dests])
+        commit(list(tmps), tmps.dests)
     finally:
         for tmp in tmps:
             if os.path.lexists(tmp):
@@ -251,6 +311,10 @@ def tree_sha256(path: Path) -> str:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
+    """sha256 of a regular file (a device such as /dev/zero or a FIFO is refused, never read)."""
+    from ._files import check_regular
+
+    check_regular(path, "file")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

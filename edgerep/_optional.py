@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
 # package import name -> (distribution name, edgerep extra)
@@ -22,10 +23,22 @@ _EXTRAS = {
 }
 
 
+def _import(module: str) -> ModuleType:
+    """Import ``module`` with its import-time chatter silenced (coremltools' "Failed to load
+    _MLModelProxy" lines off macOS, absl/oneDNN banners, torchao's missing CUDA kernels): these
+    packages print to the console when imported, which no edgerep command should show."""
+    if module in sys.modules:
+        return sys.modules[module]
+    from ._io import quiet
+
+    with quiet():
+        return importlib.import_module(module)
+
+
 def require(module: str) -> ModuleType:
     """Import ``module`` or raise ImportError naming the edgerep extra that installs it."""
     try:
-        return importlib.import_module(module)
+        return _import(module)
     except ImportError as exc:
         dist, extra = _EXTRAS.get(module, (module, None))
         hint = f"pip install 'edgerep[{extra}]'" if extra else f"pip install {dist}"
@@ -34,7 +47,7 @@ def require(module: str) -> ModuleType:
 
 def available(module: str) -> bool:
     try:
-        importlib.import_module(module)
+        _import(module)
     except ImportError:
         return False
     return True

@@ -53,3 +53,20 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
                          for i, (c, w) in enumerate(zip(row, widths))).rstrip()
 
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, cells)])
+
+
+def printable(text: str) -> str:
+    """``text`` with control and formatting characters escaped (``\\n``, ``\\x00``, ``\\u202e``), for
+    printing names a user or a file chose: a newline cannot forge an output line, a right-to-left
+    override cannot reverse what follows it."""
+    import unicodedata
+
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") else c for c in text)
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` shows nothing: empty, spaces, or only control/format characters (zero-width)."""
+    import unicodedata
+
+    return all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in text)

@@ -22,11 +22,12 @@ from typing import Any, Callable, Mapping, Union
 import torch
 from torch import Tensor, nn
 
+from ._files import check_regular, check_zip
 from ._io import file_sha256, staged
 from ._text import one_line
 from .registry import built_from
 from .safe_pickle import is_torchscript_archive, read_torchscript_tensors
-from .weights import check_finite
+from .weights import check_state_dict
 
 StateDict = dict[str, Tensor]
 Converter = Callable[[StateDict], StateDict]
@@ -147,8 +148,10 @@ def _read_state_dict(source: Source) -> tuple[StateDict, int]:
     else:
         path = Path(source)
         name = str(path)
-        if not path.is_file():
-            raise CheckpointError(f"checkpoint file not found: {path}")
+        try:
+            check_regular(path, "checkpoint", limit="checkpoint")  # never a FIFO, device or folder
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(str(exc)) from None
         obj = _read_file(path)
     for _ in range(2):  # {"model": {"state_dict": ...}} occurs in the wild
         if isinstance(obj, Mapping):
@@ -161,10 +164,10 @@ def _read_state_dict(source: Source) -> tuple[StateDict, int]:
     if not isinstance(obj, Mapping) or not obj or not all(isinstance(v, Tensor) for v in obj.values()):
         raise CheckpointError(f"{name} holds no state dict of tensors (found {type(obj).__name__})")
     prefix = "module."
-    if all(k.startswith(prefix) for k in obj):
+    if all(isinstance(k, str) and k.startswith(prefix) for k in obj):
         obj = {k[len(prefix):]: v for k, v in obj.items()}
     try:
-        check_finite(obj, f"checkpoint {name}")
+        check_state_dict(obj, f"checkpoint {name}")  # string keys, dense real floating tensors, finite
     except ValueError as exc:
         raise CheckpointError(str(exc)) from None
     return dict(obj), dequantized
@@ -189,6 +192,11 @@ def _read_file(path: Path) -> Any:
         kind = _sniff(path)
     except OSError as exc:
         raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if kind in ("zip", "torchscript"):
+        try:
+            check_zip(path, "checkpoint")  # judged from the zip's directory, before decompressing
+        except ValueError as exc:
+            raise CheckpointError(str(exc)) from None
     if kind != "safetensors" and path.suffix == ".safetensors":
         raise CheckpointError(f"cannot read {path}: not a valid safetensors file (no safetensors header)")
     if kind == "safetensors":
@@ -214,8 +222,11 @@ def _read_file(path: Path) -> Any:
                 "unpickle (they could run code); re-save it as a plain state dict or as safetensors"
             ) from None
         raise CheckpointError(f"cannot read {path}: corrupt or not a torch checkpoint ({one_line(exc, 200)})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, MemoryError) as exc:
-        raise CheckpointError(f"cannot read {path}: corrupt or truncated checkpoint ({one_line(exc, 200)})") from None
+    except RecursionError:
+        raise CheckpointError(f"cannot read {path}: its objects nest deeper than a checkpoint's") from None
+    except Exception as exc:  # noqa: BLE001 - the weights_only unpickler ran no code; any failure is corruption
+        raise CheckpointError(f"cannot read {path}: corrupt, truncated or not a torch checkpoint "
+                              f"({type(exc).__name__}: {one_line(exc, 200)})") from None
 
 
 def save_checkpoint(model: nn.Module, path: str | os.PathLike) -> Path:

@@ -95,8 +95,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with edgerep's error form: one line and exit status 2 (not the usage block), so a
+    mistyped option reads like every other usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"edgerep: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edgerep",
         description="Re-parameterizable mobile vision models: fuse, export, verify, benchmark.",
     )
@@ -124,10 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from ._io import Terminated, terminate_as_exception
+    from ._io import Terminated, ignore_signals, restore_signal_handlers, signalled, terminate_as_exception
 
     try:
-        with terminate_as_exception():  # SIGTERM/SIGHUP clean up like Ctrl-C
+        with terminate_as_exception():  # SIGTERM/SIGHUP clean up like Ctrl-C; the first signal decides
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("edgerep: interrupted", file=sys.stderr)
@@ -140,6 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"edgerep: error: {one_line(exc)}", file=sys.stderr)
         return 2
+    finally:
+        if signalled():  # the process is exiting with that signal's status: a later one must not kill it
+            ignore_signals()
+        else:
+            restore_signal_handlers()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 
 import torch
 
-__all__ = ["RestrictedUnpickler", "UnsafePickleError", "loads", "read_torchscript_tensors"]
+__all__ = ["PLAIN_BYTES_GLOBALS", "RestrictedUnpickler", "UnsafePickleError", "loads", "read_torchscript_tensors"]
 
 
 class UnsafePickleError(pickle.UnpicklingError):
@@ -50,12 +50,39 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise UnsafePickleError("refuses persistent references")
 
 
+def _latin1_bytes(text: Any = "", encoding: Any = "latin1") -> bytes:
+    """``_codecs.encode(text, "latin1")``: how a protocol-2 pickle written by Python 3 stores bytes.
+    Only that call is honoured: a str encoded as latin-1, nothing else (no other codec, no object)."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise UnsafePickleError(f"refuses _codecs.encode({type(text).__name__}, {encoding!r:.20}): only "
+                                "latin-1 text (protocol 2's bytes) is read")
+    return text.encode("latin1")
+
+
+def _plain_bytes(value: Any = b"") -> bytes:
+    """``bytes()`` / ``bytes(b"...")`` / ``bytearray(...)`` of bytes only (never an object's __bytes__)."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise UnsafePickleError(f"refuses bytes({type(value).__name__}): only bytes are read")
+    return bytes(value)
+
+
+# The globals a protocol-2 pickle of plain data names for bytes (Python 3 writes bytes that way):
+# each is a function of ours that builds bytes from bytes or latin-1 text and does nothing else.
+PLAIN_BYTES_GLOBALS: dict[tuple[str, str], Any] = {
+    ("_codecs", "encode"): _latin1_bytes,
+    ("builtins", "bytes"): _plain_bytes,
+    ("builtins", "bytearray"): _plain_bytes,
+}
+
+
 def loads(data: bytes, allowed: Mapping[tuple[str, str], Any] = (), **kwargs: Any) -> Any:
     """``pickle.loads`` that resolves only the ``allowed`` globals (none by default: plain data)."""
     return RestrictedUnpickler(io.BytesIO(data), allowed, **kwargs).load()
 
 
 # ------------------------------------------------------------------------------------- TorchScript
+
+MAX_MODULE_DEPTH = 200  # submodules inside submodules: real networks nest a handful of levels
 
 _STORAGE_DTYPES = {
     "DoubleStorage": torch.float64, "FloatStorage": torch.float32, "HalfStorage": torch.float16,
@@ -82,6 +109,12 @@ class ScriptModule:
 
 
 def _rebuild_tensor(storage: torch.Tensor, offset: int, size: tuple, stride: tuple, *_: Any) -> torch.Tensor:
+    numel = 1
+    for d in size:
+        numel *= int(d)
+    if numel > storage.numel():  # a view claiming more values than stored (stride 0): never allocate it
+        raise UnsafePickleError(f"holds a tensor of shape {tuple(size)}, larger than the {storage.numel()} "
+                                "values stored for it (a crafted view)")
     return torch.as_strided(storage, size, stride, offset).clone()
 
 
@@ -180,6 +213,9 @@ def read_torchscript_tensors(path: str | Path, fail: Callable[[str], Exception] 
                 root = _ArchiveUnpickler(io.BytesIO(archive.read(pickles[0])), archive, prefix).load()
     except UnsafePickleError as exc:
         raise fail(f"cannot read {path}: the TorchScript archive {exc}") from None
+    except RecursionError:
+        raise fail(f"cannot read {path}: the TorchScript archive nests its objects deeper than edgerep "
+                   "reads") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, pickle.UnpicklingError, RuntimeError,
             ValueError, TypeError, IndexError, AttributeError) as exc:
         first = " ".join(str(exc).split())[:200] or type(exc).__name__
@@ -188,7 +224,16 @@ def read_torchscript_tensors(path: str | Path, fail: Callable[[str], Exception] 
         raise fail(f"cannot read {path}: not a TorchScript archive (no single data.pkl)")
     tensors: dict[str, torch.Tensor] = {}
 
+    seen: set[int] = set()
+
     def walk(obj: Any, prefix: str) -> None:
+        if id(obj) in seen:
+            raise fail(f"cannot read {path}: its TorchScript module {prefix.rstrip('.') or '(root)'} contains "
+                       "itself (a loop no real model has)")
+        if prefix.count(".") >= MAX_MODULE_DEPTH:
+            raise fail(f"cannot read {path}: its TorchScript modules nest deeper than {MAX_MODULE_DEPTH} levels "
+                       "(no real model does)")
+        seen.add(id(obj))
         cls = type(obj).qualified_name
         if cls in custom_setstate or not isinstance(getattr(obj, "state", None), dict):
             raise fail(

@@ -23,6 +23,16 @@ for _schema in (
 torch.set_num_threads(1)
 
 
+@pytest.fixture(scope="module")
+def tiny_models():
+    """The export tests' tiny models (tests/export_helpers.py), registered for one module
+    (``pytestmark = pytest.mark.usefixtures("tiny_models")``) and never left registered."""
+    from .export_helpers import registered
+
+    with registered():
+        yield
+
+
 @pytest.fixture
 def shared_export_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """An export cache ($EDGEREP_CACHE) shared by the tests of one run, xdist workers included, so an

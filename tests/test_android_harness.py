@@ -92,6 +92,34 @@ def test_gradle_project_uses_the_documented_stack():
         assert dependency in facedemo, dependency
 
 
+def test_every_document_the_harnesses_cite_is_in_the_repository():
+    """A clone has no ../shared/docs: what the harnesses' code, build files and READMEs cite must be
+    a file of the repository (docs/harness-protocol.md holds the platform facts)."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    names = {Path(p).name for p in tracked}
+    cited = {}
+    for folder in ("android_harness", "ios_harness", ".github"):
+        for path in (ROOT / folder).rglob("*"):
+            if not path.is_file() or "build" in path.parts or path.suffix not in (".kt", ".kts", ".swift", ".md", ".toml",
+                                                                                  ".properties", ".yml", ".sh", ".xml"):
+                continue
+            for ref in re.findall(r"[\w./-]*[A-Za-z_-]+\.md\b", path.read_text("utf-8")):
+                # Documents (README.md, ANDROID.md, docs/...), not report outputs such as --markdown pixel8.md.
+                if re.search(r"[A-Z]", Path(ref).name) or "docs/" in ref or "shared/" in ref:
+                    cited.setdefault(ref, str(path.relative_to(ROOT)))
+    missing = {ref: where for ref, where in cited.items()
+               if "shared/" in ref or Path(ref).name not in names}
+    assert missing == {}, missing
+
+
+def test_gradle_wrapper_pins_gradles_published_checksum():
+    wrapper = (HARNESS / "gradle/wrapper/gradle-wrapper.properties").read_text()
+    (pinned,) = re.findall(r"^distributionSha256Sum=([0-9a-f]{64})$", wrapper, re.M)
+    # The value docs/harness-protocol.md gives for gradle-8.13-bin.zip, and the README's command.
+    assert pinned in (ROOT / "docs/harness-protocol.md").read_text()
+    assert f"--gradle-distribution-sha256-sum {pinned}" in (HARNESS / "README.md").read_text()
+
+
 def test_no_build_outputs_or_binaries_are_tracked():
     tracked = subprocess.run(["git", "ls-files", "android_harness"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout.split()

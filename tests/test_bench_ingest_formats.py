@@ -168,9 +168,13 @@ def test_a_report_written_by_the_kotlin_core_ingests_with_edgerep_statistics():
                        precision=written.precision, macs=written.macs)
         again.set_summary(summarize(written.samples_ms, report.protocol["trim"]))
         expected = again.to_dict()
-        for key in ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "std_ms", "min_ms", "max_ms",
-                    "iterations", "kept", "gmacs_per_s"):
+        for key in ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "p95_ms", "p99_ms", "std_ms", "min_ms",
+                    "max_ms", "iterations", "kept", "gmacs_per_s"):
             assert getattr(written, key) == expected[key], (written.model, key)
+    # edgerep.bench/2: the phone's state around each measured record (a scripted phone in the test).
+    first = report.records[0].conditions
+    assert first["before"]["thermal_state"] == "none" and first["after"]["thermal_state"] == "light"
+    assert report.records[2].conditions["cooldown_s"] == 5.0 and report.records[2].conditions["cooled"] is True
     assert math.isclose(ok[0].gmacs_per_s, ok[0].macs / (ok[0].median_ms * 1e-3) / 1e9, rel_tol=1e-3)
 
 

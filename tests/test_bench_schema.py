@@ -46,9 +46,11 @@ def _write(tmp_path, name, data):
 
 def test_schema_file_is_kept_in_the_package_and_versioned():
     s = schema()
-    assert s["properties"]["schema"]["const"] == SCHEMA_ID == "edgerep.bench/1"
+    assert s["properties"]["schema"]["enum"] == [SCHEMA_ID, "edgerep.bench/1"]
+    assert SCHEMA_ID == "edgerep.bench/2"
     record_fields = set(s["$defs"]["record"]["properties"])
-    for name in ("load_ms", "first_ms", "median_ms", "mean_ms", "p90_ms", "std_ms", "min_ms", "iterations",
+    for name in ("load_ms", "first_ms", "median_ms", "mean_ms", "p90_ms", "p95_ms", "p99_ms", "conditions",
+                 "std_ms", "min_ms", "iterations",
                  "peak_memory_bytes", "artifact_bytes", "params", "macs", "gmacs_per_s",
                  "ceiling_gmacs_per_s", "efficiency", "samples_ms", "runtime_version", "backend"):
         assert name in record_fields
@@ -61,10 +63,61 @@ def test_device_report_validates_and_round_trips(tmp_path):
     report = Report.from_dict(doc)
     assert report.machine["name"] == "iPhone 15 Pro" and len(report) == 3
     again = json.loads(report.to_json())
-    for key in ("schema", "created", "tool", "machine", "protocol", "runtimes"):
+    assert again["schema"] == "edgerep.bench/2", "a version 1 report is written back as version 2"
+    for key in ("created", "tool", "machine", "protocol", "runtimes"):
         assert again[key] == IPHONE[key]
     for written, original in zip(again["records"], IPHONE["records"]):
         assert {k: v for k, v in written.items() if k in original} == original
+
+
+# A version 2 record from a phone harness: tail percentiles and the phone's state around the record.
+PHONE_STATE = {
+    "before": {"thermal_state": "nominal", "thermal_headroom": 0.31, "low_power_mode": False,
+               "battery_level": 0.82, "charging": True},
+    "after": {"thermal_state": "light", "thermal_headroom": 0.64, "low_power_mode": False,
+              "battery_level": 0.81, "charging": True},
+    "cooldown_s": 12.5, "cooled": True,
+}
+
+
+def _v2(**record_fields):
+    doc = copy.deepcopy(IPHONE)
+    doc["schema"] = "edgerep.bench/2"
+    doc["records"][0].update(p95_ms=1.1, p99_ms=1.3, conditions=copy.deepcopy(PHONE_STATE), **record_fields)
+    return doc
+
+
+def test_version_2_record_with_tail_and_phone_state_round_trips(tmp_path):
+    [doc] = load_reports(_write(tmp_path, "v2.json", _v2()))
+    record = Report.from_dict(doc).records[0]
+    assert (record.p95_ms, record.p99_ms) == (1.1, 1.3)
+    assert record.conditions == PHONE_STATE
+    assert json.loads(Report.from_dict(doc).to_json())["records"][0]["conditions"] == PHONE_STATE
+
+
+@pytest.mark.parametrize("change, path, message", [
+    (lambda d: d.update(schema="edgerep.bench/1"), "records[0]", "p95_ms"),
+    (lambda d: d["records"][0].update(p99_ms=2.0), "records[0].p99_ms", "larger than max_ms"),
+    (lambda d: d["records"][0].update(p95_ms=1.35), "records[0].p95_ms", "larger than p99_ms"),
+    (lambda d: d["records"][0]["conditions"]["before"].update(battery_level=82), "battery_level", "82"),
+    (lambda d: d["records"][0]["conditions"]["after"].update(temperature_c=41.0), "after", "temperature_c"),
+    (lambda d: d["records"][0]["conditions"].update(cooldown_s=-1), "cooldown_s", "-1"),
+    (lambda d: d.update(schema="edgerep.bench/3"), "schema", "upgrade edgerep"),
+])
+def test_version_2_fields_are_checked(tmp_path, change, path, message):
+    doc = _v2()
+    change(doc)
+    with pytest.raises(ReportError) as info:
+        load_reports(_write(tmp_path, "bad.json", doc))
+    text = str(info.value)
+    assert path in text and message in text, text
+
+
+def test_version_1_reports_still_load_with_null_version_2_fields(tmp_path):
+    doc = copy.deepcopy(IPHONE)
+    doc["records"][0].update(p95_ms=None, p99_ms=None)  # converters fill every Record field
+    [loaded] = load_reports(_write(tmp_path, "v1.json", doc))
+    assert loaded["schema"] == "edgerep.bench/1" and Report.from_dict(loaded).records[0].p99_ms is None
 
 
 def test_host_report_round_trip_keeps_samples(tmp_path):
@@ -154,8 +207,8 @@ def test_validation_stays_light_until_used():
 
 
 def test_schema_versions_and_non_reports(tmp_path):
-    with pytest.raises(ReportError, match="schema 'edgerep.bench/2' is not supported .* upgrade edgerep"):
-        validate({**IPHONE, "schema": "edgerep.bench/2"}, "x.json")
+    with pytest.raises(ReportError, match="schema 'edgerep.bench/3' is not supported .* upgrade edgerep"):
+        validate({**IPHONE, "schema": "edgerep.bench/3"}, "x.json")
     with pytest.raises(ReportError, match="not an edgerep benchmark report"):
         validate({"records": []}, "x.json")
     with pytest.raises(ReportError, match="expected a JSON object"):

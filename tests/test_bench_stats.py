@@ -29,8 +29,18 @@ def test_summary_of_two_rounds_by_hand():
     assert s.mean_ms == 5.5 and s.low_ms == 2 and s.high_ms == 9
     assert s.median_ms == 5.5
     assert s.p90_ms == pytest.approx(9.1)  # position 8.1 between 9 and 10
+    assert s.p95_ms == pytest.approx(9.55)  # position 8.55
+    assert s.p99_ms == pytest.approx(9.91)  # position 8.91
     assert s.std_ms == pytest.approx(math.sqrt(8.25))  # population std of 1..10 = sqrt((n^2 - 1) / 12)
     assert (s.min_ms, s.max_ms, s.iterations, s.kept) == (1, 10, 10, 6)
+
+
+def test_tail_percentiles_of_a_slow_outlier():
+    # 49 samples at 10 ms and one at 100 ms (a phone's hiccup): the median and p90 do not see it,
+    # p99 does (position 49 * 0.99 = 48.51: 0.51 of the way from 10 to 100).
+    s = summarize([[10.0] * 49 + [100.0]], trim=0)
+    assert s.median_ms == s.p90_ms == s.p95_ms == 10.0
+    assert s.p99_ms == pytest.approx(10 + 0.51 * 90)
 
 
 def test_modelbench_trimming_keeps_the_middle_thirty_of_fifty():

@@ -14,7 +14,7 @@ SMALL = "mobileone_s0"
 
 
 def test_missing_file(tmp_path) -> None:
-    with pytest.raises(CheckpointError, match="not found"):
+    with pytest.raises(CheckpointError, match="nope.pth does not exist"):
         read_state_dict(tmp_path / "nope.pth")
 
 

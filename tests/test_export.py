@@ -17,14 +17,11 @@ from edgerep.exporters.prepare import Prepared, build_graph, fold_input_std, gra
 from edgerep.exporters.targets import get_target, resolve_targets
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD
 
-from .export_helpers import TINY, TINY_FACE, TinyNet, registered
+from .export_helpers import TINY, TINY_FACE, TinyNet
 from .helpers import one_line_error, randomize, rel_err, run_cli, smallest_per_family
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 # ------------------------------------------------------------------------------ light imports
@@ -271,8 +268,9 @@ def test_cli_fails_with_status_1_when_verification_fails(capsys, tmp_path, monke
     code, out, err = run_cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
     assert code == 1
     assert "FAILED" in out and "verification FAILED for onnx" in err
-    # The artifact is complete and kept, with the failure recorded for inspection.
-    side = json.loads((tmp_path / f"{TINY}.onnx.json").read_text())
+    # The artifact is complete and kept beside the path asked for, with the failure recorded for inspection.
+    assert not (tmp_path / f"{TINY}.onnx").exists()
+    side = json.loads((tmp_path / f"{TINY}.FAILED.onnx.json").read_text())
     assert side["verification"]["passed"] is False and side["verification"]["rel_error"] > 5e-3
 
 

@@ -18,16 +18,13 @@ from edgerep.exporters.coreml import load_spec, read_metadata  # noqa: E402
 from edgerep.exporters.metadata import unflatten  # noqa: E402
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 
-from .export_helpers import TINY, TINY_FACE, registered  # noqa: E402
+from .export_helpers import TINY, TINY_FACE  # noqa: E402
 from .helpers import randomize  # noqa: E402
 
 LINUX = sys.platform != "darwin"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 def _ops(spec) -> list[str]:

@@ -18,14 +18,11 @@ from edgerep.exporters import export  # noqa: E402
 from edgerep.exporters.metadata import unflatten  # noqa: E402
 from edgerep.exporters.onnx import read_metadata  # noqa: E402
 
-from .export_helpers import TINY, TINY_FACE, registered  # noqa: E402
+from .export_helpers import TINY, TINY_FACE  # noqa: E402
 from .helpers import randomize, rel_err  # noqa: E402
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 def _run(path, x: np.ndarray) -> np.ndarray:

@@ -73,7 +73,11 @@ def test_artifact_layouts_embed_like_torch(faces: np.ndarray, tmp_path: Path) ->
     assert art.kind == "raw" and art.batch == 2
     cos = np.sum(art(faces[:3]) * torch_emb(faces[:3]), axis=1)
     assert cos.min() >= 0.9999
-    check_compatible(torch_emb.spec, art)
+    # Close numerically, but a gallery records which file made its embeddings (issue 24): a torch
+    # gallery is not compared with an artifact's embeddings, nor the other way round.
+    with pytest.raises(ValueError, match="artifact_sha256 None vs"):
+        check_compatible(torch_emb.spec, art)
+    check_compatible(art.spec, art)
     with pytest.raises(ValueError, match="model 'edgeface_xs_gamma_06' vs 'edgeface_xxs'"):
         check_compatible(TorchEmbedder("edgeface_xs_gamma_06").spec, art)
 

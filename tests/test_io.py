@@ -61,3 +61,18 @@ def test_reuse_last_load_until_the_file_changes(tmp_path: Path) -> None:
     assert load(a, 2) == "v1" and len(calls) == 2  # other threads: a new load
     a.write_text("version 2")  # rewritten (size and mtime change): loaded again
     assert load(a, 2) == "version 2" and len(calls) == 3
+
+
+def test_heavy_optional_imports_print_nothing() -> None:
+    """coremltools (off macOS), LiteRT and litert-torch print banners and "Failed to load" lines
+    when imported; every edgerep command imports them through _optional, which keeps them quiet."""
+    import subprocess
+    import sys
+
+    code = ("from edgerep._optional import available, require\n"
+            "for m in ('coremltools', 'ai_edge_litert', 'litert_torch', 'onnxruntime'):\n"
+            "    available(m) and require(m)\n")
+    env = {k: v for k, v in os.environ.items() if k != "EDGEREP_VERBOSE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == "", done.stderr[:500]

@@ -1,11 +1,13 @@
-"""ios_harness/, the Swift Core ML harness, as far as this machine can check it.
+"""ios_harness/, the Swift Core ML harness: what the Python suite checks of it.
 
-There is no Swift toolchain here: nothing Swift is compiled or run by this suite. Instead, every
-.swift file is parsed with tree-sitter-swift (syntax, not types), the Foundation-only core is held to
-its imports and to platform-free code, Core ML code to its ``#if canImport(CoreML)`` guards, the
-report types' coding keys to the schema's fields, and the report the Swift core writes (the committed
-fixture its XCTest compares with) is read back with ``edgerep bench ingest``. ``swift test`` (Linux and
-macOS) and the simulator build run in .github/workflows/ios.yml.
+The Swift package itself is compiled and tested by .ci/run (ios_harness/linux-test.sh: Debian
+trixie's Swift 6.0.3 in a chroot runs `swift build`, `swift test` and the command line's self-test,
+whose report edgerep ingests). This file adds what a Linux Swift cannot see: every .swift file,
+the SwiftUI app and the Core ML code included, is parsed with tree-sitter-swift (syntax, not types),
+the Foundation-only core is held to its imports and to platform-free code, Core ML code to its
+``#if canImport(CoreML)`` guards, the report types' coding keys to the schema's fields, and the report
+the Swift core writes (the committed fixture its XCTest compares with) is read back with
+``edgerep bench ingest``. The Core ML paths and the app build run in .github/workflows/ios.yml.
 """
 
 from __future__ import annotations
@@ -68,11 +70,14 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def test_the_harness_has_its_parts() -> None:
-    for part in ("Package.swift", "README.md", "EdgeRepBench.swiftpm/Package.swift",
+    for part in ("Package.swift", "README.md", "linux-test.sh", "EdgeRepBench.swiftpm/Package.swift",
                  "Sources/EdgeRepBenchCLI", "Tests/EdgeRepBenchDeviceTests/DeviceSuiteTests.swift",
                  "Tests/EdgeRepBenchCoreTests/Resources/vectors/stats.json"):
         assert (HARNESS / part).exists(), part
     assert (ROOT / ".github" / "workflows" / "ios.yml").is_file()
+    # CI compiles and tests the package on Linux: a step of .ci/run, after the Python suite.
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "ios_harness/linux-test.sh" in ci and ci.index("./dev test") < ci.index("ios_harness/linux-test.sh")
     assert len(SWIFT_FILES) >= 30
 
 
@@ -217,9 +222,12 @@ def test_swift_report_fixture_is_ingested_with_its_figures(tmp_path: Path, capsy
     reference = Record(model="x", form="fused", runtime="coreml", precision="fp16", macs=measured.macs)
     reference.set_summary(summarize(measured.samples_ms, protocol["trim"]))
     written, expected = measured.to_dict(), reference.to_dict()
-    for field in ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "std_ms", "min_ms", "max_ms",
-                  "iterations", "kept", "gmacs_per_s"):
+    for field in ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "p95_ms", "p99_ms", "std_ms", "min_ms",
+                  "max_ms", "iterations", "kept", "gmacs_per_s"):
         assert written[field] == expected[field], field
+    # edgerep.bench/2: the device's state around the record, as the Swift core encodes it.
+    assert measured.conditions["before"]["thermal_state"] == "nominal"
+    assert measured.conditions["after"]["thermal_state"] == "fair" and measured.conditions["cooldown_s"] == 15
     assert measured.iterations == protocol["rounds"] * protocol["iterations"]
     assert len(measured.samples_ms) == protocol["rounds"]
 

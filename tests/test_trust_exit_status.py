@@ -17,16 +17,13 @@ import edgerep
 from edgerep.bench import runners
 from edgerep.registry import get_spec, list_models
 
-from .export_helpers import TINY, registered
+from .export_helpers import TINY
 from .helpers import files_in, one_line_error, run_cli
 
 QUICK = ("--quick", "--no-progress")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 # ------------------------------------------------------------------------------------ bench status

@@ -14,14 +14,11 @@ from torch import nn
 import edgerep
 from edgerep.exporters.verify import compare, verify_numeric
 
-from .export_helpers import TINY, registered
+from .export_helpers import TINY
 from .helpers import files_in, one_line_error, run_cli
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 def _checkpoint(tmp_path, edit) -> str:
@@ -79,10 +76,10 @@ def test_nan_artifact_output_fails_verification_and_keeps_the_artifact(capsys, t
     fail = [line for line in err.splitlines() if line.strip()]
     assert len(fail) == 1 and "the onnxruntime artifact's output 'logits' went non-finite" in fail[0]
     assert "15 of 30 values" in fail[0] and "first at sample 0, element 0" in fail[0]
-    side = json.loads((tmp_path / "m.onnx.json").read_text())
+    side = json.loads((tmp_path / "m.FAILED.onnx.json").read_text())
     assert side["verification"]["passed"] is False
     assert side["verification"]["non_finite"]["side"] == "the onnxruntime artifact"
-    assert (tmp_path / "m.onnx").is_file()
+    assert (tmp_path / "m.FAILED.onnx").is_file() and not (tmp_path / "m.onnx").exists()
     assert "rel_error" not in side["verification"]  # no NaN written into the JSON
 
 

@@ -15,14 +15,11 @@ import pytest
 
 from edgerep._io import staged, temp_path_for
 
-from .export_helpers import TINY, registered
+from .export_helpers import TINY
 from .helpers import files_in, one_line_error, run_cli
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tiny_models():
-    with registered():
-        yield
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 @pytest.fixture

@@ -28,7 +28,18 @@ def default_cache_dir() -> Path:
     env = os.environ.get("EDGEREP_CACHE")
     if env:
         return Path(env).expanduser()
+    home = os.environ.get("HOME", None)
+    if home is not None and not os.path.isabs(home):  # HOME='' would put the cache at /.cache
+        raise ValueError(f"HOME is {home!r}, not a folder to keep the export cache in; set EDGEREP_CACHE=DIR "
+                         "(or HOME) to an absolute path")
     return Path("~/.cache/edgerep/bench").expanduser()
+
+
+def _check_root(root: Path, given: str) -> Path:
+    """The cache folder, refused (one line naming where it came from) when it exists and is not a folder."""
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"{given} {root} is a file, not a folder; point it at a folder for the export cache")
+    return root
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,11 @@ class ExportCache:
     """Artifacts keyed by what produced them; ``get`` exports on a miss."""
 
     def __init__(self, root: str | Path | None = None):
-        self.root = Path(root).expanduser() if root is not None else default_cache_dir()
+        if root is not None:
+            self.root = _check_root(Path(root).expanduser(), "the cache folder")
+        else:
+            given = "EDGEREP_CACHE" if os.environ.get("EDGEREP_CACHE") else "the default cache folder"
+            self.root = _check_root(default_cache_dir(), given)
 
     @staticmethod
     def key(identity: dict[str, Any]) -> str:

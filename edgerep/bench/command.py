@@ -93,8 +93,14 @@ class ProgressBar:
 
 
 def _threads(value: int) -> int | None:
+    import os
+
+    cores = os.cpu_count() or 1
     if value < 0:
         raise ValueError(f"--threads must be 0 (the runtime's default) or a positive count, got {value}")
+    if value > cores:  # more threads than cores only measures contention (100000 crashed OpenMP)
+        raise ValueError(f"--threads {value} is more than this machine's {cores} cores; pass at most {cores} "
+                         "(or 0 for each runtime's default)")
     return value or None
 
 
@@ -114,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
         from .ingest import ingest
 
         reports = ingest(args.models[1:], model=args.model, device=args.device)
+        for rep in reports:  # one rule for bench and ingest: a failed record makes the status 1
+            rep.incomplete.extend(f"{r.model} on {r.runtime} ({r.form}, {r.precision}) failed on "
+                                  f"{rep.machine.get('name')}: {r.reason}" for r in rep.records if r.status == "failed")
     else:
         given = [name for name, value in (("--model", args.model), ("--device", args.device)) if value is not None]
         if given:

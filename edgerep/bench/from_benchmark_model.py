@@ -54,7 +54,7 @@ def detect(text: str) -> bool:
 
 def _us(value: str, what: str, source: str) -> float:
     number = float(value)
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number) or number < 0 or number > 1e15:
         raise ValueError(f"{source}: benchmark_model {what} is {value}: not a duration")
     return number
 
@@ -64,17 +64,28 @@ def _runs(text: str) -> list[list[str]]:
     the memory lines that follow it until the next run starts."""
     runs: list[list[str]] = []
     current: list[str] = []
+    started = False  # whether ``current`` holds a line that starts a run (kept, not rescanned: linear time)
     for line in text.splitlines():
         if _TIMINGS.search(line):
             runs.append(current + [line])
-            current = []
+            current, started = [], False
         elif _START.search(line):
             current.append(line)
-        elif runs and not any(_START.search(c) for c in current) and (_MEMORY.search(line) or _PERIODIC.search(line)):
+            started = True
+        elif runs and not started and (_MEMORY.search(line) or _PERIODIC.search(line)):
             runs[-1].append(line)
         else:
             current.append(line)
     return runs
+
+
+def _finite(value: str, what: str, source: str) -> float:
+    """A number of the log that must be finite and of sane size (1e400 and 400-digit numbers are not)."""
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > 1e15:
+        raise ValueError(f"{source}: benchmark_model {what} is {value[:40]}{'...' if len(value) > 40 else ''}: "
+                         "not a finite number of sane size")
+    return number
 
 
 def _record(lines: list[str], source: str, model: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -122,7 +133,7 @@ def _record(lines: list[str], source: str, model: str | None) -> tuple[dict[str,
     memory = _MEMORY.findall(body)
     periodic = _PERIODIC.findall(body)
     if periodic:
-        extra["peak_memory_periodic_mb"] = float(periodic[-1])
+        extra["peak_memory_periodic_mb"] = _finite(periodic[-1], "periodic peak memory (MB)", source)
     file_mb = _FILE_MB.findall(body)
     if backend is None:
         extra["backend"] = "not stated in the output (no 'Use xnnpack/gpu/nnapi' line)"
@@ -132,8 +143,8 @@ def _record(lines: list[str], source: str, model: str | None) -> tuple[dict[str,
         "load_ms": init / 1000, "first_ms": first / 1000, "median_ms": median, "mean_ms": avg / 1000,
         "low_ms": ms("min"), "high_ms": ms("max"), "p90_ms": None, "std_ms": ms("std"),
         "min_ms": ms("min"), "max_ms": ms("max"), "iterations": count, "kept": count,
-        "peak_memory_bytes": round(float(memory[-1][1]) * _MIB) if memory else None,
-        "artifact_bytes": round(float(file_mb[-1]) * _MIB) if file_mb else None,
+        "peak_memory_bytes": round(_finite(memory[-1][1], "memory footprint (MB)", source) * _MIB) if memory else None,
+        "artifact_bytes": round(_finite(file_mb[-1], "input model file size (MB)", source) * _MIB) if file_mb else None,
         "extra": extra,
     }
     protocol = {"name": NAME, "rounds": 1, "iterations": count, "warmup": warmups, "trim": 0, "reload": False}

@@ -39,6 +39,8 @@ class Record:
     low_ms: float | None = None
     high_ms: float | None = None
     p90_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
     std_ms: float | None = None
     min_ms: float | None = None
     max_ms: float | None = None
@@ -52,6 +54,9 @@ class Record:
     ceiling_gmacs_per_s: float | None = None
     efficiency: float | None = None
     samples_ms: list[list[float]] | None = None
+    # Phone state before and after the record (edgerep.bench/2, harnesses only): thermal state,
+    # low-power mode, battery; and the cool-down waited before it. See report.schema.json.
+    conditions: dict[str, Any] | None = None
     extra: dict[str, Any] | None = None
 
     @property
@@ -68,7 +73,7 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for optional in ("samples_ms", "extra"):
+        for optional in ("samples_ms", "conditions", "extra"):
             if data[optional] is None:
                 del data[optional]
         for key, value in data.items():  # microsecond resolution is plenty for the JSON

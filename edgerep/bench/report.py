@@ -225,7 +225,7 @@ def render_json(reports: Sequence[Report]) -> str:
     from .schema import validate
 
     docs = [validate(r.to_dict(), "<output>") for r in reports]
-    return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2) + "\n"
+    return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, allow_nan=False) + "\n"  # never NaN
 
 
 def check_outputs(paths: Iterable[str | Path | None], force: bool) -> None:

@@ -19,8 +19,11 @@ from typing import Any
 from .._schema import SchemaError, check_versioned
 from .._text import one_line
 
-SCHEMA_ID = "edgerep.bench/1"
-SUPPORTED = (SCHEMA_ID,)
+SCHEMA_ID = "edgerep.bench/2"
+# /2 adds p95_ms, p99_ms and the phone's conditions to a record; /1 reports (older harnesses, other
+# tools' outputs converted by ingest) are still read: the schema holds both (a /1 report with /2's
+# fields is refused).
+SUPPORTED = (SCHEMA_ID, "edgerep.bench/1")
 MAX_REPORT_BYTES = 64 * 2**20
 
 
@@ -40,7 +43,7 @@ def schema() -> dict[str, Any]:
 
 def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
     """edgerep's own rules for an ok record, which JSON Schema cannot state: min <= median <= p90 <=
-    max and low <= mean <= high (to a relative 1e-9), and ``samples_ms`` holding ``iterations`` samples."""
+    p95 <= p99 <= max (those present) and low <= mean <= high (to a relative 1e-9), and ``samples_ms`` holding ``iterations`` samples."""
     errors = []
     for i, rec in enumerate(report.get("records", [])):
         if not isinstance(rec, dict) or rec.get("status") != "ok":
@@ -57,6 +60,7 @@ def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
 
         ordered("min_ms", "median_ms", "max_ms")
         ordered("median_ms", "p90_ms", "max_ms")
+        ordered("p90_ms", "p95_ms", "p99_ms", "max_ms")
         ordered("low_ms", "mean_ms", "high_ms")
         samples = rec.get("samples_ms")
         if isinstance(samples, list) and isinstance(rec.get("iterations"), int):
@@ -69,8 +73,14 @@ def _semantic_errors(report: dict[str, Any]) -> list[tuple[str, str]]:
 
 def validate(report: Any, source: str = "<report>") -> dict[str, Any]:
     """Return ``report`` if it is a valid report of a supported version; raise ReportError otherwise."""
-    return check_versioned(report, source, schema=schema(), supported=SUPPORTED, noun="benchmark report",
-                           semantic=_semantic_errors, error=ReportError)
+    from .._files import json_problem
+
+    checked = check_versioned(report, source, schema=schema(), supported=SUPPORTED, noun="benchmark report",
+                              semantic=_semantic_errors, error=ReportError)
+    problem = json_problem(checked)  # what the schema leaves free (extra, machine.extra) holds numbers too
+    if problem:
+        raise ReportError(source, [problem])
+    return checked
 
 
 def load_reports(path: str | Path) -> list[dict[str, Any]]:
@@ -81,20 +91,13 @@ def load_reports(path: str | Path) -> list[dict[str, Any]]:
 def read_report_bytes(path: str | Path) -> bytes:
     """The bytes of a report file (or of another tool's output that ingest converts), refusing what
     no report is: a missing file, a folder or device, more than ``MAX_REPORT_BYTES``."""
+    from .._files import read_bytes
+
     path = Path(path)
-    source = str(path)
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise ReportError(source, [("", "not a regular file; give the report's JSON file")])
-        if size > MAX_REPORT_BYTES:
-            raise ReportError(source, [("", f"{size} bytes is more than a report holds (at most "
-                                            f"{MAX_REPORT_BYTES // 2**20} MB)")])
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"benchmark report {source} does not exist") from None
-    except OSError as exc:
-        raise ReportError(source, [("", f"cannot be read ({exc.strerror or exc})")]) from None
+        return read_bytes(path, "benchmark report", limit=MAX_REPORT_BYTES)  # never a FIFO or device
+    except ValueError as exc:  # a folder, device, FIFO or a file too large: one line naming it
+        raise ReportError(str(path), [("", str(exc).replace(f"benchmark report {path} ", "", 1))]) from None
 
 
 def parse_reports(raw: bytes, source: str) -> list[dict[str, Any]]:

@@ -11,9 +11,11 @@ the round means with the lowest and highest latency it kept.
 Statistics of one record (all in milliseconds):
     mean_ms, low_ms, high_ms: ModelBench's three figures: the mean of the trimmed round means, and
         the lowest and highest single latency kept after trimming, over all rounds.
-    median_ms, p90_ms, std_ms, min_ms, max_ms: over every timed sample, untrimmed (warm-ups
-        excluded). p90 interpolates linearly between order statistics (numpy's default); std is the
-        population standard deviation, as TFLite's benchmark_model reports it.
+    median_ms, p90_ms, p95_ms, p99_ms, std_ms, min_ms, max_ms: over every timed sample, untrimmed
+        (warm-ups excluded). The percentiles interpolate linearly between order statistics (numpy's
+        default); std is the population standard deviation, as TFLite's benchmark_model reports it.
+        p95/p99 are the tail a phone user feels (a frame that misses its deadline); with few samples
+        they sit between the slowest ones (50 samples: p99 is 0.51 of the way from the 49th to the 50th).
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ class Summary:
     low_ms: float
     high_ms: float
     p90_ms: float
+    p95_ms: float
+    p99_ms: float
     std_ms: float
     min_ms: float
     max_ms: float
@@ -163,6 +167,8 @@ def summarize(rounds: Sequence[Sequence[float]], trim: int) -> Summary:
         low_ms=min(kept),
         high_ms=max(kept),
         p90_ms=percentile(flat, 90),
+        p95_ms=percentile(flat, 95),
+        p99_ms=percentile(flat, 99),
         std_ms=math.sqrt(_total([(s - mean_all) * (s - mean_all) for s in flat]) / len(flat)),
         min_ms=min(flat),
         max_ms=max(flat),

@@ -16,8 +16,8 @@ from .measure import measure
 from .records import Record
 from .stats import Protocol, summarize
 
-_SUMMARY_FIELDS = ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "std_ms", "min_ms",
-                   "max_ms", "iterations", "kept", "gmacs_per_s", "efficiency")
+_SUMMARY_FIELDS = ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "p95_ms", "p99_ms", "std_ms",
+                   "min_ms", "max_ms", "iterations", "kept", "gmacs_per_s", "efficiency")
 
 
 def _noisy_rounds(seed: int, rounds: int, iterations: int, base_ms: float) -> list[list[float]]:
@@ -62,6 +62,8 @@ def stats_cases() -> tuple[str, list[dict[str, Any]]]:
         _stats_case("default_5x10", _noisy_rounds(2, 5, 10, 16.98), 2, 685_000_000, 108.3),
         _stats_case("modelbench_20x50", _noisy_rounds(3, 20, 50, 0.81), 10, 685_000_000, 2000.0),
         _stats_case("uneven_rounds", [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0, 8.0]], 1),
+        # 21 samples 21..1: p90 at position 18 (19.0), p95 at 19 (20.0), p99 at 19.8 (20.8).
+        _stats_case("tail_percentiles_by_hand", [[float(21 - i) for i in range(21)]], 0),
     ]
     errors = [
         {"name": "trim_too_large", "trim": 1, "samples_ms": [[1.0, 2.0]], "error": "trim"},
@@ -70,8 +72,8 @@ def stats_cases() -> tuple[str, list[dict[str, Any]]]:
     ]
     description = (
         "Statistics of one record from its timed samples (ms, one array per round) and trim. "
-        "median/p90/std/min/max over every sample, untrimmed: p90 linear between order statistics "
-        "(position (n-1)*q/100), std the population standard deviation. mean: mean of the round "
+        "median/p90/p95/p99/std/min/max over every sample, untrimmed: percentiles linear between order "
+        "statistics (position (n-1)*q/100), std the population standard deviation. mean: mean of the round "
         "means, each over the round's samples sorted with trim dropped from each end. low/high: "
         "the lowest and highest single sample kept after trimming, over all rounds (ModelBench's). "
         "Sums run left to right in sample order. gmacs_per_s = macs / (median_ms * 1e-3) / 1e9 "

@@ -85,8 +85,6 @@ def run(args: argparse.Namespace) -> int:
     photos = scan(args.images, spec.num_classes, labels=not args.no_labels)
     if args.limit is not None:
         photos = photos.subset(0, args.limit)
-    if args.checkpoint is None:
-        _stderr(f"note: {random_weights_note('accuracy means nothing, only agreement between runtimes does')}")
     _stderr(f"photos    {len(photos)} from {args.images} (labels: {photos.label_source})")
     progress = None if args.no_progress else _Progress()
     result = evaluate(
@@ -95,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         min_agreement=MIN_AGREEMENT if args.min_agreement is None else args.min_agreement,
         min_cosine=MIN_COSINE if args.min_cosine is None else args.min_cosine, log=_stderr, progress=progress)
     print(render(result), end="")
+    if args.checkpoint is None:  # after the results: an error stays the one line it is
+        _stderr(f"note: {random_weights_note('accuracy means nothing, only agreement between runtimes does')}")
     if args.json:
         write_atomic(args.json, json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
         _stderr(f"wrote {args.json}")

@@ -10,12 +10,12 @@ verifies exports and that the benchmarks load, not a copy of it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._files import check_regular, load_json
 from .._io import quiet
 from .._optional import require
 from . import metadata as md
@@ -42,12 +42,42 @@ def read_metadata(path: Path) -> dict[str, Any]:
         meta = {}
     if not meta.get("model"):
         sidecar = md.sidecar_path(path)
-        if sidecar.is_file():
-            meta = json.loads(sidecar.read_text("utf-8"))
+        if sidecar.exists():
+            meta = load_json(sidecar, "artifact sidecar")  # regular file, size, depth, finite numbers
+            if not isinstance(meta, dict):
+                raise ValueError(f"artifact sidecar {sidecar} holds a {type(meta).__name__}, not the JSON object "
+                                 "'edgerep export' writes")
     if not meta.get("model"):
         raise ValueError(f"artifact {path} carries no edgerep metadata (and has no {md.sidecar_path(path).name}); "
                          "export it with 'edgerep export MODEL --target ...'")
     return meta
+
+
+def _described_io(meta: dict[str, Any], path: Path) -> tuple[dict, dict, dict]:
+    """The artifact's input, output and preprocessing records, checked (ValueError naming the field)."""
+    def shape_of(field: str, rank: int) -> dict:
+        rec = meta.get(field)
+        shape = rec.get("shape") if isinstance(rec, dict) else None
+        if not (isinstance(shape, list) and len(shape) == rank
+                and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 1 << 16 for v in shape)):
+            raise ValueError(f"artifact {path}: its metadata's {field}.shape must be {rank} positive integers, "
+                             f"got {shape!r:.80}; re-export it with 'edgerep export'")
+        return rec
+
+    prep = meta.get("preprocessing") or {}
+    if not isinstance(prep, dict):
+        raise ValueError(f"artifact {path}: its metadata's preprocessing is not an object")
+    for key in ("mean", "std"):
+        v = prep.get(key)
+        if v is not None and not (isinstance(v, list) and len(v) == 3 and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) < 1e6 for x in v)):
+            raise ValueError(f"artifact {path}: its metadata's preprocessing.{key} must be 3 numbers, got {v!r:.80}")
+    out = meta.get("output")
+    if not (isinstance(out, dict) and isinstance(out.get("shape"), list) and out["shape"]
+            and isinstance(out["shape"][-1], int) and not isinstance(out["shape"][-1], bool) and out["shape"][-1] > 0):
+        raise ValueError(f"artifact {path}: its metadata's output.shape is missing or not a list of positive "
+                         "integers; re-export it with 'edgerep export'")
+    return shape_of("input", 4), out, prep
 
 
 class Artifact:
@@ -57,13 +87,15 @@ class Artifact:
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"artifact {self.path} does not exist")
+        if not (self.path.is_dir() and self.path.suffix == ".mlpackage"):  # folders only for .mlpackage
+            check_regular(self.path, "artifact")  # never a FIFO or device: the runtimes would block on it
         info = target_for(self.path)
         for module in info.requires:
             if module in ("onnxruntime", "ai_edge_litert", "coremltools"):
                 require(module)
         self.target = info.load()
         self.metadata = meta = read_metadata(self.path)
-        inp, prep = meta["input"], meta.get("preprocessing") or {}
+        inp, self.output, prep = _described_io(meta, self.path)
         shape = list(inp["shape"])
         self.layout = inp.get("layout", "NCHW")
         self.kind = "raw" if inp.get("kind") in ("raw", "image") or self.layout == "image" else "tensor"
@@ -112,8 +144,15 @@ class Artifact:
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """The raw outputs for one batch ``x`` already in the artifact's layout and batch size."""
-        with quiet():  # runtimes log from C++ (e.g. "Created TensorFlow Lite XNNPACK delegate")
-            out = self.target.run(self.path, x)
+        try:
+            with quiet():  # runtimes log from C++ (e.g. "Created TensorFlow Lite XNNPACK delegate")
+                out = self.target.run(self.path, x)
+        except (ValueError, ImportError, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a corrupt model, external data outside its folder, ...
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:240]
+            raise ValueError(f"artifact {self.path} cannot be loaded or run by {self.target.runtime} "
+                             f"({type(exc).__name__}: {first}); re-export it with 'edgerep export'") from None
         if out is None:
             raise ValueError(f"{self.target.name} artifacts cannot run on this machine ({self.path.name}): "
                              f"{self.target.runtime_unavailable()}; use an .onnx or .tflite export here")

@@ -23,7 +23,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from edgerep._files import check_regular, check_zip
 from edgerep._text import one_line
+from edgerep.weights import check_dense
 
 from .prepare import Graph, Prepared, graph_input, reference_inputs
 
@@ -110,17 +112,22 @@ def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:
         if path.is_dir():
             x, pixels = (_load_faces(path, prep, limit) if prep.task == "face-embedding"
                          else _load_images(path, prep, limit)), True
-        elif not path.is_file():
+        elif not path.exists():
             raise ValueError(f"calibration {name!r} does not exist; pass a directory of images or a "
                              ".npy/.pt file")
-        elif path.suffix == ".npy":
-            x = _load_npy(path)
-        elif path.suffix in (".pt", ".pth"):
-            x = _load_pt(path)
         else:
-            raise ValueError(
-                f"calibration {name!r} is not a directory of images, a .npy or a .pt file"
-            )
+            check_regular(path, "calibration", limit="array")  # a FIFO or device: one line, never read
+            if path.suffix == ".npy":
+                x = _load_npy(path)
+            elif path.suffix in (".pt", ".pth"):
+                check_zip(path, "calibration")  # a zip bomb is refused before torch decompresses it
+                x = _load_pt(path)
+            else:
+                raise ValueError(
+                    f"calibration {name!r} is not a directory of images, a .npy or a .pt file"
+                )
+    if isinstance(x, torch.Tensor):
+        check_dense(x, f"calibration {name!r}")  # sparse, meta, quantized, a stride-0 view of terabytes
     if not isinstance(x, torch.Tensor) or not (x.is_floating_point() or x.dtype in _INTEGER_DTYPES):
         kind = type(x).__name__ if not isinstance(x, torch.Tensor) else str(x.dtype)
         raise ValueError(f"calibration {name!r} holds {kind}, not a numeric array of images")
@@ -136,6 +143,10 @@ def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:
     if bad:
         raise ValueError(f"calibration {name!r} holds {bad} non-finite value(s) (NaN or Inf); "
                          "calibrating on them would give meaningless int8 ranges")
+    peak = float(x.abs().max())
+    if peak > MAX_CALIBRATION_VALUE:  # 3e38 ended in the quantizer's "AssertionError: scale issue"
+        raise ValueError(f"calibration {name!r} holds values up to {peak:.3g}; images (pixels 0..255 or "
+                         f"normalized) stay within {MAX_CALIBRATION_VALUE:g}: is this image data?")
     x = x[:limit]
     kind = "aligned faces" if pixels and prep.task == "face-embedding" else "images"
     if len(x) < MIN_SAMPLES:
@@ -148,18 +159,21 @@ def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:
 
 
 _INTEGER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+MAX_CALIBRATION_VALUE = 1e4
 
 
 def _load_npy(path: Path) -> torch.Tensor:
     try:
-        return torch.from_numpy(np.load(path, allow_pickle=False))
+        # Memory-mapped first: a header claiming more data than the file holds fails here, unallocated.
+        return torch.from_numpy(np.array(np.load(path, allow_pickle=False, mmap_mode="r")))
     except ValueError as exc:
         if "pickle" in str(exc):
             raise ValueError(f"calibration {str(path)!r} holds Python objects (a pickled array), which "
                              "edgerep does not unpickle; save a plain numeric array with np.save") from None
         raise ValueError(f"calibration {str(path)!r} is not a valid .npy array ({one_line(exc, 200)})") from None
-    except (OSError, EOFError, MemoryError) as exc:
-        raise ValueError(f"calibration {str(path)!r} cannot be read ({one_line(exc, 200)})") from None
+    except Exception as exc:  # noqa: BLE001 - allow_pickle=False ran no code: any failure is a broken file
+        raise ValueError(f"calibration {str(path)!r} cannot be read ({type(exc).__name__}: "
+                         f"{one_line(exc, 200)})") from None
 
 
 def _load_pt(path: Path) -> torch.Tensor:
@@ -181,9 +195,6 @@ def _load_pt(path: Path) -> torch.Tensor:
 
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-# Images above this many pixels are refused before decoding (a decompression bomb decodes a few KB
-# into gigabytes); 64 MP is larger than any camera image a calibration set needs.
-MAX_IMAGE_PIXELS = 64_000_000
 
 
 def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
@@ -244,22 +255,10 @@ def _load_faces(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
 
 def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module
     """One RGB image as a (1, 3, H, W) float tensor of pixels 0..255; ValueError naming the file."""
-    import warnings
+    from .._images import open_raster, read_image_file
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                if im.width * im.height > MAX_IMAGE_PIXELS:
-                    raise ValueError(f"calibration image {str(path)!r} has {im.width}x{im.height} pixels, "
-                                     f"more than the {MAX_IMAGE_PIXELS // 1_000_000} MP edgerep decodes; "
-                                     "resize it or leave it out")
-                rgb = im.convert("RGB")
-    except ValueError:
-        raise
-    except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError,
-            SyntaxError) as exc:
-        raise ValueError(f"calibration image {str(path)!r} cannot be decoded as an image "
-                         f"({one_line(exc, 160)})") from None
+    name = f"calibration image {str(path)!r}"
+    with open_raster(read_image_file(path, "calibration image"), name) as im:
+        rgb = im.convert("RGB")
     data = torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8)
     return data.view(rgb.height, rgb.width, 3).permute(2, 0, 1).float()[None]

@@ -105,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.passed]
     if failed:
         for r in failed:
-            print(f"edgerep: verification FAILED for {r.target} ({r.path}): {console.failure_reason(r)}; "
-                  f"details in {r.sidecar}", file=sys.stderr)
+            print(f"edgerep: verification FAILED for {r.target} ({r.path}, kept beside the path asked for, "
+                  f"which is left as it was): {console.failure_reason(r)}; details in {r.sidecar}", file=sys.stderr)
         return 1
     print("\nnext:")
     for line in console.next_steps(results):

@@ -14,6 +14,7 @@ A failure at any step leaves nothing behind. The console lines are :mod:`.consol
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -131,6 +132,10 @@ def export(
         check_target_options(targets[0], given, supported_by())
     identity = identify(model_or_name, input_size, l2_normalize, image_input)
     check_common(precision=precision, batch=batch, calibration=calibration, input_size=identity["input_size"])
+    if isinstance(calibration, (str, os.PathLike)) and not Path(calibration).is_dir():
+        from .._files import check_regular
+
+        check_regular(calibration, "calibration", limit="array")  # missing, FIFO, device: before any work
 
     jobs = []
     for t in targets:
@@ -246,6 +251,10 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
     if output is None:
         return DEFAULT_OUTPUT_DIR / filename
     out = Path(output)
+    if out.exists() and not out.is_dir():
+        from .._io import check_output
+
+        check_output(out)  # a device or pipe (/dev/null) is refused, never used as a stem for NAME.suffix
     if many or str(output).endswith(("/", "\\")) or (out.is_dir() and out.suffix != target.suffix):
         return out / filename
     if out.suffix == target.suffix:
@@ -277,12 +286,13 @@ def _require(target: Target) -> None:
 
 def _check_outputs(jobs: list, created: list[Path]) -> None:
     """Refuse bad outputs before any work; create the folders, adding them to ``created``."""
-    from .._io import check_distinct, check_output, check_writable
+    from .._io import check_distinct, check_output, check_writable, failed_path
     from .metadata import sidecar_path
 
     for t, _, dest in jobs:
-        check_output(dest, directory_artifact=t.is_directory)
-        check_output(sidecar_path(dest))
+        for path in (dest, failed_path(dest)):  # a failed verification writes beside (failed_path)
+            check_output(path, directory_artifact=t.is_directory)
+            check_output(sidecar_path(path))
     check_distinct([p for _, _, dest in jobs for p in (dest, sidecar_path(dest))])
     for _, _, dest in jobs:
         created += check_writable(dest.parent)
@@ -371,12 +381,14 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
                 calib: Calibration | None, *, verify: bool, fuse_s: float,
                 emit: Callable[[str], None]) -> ExportResult:
     from . import metadata as md
-    from .._io import quiet, staged, tree_bytes, write_json
+    from .._io import failed_path, quiet, staged, tree_bytes, write_json
 
     job = _plan(prep, target, options, calib)
     timings = {"fuse": fuse_s}
+    asked = dest
     sidecar = md.sidecar_path(dest)
-    with staged(dest, sidecar) as (tmp, tmp_sidecar):
+    with staged(dest, sidecar) as staging:
+        tmp, tmp_sidecar = staging
         t = time.perf_counter()
         info = _convert(job, tmp)
         timings["convert"] = time.perf_counter() - t
@@ -395,6 +407,12 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
         else:
             verification = {"passed": None, "runtime": "skipped", "reason": "verify=False (--no-verify)"}
 
+        if verification.get("passed") is False or not graph_audit.get("passed"):
+            # A failed artifact never takes the place of the one asked for (a good one may be there):
+            # it is kept beside it, under a name that says so (README "Exit status").
+            dest = failed_path(dest)
+            sidecar = md.sidecar_path(dest)
+            staging.dests = [dest, sidecar]
         t = time.perf_counter()
         meta = md.describe(job, info, histogram, graph_audit, verification)
         with quiet():
@@ -404,7 +422,8 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
         seconds = sum(timings.values())
         write_json(tmp_sidecar, {"file": dest.name, "size_mb": round(size_mb, 3),
                                  "seconds": round(seconds, 3), **meta})
-    emit(f"saved     {job.tag} {dest} ({size_mb:.1f} MB) + {sidecar.name}")
+    kept = f"  (failed: kept beside {asked.name}, which is left as it was)" if dest != asked else ""
+    emit(f"saved     {job.tag} {dest} ({size_mb:.1f} MB) + {sidecar.name}{kept}")
     return ExportResult(
         model=prep.name, target=target.name, path=dest, sidecar=sidecar, size_mb=size_mb,
         seconds=seconds, precision=job.options.precision, input_name=job.options.input_name,
@@ -421,6 +440,9 @@ def _convert(job: _Job, tmp: Path) -> dict:
     except (ValueError, TypeError, ImportError, OSError):
         raise
     except Exception as exc:
+        from .._io import raise_if_terminated
+
+        raise_if_terminated()  # a signal the converter wrapped in its own error (torch.export does): not a failure
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise ExportError(f"{job.target.name} conversion of {job.prep.name} failed: "
                           f"{type(exc).__name__}: {first} (run with --debug for the traceback)") from exc

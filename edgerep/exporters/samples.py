@@ -59,12 +59,14 @@ def photos(split: str, size: tuple[int, int]) -> np.ndarray:
     """Raw RGB crops (N, 3, H, W) float32 in [0, 255] of the ``split`` photos, resized to ``size``."""
     from PIL import Image
 
+    from .._images import open_raster, read_image_file
+
     _check_split(split)
     folder = _require_dir()
     h, w = size
     out = []
     for name in PHOTOS[split]:
-        with Image.open(folder / name) as im:
+        with open_raster(read_image_file(folder / name), name) as im:
             img = im.convert("RGB")
         side0 = min(img.size)
         for k, (cx, cy, frac) in enumerate(_CROPS):

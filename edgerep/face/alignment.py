@@ -173,8 +173,25 @@ def to_uint8(values: np.ndarray) -> np.ndarray:
     return np.clip(np.floor(np.asarray(values, dtype=np.float64) + 0.5), 0, 255).astype(np.uint8)
 
 
-def align(image: np.ndarray, landmarks: Any, size: int = 112) -> np.ndarray:
+def align(image: np.ndarray, landmarks: Any, size: int = 112, source: str = "the image") -> np.ndarray:
     """The size x size x 3 uint8 face crop: ``landmarks`` (5x2, template order) fitted onto the
-    template, the image warped and rounded (see the module docstring for every rule)."""
-    matrix = estimate_norm(landmarks, size)
-    return to_uint8(warp_affine(image, matrix, size))
+    template, the image warped and rounded (see the module docstring for every rule).
+
+    Landmarks outside the image (beyond a margin of a quarter of its size) are refused: the crop
+    would be the black border, embedded as if it were a face."""
+    matrix = estimate_norm(landmarks, size)  # checks the size and the 5 points first
+    crop = to_uint8(warp_affine(image, matrix, size))  # checks the image
+    try:
+        pts = np.asarray(landmarks, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
+        pts = None  # not 5 points: estimate_norm says so
+    if pts is not None:
+        h, w = image.shape[:2]
+        with np.errstate(invalid="ignore"):
+            outside = ~np.isfinite(pts).all(1) | (pts[:, 0] < -w / 4) | (pts[:, 0] > w * 1.25) \
+                | (pts[:, 1] < -h / 4) | (pts[:, 1] > h * 1.25)
+        if outside.any():
+            i = int(np.argmax(outside))
+            raise ValueError(f"landmark {i + 1} ({pts[i, 0]:.6g}, {pts[i, 1]:.6g}) lies outside {source} "
+                             f"({w}x{h} pixels); landmarks must be pixel coordinates in this image")
+    return crop

@@ -67,7 +67,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("image", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print JSON (readable by --landmarks-json)")
     p.add_argument("--min-face", type=int, default=20, metavar="PX", help="smallest face side searched (default 20)")
-    p.set_defaults(func=_detect)
+    p.set_defaults(func=_with_notes(_detect))
 
     p = verbs.add_parser("align", help="the aligned face crop (ArcFace template) as PNG")
     p.add_argument("image", metavar="IMAGE")
@@ -75,7 +75,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--size", type=int, default=112, choices=(112, 128), help="crop size (default 112)")
     p.add_argument("--output", "-o", required=True, metavar="OUT.png")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
-    p.set_defaults(func=_align)
+    p.set_defaults(func=_with_notes(_align))
 
     p = verbs.add_parser("enroll", help="build a gallery from DIR/<identity>/<photos>")
     p.add_argument("directory", metavar="DIR", help="one folder per identity, holding its photos "
@@ -86,7 +86,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--flip", action="store_true", help="embed each face and its mirror image (flip-sum)")
     p.add_argument("--output", "-o", required=True, metavar="GALLERY.json")
     p.add_argument("--force", action="store_true", help="overwrite an existing gallery")
-    p.set_defaults(func=_enroll)
+    p.set_defaults(func=_with_notes(_enroll))
 
     p = verbs.add_parser("identify", help="who is in IMAGE, against a gallery")
     p.add_argument("image", metavar="IMAGE")
@@ -95,7 +95,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--artifact", metavar="FILE", help="the exported model the gallery was enrolled with")
     _add_landmark_options(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(func=_identify)
+    p.set_defaults(func=_with_notes(_identify))
 
     p = verbs.add_parser("verify", help="are two photos the same person")
     p.add_argument("images", nargs=2, metavar="IMAGE")
@@ -103,7 +103,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--threshold", type=float, metavar="T", help="cosine threshold (default 0.35)")
     p.add_argument("--flip", action="store_true", help="flip-sum embeddings")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(func=_verify)
+    p.set_defaults(func=_with_notes(_verify))
 
     p = verbs.add_parser("eval", help="the InsightFace verification protocol on .bin pair files")
     p.add_argument("--bin", required=True, metavar="F[,F...]", help="InsightFace .bin files (lfw.bin, cfp_fp.bin, ...)")
@@ -112,7 +112,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--folds", type=int, default=10, metavar="N", help="folds (default 10)")
     p.add_argument("--json", metavar="F", help="write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
-    p.set_defaults(func=_eval)
+    p.set_defaults(func=_with_notes(_eval))
 
     p = verbs.add_parser("parity", help="exported model vs torch on real faces: cosine and decision flips")
     p.add_argument("--model", "-m", required=True, metavar="MODEL")
@@ -130,7 +130,7 @@ def register(subparsers: Any) -> None:
                    help="a row fails when more than PCT %% of pair decisions flip (default 1)")
     p.add_argument("--json", metavar="F", help="write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
-    p.set_defaults(func=_parity)
+    p.set_defaults(func=_with_notes(_parity))
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def _check_outputs(paths: list[str | None], force: bool) -> None:
 def _given_faces(args: argparse.Namespace) -> list[Any] | None:
     from .detect import Face, load_faces_json, parse_landmarks
 
-    if getattr(args, "landmarks", None):
+    if getattr(args, "landmarks", None) is not None:  # an empty --landmarks "" is an error, not "detect"
         lm = parse_landmarks(args.landmarks)
         return [Face((*lm.min(0), *lm.max(0)), 1.0, lm)]  # type: ignore[arg-type]
     if getattr(args, "landmarks_json", None):
@@ -181,12 +181,30 @@ def _embedder(args: argparse.Namespace, flip: bool) -> Any:
 _RANDOM_FACES = "embeddings, matches and thresholds mean nothing, only parity between runtimes does"
 
 
-def _noted(embedder: Any) -> Any:
-    """``embedder``, after the random-weights note when it embeds without trained weights."""
-    if embedder.spec.checkpoint_sha256 is None:
-        from ..weights import random_weights_note
+_NOTES: list[str] = []  # printed after a verb's results (an error stays the one line it is)
 
-        _stderr(f"note: {random_weights_note(_RANDOM_FACES)}")
+
+def _with_notes(verb: Any) -> Any:
+    """``verb``, printing the notes it gathered once it has succeeded."""
+    def run(args: argparse.Namespace) -> int:
+        _NOTES.clear()
+        status = verb(args)
+        for note in dict.fromkeys(_NOTES):
+            _stderr(f"note: {note}")
+        return status
+    return run
+
+
+def _note_random_weights() -> None:
+    from ..weights import random_weights_note
+
+    _NOTES.append(random_weights_note(_RANDOM_FACES))
+
+
+def _noted(embedder: Any) -> Any:
+    """``embedder``, noting (for after the results) when it embeds without trained weights."""
+    if embedder.spec.checkpoint_sha256 is None:
+        _note_random_weights()
     return embedder
 
 
@@ -236,7 +254,7 @@ def _align(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     faces = _given_faces(args)
     face, count = _face_of(image, args.image, faces, MTCNN() if faces is None else None)
-    save_png(align(image, face.landmarks, args.size), args.output)
+    save_png(align(image, face.landmarks, args.size, source=args.image), args.output)
     note = f" (the largest of {count} faces)" if count > 1 else ""
     print(f"wrote {args.output}: {args.size}x{args.size} aligned face{note}")
     return 0
@@ -246,7 +264,7 @@ def _photo_faces(photo: Path) -> list[Any] | None:
     from .detect import load_faces_json
 
     sidecar = photo.with_name(photo.name + ".json")
-    return load_faces_json(sidecar) if sidecar.is_file() else None
+    return load_faces_json(sidecar) if sidecar.exists() else None  # a FIFO or folder there is refused
 
 
 def _enroll(args: argparse.Namespace) -> int:
@@ -254,6 +272,7 @@ def _enroll(args: argparse.Namespace) -> int:
     from .detect import MTCNN
     from .gallery import Gallery
     from .images import list_images, load_image
+    from .._text import printable
     from .matching import DEFAULT_THRESHOLD
 
     _check_outputs([args.output], args.force)
@@ -263,6 +282,12 @@ def _enroll(args: argparse.Namespace) -> int:
     people = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not people:
         raise ValueError(f"{root} holds no identity folders: put each person's photos in DIR/<name>/")
+    from .._text import is_blank
+
+    blank = [p.name for p in people if is_blank(p.name)]
+    if blank:  # refused before any work: the folder name is the identity's name
+        raise ValueError(f"{root} has an identity folder whose name is blank ({printable(repr(blank[0]))}); "
+                         "rename it to the person's name")
     embedder = _embedder(args, args.flip)
     gallery = Gallery(embedder.spec, DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
     detector = MTCNN()
@@ -280,7 +305,7 @@ def _enroll(args: argparse.Namespace) -> int:
                 continue
             if count > 1:
                 _stderr(f"note      {photo}: {count} faces, enrolled the largest")
-            crops.append(align(image, face.landmarks, embedder.size))
+            crops.append(align(image, face.landmarks, embedder.size, source=str(photo)))
             sources.append(photo.relative_to(root).as_posix())
         if not crops:
             empty.append(person.name)
@@ -288,10 +313,10 @@ def _enroll(args: argparse.Namespace) -> int:
         import numpy as np
 
         gallery.enroll(person.name, embedder(np.stack(crops)), sources)
-        _stderr(f"[{n}/{len(people)}] {person.name}: {len(crops)} of {len(photos)} photos "
+        _stderr(f"[{n}/{len(people)}] {printable(person.name)}: {len(crops)} of {len(photos)} photos "
                 f"({time.monotonic() - start:.1f}s)")
     if empty:
-        raise ValueError(f"no face found in any photo of {', '.join(repr(e) for e in empty)} (in {root}); "
+        raise ValueError(f"no face found in any photo of {', '.join(printable(repr(e)) for e in empty)} (in {root}); "
                          "add photos or remove those folders")
     gallery.save(args.output)
     count = sum(len(i.embeddings) for i in gallery.identities)
@@ -330,7 +355,7 @@ def _embed_image(path: str, embedder: Any, faces: list[Any] | None) -> tuple[Any
 
     image = load_image(path)
     face, count = _face_of(image, path, faces, MTCNN() if faces is None else None)
-    return embedder(align(image, face.landmarks, embedder.size))[0], count
+    return embedder(align(image, face.landmarks, embedder.size, source=path))[0], count
 
 
 def _identify(args: argparse.Namespace) -> int:
@@ -345,14 +370,17 @@ def _identify(args: argparse.Namespace) -> int:
         print(json.dumps({"image": args.image, "identity": match.name, "best": match.best, "score": match.score,
                           "threshold": match.threshold, "faces": count, "scores": dict(ranked)}, indent=1))
         return 0
+    from .._text import printable  # names come from folders and files: never print them raw
+
     if match.best is None:
         print(f"{args.image}: unknown (the gallery is empty)")
     elif match.known:
-        print(f"{args.image}: {match.name} (cosine {match.score:.4f} > threshold {match.threshold})")
+        print(f"{args.image}: {printable(match.name)} (cosine {match.score:.4f} > threshold {match.threshold})")
     else:
-        print(f"{args.image}: unknown (closest: {match.best}, cosine {match.score:.4f} <= threshold {match.threshold})")
+        print(f"{args.image}: unknown (closest: {printable(match.best)}, cosine {match.score:.4f} "
+              f"<= threshold {match.threshold})")
     for name, score in ranked[:5]:
-        print(f"  {score:8.4f}  {name}")
+        print(f"  {score:8.4f}  {printable(name)}")
     return 0
 
 
@@ -385,9 +413,10 @@ def _eval(args: argparse.Namespace) -> int:
     files = [f.strip() for f in args.bin.split(",") if f.strip()]
     if not files:
         raise ValueError("--bin needs at least one .bin file")
+    from .._files import check_regular
+
     for f in files:
-        if not Path(f).is_file():
-            raise FileNotFoundError(f".bin file {f} does not exist")
+        check_regular(f, ".bin file", limit="bin")
     if args.model is None and args.artifact is None:
         raise ValueError("give --model MODEL (and --checkpoint) or --artifact FILE")
     embedder = _embedder(args, args.flip)
@@ -450,9 +479,7 @@ def _parity(args: argparse.Namespace) -> int:
     if args.images:
         crops = _crops_of_folder(Path(args.images))
     if args.checkpoint is None:
-        from ..weights import random_weights_note
-
-        _stderr(f"note: {random_weights_note(_RANDOM_FACES)}")
+        _note_random_weights()
     result = parity(args.model, checkpoint=args.checkpoint, targets=targets, precisions=precisions, crops=crops,
                     threshold=args.threshold, log=_stderr,
                     min_cosine=MIN_COSINE if args.min_cosine is None else args.min_cosine,

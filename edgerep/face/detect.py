@@ -15,7 +15,6 @@ Coordinates are in the image's pixels, pixel-centre convention (see :mod:`.align
 from __future__ import annotations
 
 import importlib.util
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence
@@ -62,10 +61,14 @@ def largest(faces: Sequence[Face]) -> Face | None:
 # ---- landmarks given explicitly -------------------------------------------------------------------
 
 
+def _finite_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e300 and v == v
+
+
 def _five_points(value: Any, source: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         arr = np.zeros((0,))
     if arr.shape == (10,):
         arr = arr.reshape(5, 2)
@@ -106,18 +109,20 @@ def faces_from_json(doc: Any, source: str = "<json>") -> list[Face]:
         if box is None:
             lo, hi = lm.min(0), lm.max(0)
             box = (lo[0], lo[1], hi[0], hi[1])
-        faces.append(Face(tuple(float(v) for v in box), float(d.get("score", 1.0)), lm))  # type: ignore[arg-type]
+        elif not (isinstance(box, (list, tuple)) and len(box) == 4 and all(_finite_number(v) for v in box)):
+            raise ValueError(f"{source}: face {i}: box must be 4 finite numbers (x1, y1, x2, y2), got {box!r:.120}")
+        score = d.get("score", 1.0)
+        if not _finite_number(score):
+            raise ValueError(f"{source}: face {i}: score must be a finite number, got {score!r:.60}")
+        faces.append(Face(tuple(float(v) for v in box), float(score), lm))  # type: ignore[arg-type]
     return faces
 
 
 def load_faces_json(path: str | Path) -> list[Face]:
+    from .._files import load_json
+
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"landmarks file {path} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    doc = load_json(path, "landmarks file")  # regular file, size, depth and finite numbers checked
     return faces_from_json(doc, str(path))
 
 

@@ -140,7 +140,7 @@ class ArtifactEmbedder(Embedder):
         prep = art.metadata.get("preprocessing") or {}
         self.layout, self.kind, self.batch, self.size = art.layout, art.kind, art.batch, art.height
         self.spec = EmbeddingSpec(
-            model=art.model, embedding_size=int(art.metadata["output"]["shape"][-1]), runtime=self.target.runtime,
+            model=art.model, embedding_size=int(art.output["shape"][-1]), runtime=self.target.runtime,
             precision=art.precision, artifact_sha256=tree_sha256(self.path),
             checkpoint_sha256=art.metadata.get("checkpoint_sha256"), template_size=self.size,
             mean=tuple(prep.get("mean") or (0.5, 0.5, 0.5)), std=tuple(prep.get("std") or (0.5, 0.5, 0.5)),
@@ -213,11 +213,15 @@ def check_compatible(expected: EmbeddingSpec, embedder: Embedder, what: str = "t
     """Refuse to compare embeddings from different models or weights (a one-line ValueError)."""
     got = embedder.spec
     problems = [f"{k} {getattr(expected, k)!r} vs {getattr(got, k)!r}"
-                for k in ("model", "embedding_size", "checkpoint_sha256", "template_size", "flip_sum")
+                for k in ("model", "embedding_size", "checkpoint_sha256", "artifact_sha256", "precision",
+                          "mean", "std", "template_size", "flip_sum")
                 if getattr(expected, k) != getattr(got, k)]
     if problems:
-        raise ValueError(f"{what} was made with other embeddings than these ({'; '.join(problems)}); "
-                         "embed with the same model, checkpoint and options")
+        hint = "embed with the same model, checkpoint and options"
+        if expected.artifact_sha256 != got.artifact_sha256:
+            hint = ("pass the exported model it was enrolled with (--artifact FILE)" if expected.artifact_sha256
+                    else "it was enrolled on torch: drop --artifact")
+        raise ValueError(f"{what} was made with other embeddings than these ({'; '.join(problems)}); {hint}")
 
 
 def embed_faces(embedder: Embedder, crops: Sequence[np.ndarray]) -> np.ndarray:

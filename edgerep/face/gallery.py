@@ -24,6 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .._schema import SchemaError, check_versioned
+from .._text import is_blank
 from .alignment import template
 from .matching import DEFAULT_THRESHOLD, Match, centroid, check_threshold, identify, l2_normalize, same_person
 
@@ -114,8 +115,8 @@ class Gallery:
 
     def enroll(self, name: str, embeddings: Any, sources: Sequence[str] | None = None) -> None:
         """Add ``embeddings`` (D,) or (N, D) to identity ``name`` (created when new, else extended)."""
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"identity name must be a non-empty string, got {name!r}")
+        if not isinstance(name, str) or is_blank(name):
+            raise ValueError(f"identity name must be a non-empty string (not only spaces or invisible characters), got {name!r}")
         arr = np.atleast_2d(l2_normalize(embeddings, f"embeddings of {name!r}"))
         if arr.ndim != 2 or arr.shape[1] != self.spec.embedding_size:
             raise ValueError(f"embeddings of {name!r} have shape {arr.shape}, expected (N, "
@@ -201,18 +202,17 @@ class Gallery:
 
     @classmethod
     def load(cls, path: str | Path) -> "Gallery":
+        from .._files import JsonLimitError, parse_json, read_text
+
         path = Path(path)
         try:
-            text = path.read_text("utf-8")
+            text = read_text(path, "gallery", limit="json")  # a regular file of sane size, never a FIFO
         except FileNotFoundError:
             raise FileNotFoundError(f"gallery {path} does not exist; make one with 'edgerep face enroll'") from None
-        except UnicodeDecodeError:
-            raise GalleryError(str(path), [("", "not UTF-8 text (is this a gallery JSON file?)")]) from None
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise GalleryError(str(path), [("", f"not valid JSON: {exc.msg} at line {exc.lineno} "
-                                                f"column {exc.colno}")]) from None
+            doc = parse_json(text, str(path), numbers=False)  # numbers: the schema names the field
+        except JsonLimitError as exc:
+            raise GalleryError(str(path), [(exc.field, exc.reason)]) from None
         return cls.from_dict(doc, str(path))
 
 
@@ -237,6 +237,8 @@ def _semantic_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
     seen: set[str] = set()
     for i, ident in enumerate(doc["identities"]):
         path = f"identities[{i}]"
+        if is_blank(ident["name"]):
+            errors.append((f"{path}.name", f"{ident['name']!r} is blank (a name must show something)"))
         if ident["name"] in seen:
             errors.append((f"{path}.name", f"{ident['name']!r} is enrolled twice (names must be unique)"))
         seen.add(ident["name"])

@@ -1,4 +1,4 @@
-"""Reading and writing images for the face pipeline (Pillow: decoding never runs code).
+"""Reading and writing images for the face pipeline (Pillow, raster formats only: decoding never runs code).
 
 Images are H x W x 3 uint8 RGB arrays. Photos are turned upright by their EXIF orientation (a phone
 photo is stored sideways with a tag saying so) and converted to RGB (greyscale, palette, RGBA, CMYK
@@ -25,26 +25,21 @@ def _pil():  # noqa: ANN202
 
 
 def decode_image(data: bytes, source: str = "<bytes>") -> np.ndarray:
-    """Encoded image bytes (JPEG, PNG, ...) as H x W x 3 uint8 RGB."""
-    Image, ImageOps = _pil()
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img = ImageOps.exif_transpose(img)
-            return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"{source} is not a readable image ({type(exc).__name__}: {exc})") from None
+    """Encoded image bytes (JPEG, PNG, ...) as H x W x 3 uint8 RGB (raster formats only, sizes
+    checked before decoding: :mod:`edgerep._images`)."""
+    from .._images import open_raster
+
+    _, ImageOps = _pil()
+    with open_raster(data, source) as img:
+        img = ImageOps.exif_transpose(img)
+        return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
 
 
 def load_image(path: str | Path) -> np.ndarray:
     """The image at ``path`` as H x W x 3 uint8 RGB, upright."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"image {path} does not exist") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path} is a directory, not an image") from None
-    return decode_image(data, str(path))
+    from .._images import read_image_file
+
+    return decode_image(read_image_file(path), str(path))
 
 
 def save_png(image: np.ndarray, path: str | Path) -> Path:

@@ -4,7 +4,10 @@
 the encoded images, pairs stored as images 2i and 2i+1. A pickle can run code when it is loaded, so
 :func:`load_bin` uses an unpickler that refuses every global: the file may hold only lists, tuples,
 bytes, strings, booleans and numbers (what the published files hold); anything else is refused
-before it is built. Files written by Python 2 load with ``encoding='bytes'``.
+before it is built. Files written by Python 2 load with ``encoding='bytes'``; protocol-2 files
+written by Python 3 name ``_codecs.encode`` (and ``bytes``/``bytearray``) to rebuild bytes, which are
+resolved to functions that only turn latin-1 text or bytes into bytes. ``issame`` values must be
+booleans: True/False or 1/0, nothing else.
 
 :func:`verification_metrics` follows ``recognition/arcface_torch/eval/verification.py``:
 
@@ -31,23 +34,23 @@ from typing import Any
 
 import numpy as np
 
-from ..safe_pickle import UnsafePickleError, loads
+from ..safe_pickle import PLAIN_BYTES_GLOBALS, UnsafePickleError, loads
 
 FAR_TARGET = 1e-3
 
 
 def _unpickle(data: bytes, encoding: str) -> Any:
-    """Plain data only: every global a pickle names is refused (edgerep.safe_pickle)."""
-    return loads(data, encoding=encoding)
+    """Plain data only: every global a pickle names is refused (edgerep.safe_pickle), except the
+    three protocol 2 uses to write bytes, each replaced by a function that only builds bytes."""
+    return loads(data, PLAIN_BYTES_GLOBALS, encoding=encoding)
 
 
 def load_bin(path: str | Path) -> tuple[list[bytes], np.ndarray]:
     """``(images, issame)`` of an InsightFace ``.bin`` file: 2N encoded images and N booleans."""
+    from .._files import read_bytes
+
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f".bin file {path} does not exist") from None
+    data = read_bytes(path, ".bin file", limit="bin")  # a regular file of sane size, never a FIFO
     try:
         try:
             doc = _unpickle(data, "ASCII")
@@ -63,8 +66,12 @@ def load_bin(path: str | Path) -> tuple[list[bytes], np.ndarray]:
     bins, issame = doc
     if not isinstance(bins, (list, tuple)) or not all(isinstance(b, (bytes, bytearray)) for b in bins):
         raise ValueError(f"{path}: the first element must be a list of encoded images (bytes)")
-    if not isinstance(issame, (list, tuple)) or not all(isinstance(v, (bool, int)) for v in issame):
-        raise ValueError(f"{path}: the second element must be a list of booleans (same person or not)")
+    if not isinstance(issame, (list, tuple)) or not all(
+            isinstance(v, (bool, int)) and not isinstance(v, float) and v in (0, 1) for v in issame):
+        bad = next((v for v in issame if not (isinstance(v, (bool, int)) and v in (0, 1))), None) \
+            if isinstance(issame, (list, tuple)) else issame
+        raise ValueError(f"{path}: the second element must be a list of booleans (True/False or 1/0: same "
+                         f"person or not); found {bad!r:.40}")
     if len(bins) != 2 * len(issame) or not issame:
         raise ValueError(f"{path}: {len(bins)} images for {len(issame)} pairs (expected 2 images per pair)")
     return [bytes(b) for b in bins], np.asarray(issame, dtype=bool)

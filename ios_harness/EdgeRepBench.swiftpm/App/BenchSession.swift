@@ -2,9 +2,14 @@ import Combine
 import EdgeRepBenchCore
 import EdgeRepBenchCoreML
 import Foundation
+import UIKit
 
 /// The settings chosen on screen and the run they start: progress, records as they finish, and the
-/// report written to a file the share sheet can send.
+/// report saved in Documents/edgerep-reports (kept across launches; the share sheet sends it).
+///
+/// The screen does not lock while a run is going: iOS suspends a locked app, which would stop a long
+/// ModelBench run half-way, so the idle timer is disabled from start to finish (and restored after,
+/// also on cancel).
 @MainActor
 final class BenchSession: ObservableObject {
     @Published var computeUnits: Set<ComputeUnits> = [.all]
@@ -17,6 +22,9 @@ final class BenchSession: ObservableObject {
     @Published var reload = true
     @Published var keepSamples = true
     @Published var computePlan = true
+    /// Before each record after the first, wait up to this many seconds for the phone to cool to
+    /// the thermal state it started in (0: off).
+    @Published var cooldownSeconds = 0
     /// The device's label in the report, e.g. "iPhone 15 Pro" (default: the model identifier).
     @Published var deviceName = ""
 
@@ -25,11 +33,32 @@ final class BenchSession: ObservableObject {
     /// Records in the order they finished (the report's, once the run ends).
     @Published private(set) var records: [BenchRecord] = []
     @Published private(set) var report: BenchReport?
-    /// The report's JSON file, for the share sheet.
+    /// The report's JSON file in Documents/edgerep-reports, for the share sheet.
     @Published private(set) var reportURL: URL?
+    /// Every saved report, newest first (this run's and earlier launches').
+    @Published private(set) var savedReports: [URL] = []
     @Published var errorMessage: String?
 
     private var task: Task<Void, Never>?
+    private let library: ReportLibrary
+
+    init() {
+        let documents = FileManager.default.urls(for: .documentDirectory, in: .userDomainMask)[0]
+        library = ReportLibrary(documents: documents)
+        savedReports = library.reports()
+    }
+
+    /// Opens a saved report as the current results.
+    func open(_ url: URL) {
+        do {
+            let saved = try library.load(url)
+            report = saved
+            records = saved.records
+            reportURL = url
+        } catch {
+            errorMessage = "Could not read \(url.lastPathComponent): \(error.localizedDescription)"
+        }
+    }
 
     /// Replaces the counts with a preset's.
     func applyPreset(_ name: String) {
@@ -73,9 +102,12 @@ final class BenchSession: ObservableObject {
             errorMessage = "Choose at least one compute-unit setting."
             return
         }
-        let settings = CoreMLBenchmark.Settings(benchProtocol: spec, keepSamples: keepSamples, computePlan: computePlan)
+        let settings = CoreMLBenchmark.Settings(
+            benchProtocol: spec, keepSamples: keepSamples, computePlan: computePlan,
+            cooldownSeconds: Double(cooldownSeconds))
         let machine = DeviceInfo.machine(name: deviceName)
         isRunning = true
+        UIApplication.shared.isIdleTimerDisabled = true
         progress = nil
         records = []
         report = nil
@@ -106,16 +138,15 @@ final class BenchSession: ObservableObject {
 
     private func finish(_ finished: BenchReport) {
         isRunning = false
+        UIApplication.shared.isIdleTimerDisabled = false
         task = nil
         report = finished
         records = finished.records
         do {
-            let url = FileManager.default.temporaryDirectory
-                .appendingPathComponent(ReportFile.suggestedName(for: finished))
-            try ReportFile.write(ReportFile.encode(finished), to: url, force: true)
-            reportURL = url
+            reportURL = try library.save(finished)
+            savedReports = library.reports()
         } catch {
-            errorMessage = "Could not write the report: \(error.localizedDescription)"
+            errorMessage = "Could not save the report: \(error.localizedDescription)"
         }
     }
 }

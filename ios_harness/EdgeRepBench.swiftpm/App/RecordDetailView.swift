@@ -17,6 +17,8 @@ struct RecordDetailView: View {
             Section("All timed samples") {
                 LabeledContent("Median", value: Format.ms(record.medianMs))
                 LabeledContent("p90", value: Format.ms(record.p90Ms))
+                LabeledContent("p95", value: Format.ms(record.p95Ms))
+                LabeledContent("p99", value: Format.ms(record.p99Ms))
                 LabeledContent("Std", value: Format.ms(record.stdMs))
                 LabeledContent("Min / max", value: "\(Format.ms(record.minMs)) / \(Format.ms(record.maxMs))")
                 LabeledContent("Samples (kept)", value: "\(record.iterations ?? 0) (\(record.kept ?? 0))")
@@ -34,6 +36,18 @@ struct RecordDetailView: View {
                 }
                 if let rate = record.gmacsPerS {
                     LabeledContent("GMAC/s", value: Format.number(rate))
+                }
+            }
+            if let conditions = record.conditions {
+                Section("Device") {
+                    LabeledContent("Thermal state", value: "\(conditions.before?.thermalState ?? "-") -> \(conditions.after?.thermalState ?? "-")")
+                    LabeledContent("Low Power Mode", value: conditions.before?.lowPowerMode.map { $0 ? "on" : "off" } ?? "-")
+                    if let level = conditions.before?.batteryLevel {
+                        LabeledContent("Battery", value: "\(Int((level * 100).rounded())) %" + (conditions.before?.charging == true ? ", charging" : ""))
+                    }
+                    if let waited = conditions.cooldownS {
+                        LabeledContent("Cool-down", value: "\(Int(waited.rounded())) s" + (conditions.cooled == false ? " (still warm)" : ""))
+                    }
                 }
             }
             if let rounds = record.samplesMs {

@@ -28,9 +28,27 @@ struct ResultsView: View {
                             "Protocol",
                             value: "\(report.benchProtocol.name): \(report.benchProtocol.rounds) x "
                                 + "\(report.benchProtocol.iterations), trim \(report.benchProtocol.trim)")
+                        if let url = session.reportURL {
+                            LabeledContent("Saved as", value: url.lastPathComponent)
+                        }
                         Text("Read it on a computer with: edgerep bench ingest FILE.json")
                             .font(.caption)
                             .foregroundStyle(.secondary)
+                    }
+                }
+                if !session.savedReports.isEmpty {
+                    Section("Saved reports (Documents/edgerep-reports)") {
+                        ForEach(session.savedReports, id: \.self) { url in
+                            HStack {
+                                Button(url.lastPathComponent) { session.open(url) }
+                                    .font(.caption.monospaced())
+                                    .disabled(session.isRunning)
+                                Spacer()
+                                ShareLink(item: url) {
+                                    Image(systemName: "square.and.arrow.up")
+                                }
+                            }
+                        }
                     }
                 }
             }

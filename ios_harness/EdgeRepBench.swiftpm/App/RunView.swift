@@ -40,6 +40,11 @@ struct RunView: View {
                 Section("Report") {
                     TextField("Device name (e.g. iPhone 15 Pro)", text: $session.deviceName)
                     Toggle("Keep every sample", isOn: $session.keepSamples)
+                    Stepper(
+                        session.cooldownSeconds == 0
+                            ? "Cool-down between records: off"
+                            : "Cool down up to \(session.cooldownSeconds) s between records",
+                        value: $session.cooldownSeconds, in: 0...600, step: 30)
                     Toggle("Per-operation compute devices (iOS 17.4+)", isOn: $session.computePlan)
                 }
                 Section {

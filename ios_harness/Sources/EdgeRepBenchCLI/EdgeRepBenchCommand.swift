@@ -31,6 +31,9 @@ struct EdgeRepBenchCommand {
             Console.output(BenchOptions.usage)
             return 0
         }
+        if options.selfTest {
+            return SelfTestCommand.run(options)
+        }
         guard !options.models.isEmpty else {
             Console.error("edgerep-bench: name Core ML models or folders of them (see --help)")
             return 2

@@ -6,7 +6,8 @@ import Foundation
 ///     edgerep-bench MODEL|DIR ... [--suite imagenet|face] [--compute-units LIST]
 ///         [--protocol default|modelbench|quick] [--quick] [--rounds N] [--iterations N]
 ///         [--warmup N] [--trim N] [--no-reload] [--samples] [--no-compute-plan]
-///         [--device-name NAME] [--json FILE] [--force]
+///         [--device-name NAME] [--cooldown SECONDS] [--json FILE] [--force]
+///     edgerep-bench --selftest [protocol options] [--samples] [--json FILE] [--force]
 public struct BenchOptions: Equatable, Sendable {
     /// Model files or folders of models.
     public var models: [String] = []
@@ -24,6 +25,12 @@ public struct BenchOptions: Equatable, Sendable {
     /// Replace an existing `--json` file.
     public var force = false
     public var showHelp = false
+    /// Time the built-in Foundation-only workload (`SelfTest`) instead of models: a report from any
+    /// platform, Linux included.
+    public var selfTest = false
+    /// Before each record after the first, wait up to this many seconds for the device's thermal
+    /// state to return to the run's starting state (0: no cool-down).
+    public var cooldownSeconds: Double = 0
 
     public init() {}
 
@@ -46,18 +53,22 @@ public struct BenchOptions: Equatable, Sendable {
           --samples              keep every timed sample in the report
           --no-compute-plan      skip the per-operation compute-device breakdown (MLComputePlan)
           --device-name NAME     the machine's label in the report (default: the model identifier)
+          --cooldown SECONDS     before each record after the first, wait up to SECONDS for the
+                                 thermal state to return to where the run started (default 0: no wait)
           --json FILE            write the edgerep.bench/1 report (read it with 'edgerep bench ingest')
           --force                replace an existing --json file
+          --selftest             time a built-in 64x64 matrix product in plain Swift instead of
+                                 models (runs anywhere, Linux included: checks the report path)
           -h, --help             this help
 
         Exit status: 0 when every record was measured, 1 when a record failed (the report still
         holds it, with the reason), 2 for a usage error.
         """
 
-    private static let flags = ["--quick", "--no-reload", "--samples", "--no-compute-plan", "--force", "--help", "-h"]
+    private static let flags = ["--quick", "--no-reload", "--samples", "--no-compute-plan", "--force", "--selftest", "--help", "-h"]
     private static let valued = [
         "--suite", "--compute-units", "--protocol", "--rounds", "--iterations", "--warmup", "--trim",
-        "--device-name", "--json",
+        "--device-name", "--json", "--cooldown",
     ]
 
     /// Parses command-line arguments (without the program name). Throws `invalidOption` naming the
@@ -92,6 +103,7 @@ public struct BenchOptions: Equatable, Sendable {
                 case "--samples": options.keepSamples = true
                 case "--no-compute-plan": options.computePlan = false
                 case "--force": options.force = true
+                case "--selftest": options.selfTest = true
                 default: options.showHelp = true
                 }
                 continue
@@ -119,11 +131,19 @@ public struct BenchOptions: Equatable, Sendable {
                 }
                 options.deviceName = value
             case "--json": options.jsonPath = value
+            case "--cooldown":
+                guard let seconds = Double(value), seconds.isFinite, seconds >= 0, seconds <= 3600 else {
+                    throw BenchError(.invalidOption, "--cooldown is the longest wait in seconds, 0 to 3600, got '\(value)'")
+                }
+                options.cooldownSeconds = seconds
             default: counts[String(name.dropFirst(2))] = try count(name, value)
             }
         }
         if options.showHelp {
             return options
+        }
+        if options.selfTest && !options.models.isEmpty {
+            throw BenchError(.invalidOption, "--selftest measures a built-in workload: name no model with it")
         }
         var base = try protocolName.map(BenchProtocol.named) ?? .standard
         if quick {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One model in one form on one runtime and compute-unit setting: a record of the `edgerep.bench/1`
+/// One model in one form on one runtime and compute-unit setting: a record of the `edgerep.bench/2`
 /// report (edgerep/bench/report.schema.json, `$defs/record`).
 ///
 /// Times are in milliseconds. Encoding writes exactly the schema's fields, omits the ones that are
@@ -39,6 +39,8 @@ public struct BenchRecord: Equatable, Sendable {
     public var lowMs: Double?
     public var highMs: Double?
     public var p90Ms: Double?
+    public var p95Ms: Double?
+    public var p99Ms: Double?
     public var stdMs: Double?
     public var minMs: Double?
     public var maxMs: Double?
@@ -54,6 +56,8 @@ public struct BenchRecord: Equatable, Sendable {
     public var efficiency: Double?
     /// Raw timed samples, one array per round (optional in the report).
     public var samplesMs: [[Double]]?
+    /// The device's state around the record and the cool-down before it (nil: not observed).
+    public var conditions: Conditions?
     public var extra: [String: JSONValue]?
 
     /// A record with the required fields; set the others as they become known.
@@ -79,6 +83,8 @@ public struct BenchRecord: Equatable, Sendable {
         lowMs = summary.lowMs
         highMs = summary.highMs
         p90Ms = summary.p90Ms
+        p95Ms = summary.p95Ms
+        p99Ms = summary.p99Ms
         stdMs = summary.stdMs
         minMs = summary.minMs
         maxMs = summary.maxMs
@@ -116,6 +122,8 @@ extension BenchRecord: Codable {
         case lowMs = "low_ms"
         case highMs = "high_ms"
         case p90Ms = "p90_ms"
+        case p95Ms = "p95_ms"
+        case p99Ms = "p99_ms"
         case stdMs = "std_ms"
         case minMs = "min_ms"
         case maxMs = "max_ms"
@@ -129,6 +137,7 @@ extension BenchRecord: Codable {
         case ceilingGmacsPerS = "ceiling_gmacs_per_s"
         case efficiency
         case samplesMs = "samples_ms"
+        case conditions
         case extra
     }
 
@@ -155,6 +164,8 @@ extension BenchRecord: Codable {
         lowMs = try values.decodeIfPresent(Double.self, forKey: .lowMs)
         highMs = try values.decodeIfPresent(Double.self, forKey: .highMs)
         p90Ms = try values.decodeIfPresent(Double.self, forKey: .p90Ms)
+        p95Ms = try values.decodeIfPresent(Double.self, forKey: .p95Ms)
+        p99Ms = try values.decodeIfPresent(Double.self, forKey: .p99Ms)
         stdMs = try values.decodeIfPresent(Double.self, forKey: .stdMs)
         minMs = try values.decodeIfPresent(Double.self, forKey: .minMs)
         maxMs = try values.decodeIfPresent(Double.self, forKey: .maxMs)
@@ -168,6 +179,7 @@ extension BenchRecord: Codable {
         ceilingGmacsPerS = try values.decodeIfPresent(Double.self, forKey: .ceilingGmacsPerS)
         efficiency = try values.decodeIfPresent(Double.self, forKey: .efficiency)
         samplesMs = try values.decodeIfPresent([[Double]].self, forKey: .samplesMs)
+        conditions = try values.decodeIfPresent(Conditions.self, forKey: .conditions)
         extra = try values.decodeIfPresent([String: JSONValue].self, forKey: .extra)
     }
 
@@ -189,7 +201,7 @@ extension BenchRecord: Codable {
         try values.encodeIfPresent(reason, forKey: .reason)
         let floats: [(CodingKeys, Double?)] = [
             (.loadMs, loadMs), (.firstMs, firstMs), (.medianMs, medianMs), (.meanMs, meanMs),
-            (.lowMs, lowMs), (.highMs, highMs), (.p90Ms, p90Ms), (.stdMs, stdMs), (.minMs, minMs),
+            (.lowMs, lowMs), (.highMs, highMs), (.p90Ms, p90Ms), (.p95Ms, p95Ms), (.p99Ms, p99Ms), (.stdMs, stdMs), (.minMs, minMs),
             (.maxMs, maxMs), (.gmacsPerS, gmacsPerS), (.ceilingGmacsPerS, ceilingGmacsPerS),
             (.efficiency, efficiency),
         ]
@@ -206,6 +218,7 @@ extension BenchRecord: Codable {
             roundSamples.map { ReportRounding.rounded($0, forField: CodingKeys.samplesMs.rawValue) }
         }
         try values.encodeIfPresent(samples, forKey: .samplesMs)
+        try values.encodeIfPresent(conditions, forKey: .conditions)
         try values.encodeIfPresent(extra, forKey: .extra)
     }
 }

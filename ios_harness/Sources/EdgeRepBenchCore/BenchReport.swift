@@ -1,9 +1,9 @@
 import Foundation
 
-/// A benchmark run in the `edgerep.bench/1` format that `edgerep bench ingest` reads: the machine,
+/// A benchmark run in the `edgerep.bench/2` format that `edgerep bench ingest` reads: the machine,
 /// the protocol, runtime versions and the records (edgerep/bench/report.schema.json).
 public struct BenchReport: Equatable, Sendable {
-    public static let schemaID = "edgerep.bench/1"
+    public static let schemaID = "edgerep.bench/2"
 
     public var schema: String
     /// ISO 8601 UTC time the run finished (`UTCTimestamp`).

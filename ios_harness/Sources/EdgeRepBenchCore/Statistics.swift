@@ -3,7 +3,7 @@
 ///
 /// `meanMs`, `lowMs`, `highMs` are ModelBench's three figures: the mean of the trimmed round means,
 /// and the lowest and highest single latency kept after trimming, over all rounds. `medianMs`,
-/// `p90Ms`, `stdMs`, `minMs`, `maxMs` are over every timed sample, untrimmed: p90 linear between
+/// `p90Ms`, `p95Ms`, `p99Ms`, `stdMs`, `minMs`, `maxMs` are over every timed sample, untrimmed: percentiles linear between
 /// order statistics (numpy's default), std the population standard deviation.
 public struct Summary: Equatable, Sendable {
     public let medianMs: Double
@@ -11,6 +11,8 @@ public struct Summary: Equatable, Sendable {
     public let lowMs: Double
     public let highMs: Double
     public let p90Ms: Double
+    public let p95Ms: Double
+    public let p99Ms: Double
     public let stdMs: Double
     public let minMs: Double
     public let maxMs: Double
@@ -20,14 +22,16 @@ public struct Summary: Equatable, Sendable {
     public let kept: Int
 
     public init(
-        medianMs: Double, meanMs: Double, lowMs: Double, highMs: Double, p90Ms: Double, stdMs: Double,
-        minMs: Double, maxMs: Double, iterations: Int, kept: Int
+        medianMs: Double, meanMs: Double, lowMs: Double, highMs: Double, p90Ms: Double, p95Ms: Double,
+        p99Ms: Double, stdMs: Double, minMs: Double, maxMs: Double, iterations: Int, kept: Int
     ) {
         self.medianMs = medianMs
         self.meanMs = meanMs
         self.lowMs = lowMs
         self.highMs = highMs
         self.p90Ms = p90Ms
+        self.p95Ms = p95Ms
+        self.p99Ms = p99Ms
         self.stdMs = stdMs
         self.minMs = minMs
         self.maxMs = maxMs
@@ -100,12 +104,16 @@ public enum Statistics {
         }
         let median = try percentile(flat, 50)
         let p90 = try percentile(flat, 90)
+        let p95 = try percentile(flat, 95)
+        let p99 = try percentile(flat, 99)
         return Summary(
             medianMs: median,
             meanMs: total(roundMeans) / Double(roundMeans.count),
             lowMs: low,
             highMs: high,
             p90Ms: p90,
+            p95Ms: p95,
+            p99Ms: p99,
             stdMs: (total(squares) / Double(flat.count)).squareRoot(),
             minMs: lowest,
             maxMs: highest,

@@ -6,6 +6,8 @@ import Foundation
 public struct BenchProgress: Equatable, Sendable {
     public enum Step: Equatable, Sendable {
         case compiling
+        /// Waiting for the device to cool before the job (`--cooldown`).
+        case coolingDown
         case measuring(MeasureProgress)
         case readingComputePlan
         /// The job's record (measured or failed).
@@ -33,7 +35,7 @@ public struct BenchProgress: Equatable, Sendable {
         guard jobs > 0 else { return 1 }
         let within: Double
         switch step {
-        case .compiling: within = 0
+        case .compiling, .coolingDown: within = 0
         case .measuring(let measure): within = 0.95 * measure.fraction
         case .readingComputePlan: within = 0.95
         case .finished: within = 1
@@ -47,6 +49,8 @@ public struct BenchProgress: Equatable, Sendable {
         switch step {
         case .compiling:
             return "\(prefix): compiling"
+        case .coolingDown:
+            return "\(prefix): waiting for the device to cool down"
         case .measuring(let measure):
             let phase = measure.phase == .loading ? "loading" : "done"
             return "\(prefix): round \(measure.round + 1)/\(measure.rounds) \(phase)"

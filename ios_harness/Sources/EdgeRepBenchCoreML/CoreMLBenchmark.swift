@@ -3,13 +3,16 @@
 import EdgeRepBenchCore
 import Foundation
 
-/// Runs edgerep's protocol on Core ML models and writes `edgerep.bench/1` reports: what the app, the
+/// Runs edgerep's protocol on Core ML models and writes `edgerep.bench/2` reports: what the app, the
 /// command line and the device-farm XCTest share.
 ///
 /// Per model: compile on the device (once), then per compute-unit setting: the protocol on a
 /// dedicated thread (load timed as `load_ms`, the first prediction as `first_ms`), then, where the OS
 /// has it, the per-operation compute-device plan into the record's `extra.compute_plan`. A model that
-/// fails gives a failed record with the reason; the run goes on.
+/// fails gives a failed record with the reason; the run goes on. Each record carries the device's
+/// state before and after it (`conditions`: thermal state, low-power mode, battery); with a cool-down,
+/// each record after the first waits (up to `cooldownSeconds`) for the thermal state to return to the
+/// run's starting state.
 public struct CoreMLBenchmark: Sendable {
     public struct Settings: Equatable, Sendable {
         public var benchProtocol: BenchProtocol
@@ -17,16 +20,20 @@ public struct CoreMLBenchmark: Sendable {
         public var keepSamples: Bool
         /// Read `MLComputePlan` (iOS 17.4 / macOS 14.4) into `extra.compute_plan`.
         public var computePlan: Bool
+        /// The longest wait before a record for the device to cool (0: none).
+        public var cooldownSeconds: Double
 
-        public init(benchProtocol: BenchProtocol = .standard, keepSamples: Bool = false, computePlan: Bool = true) {
+        public init(benchProtocol: BenchProtocol = .standard, keepSamples: Bool = false, computePlan: Bool = true,
+                    cooldownSeconds: Double = 0) {
             self.benchProtocol = benchProtocol
             self.keepSamples = keepSamples
             self.computePlan = computePlan
+            self.cooldownSeconds = cooldownSeconds
         }
 
         public init(options: BenchOptions) {
             self.init(benchProtocol: options.benchProtocol, keepSamples: options.keepSamples,
-                      computePlan: options.computePlan)
+                      computePlan: options.computePlan, cooldownSeconds: options.cooldownSeconds)
         }
     }
 
@@ -37,10 +44,12 @@ public struct CoreMLBenchmark: Sendable {
 
     public let settings: Settings
     public let tool: ToolInfo
+    public let monitor: any DeviceMonitor
 
-    public init(settings: Settings, tool: ToolInfo) {
+    public init(settings: Settings, tool: ToolInfo, monitor: any DeviceMonitor = AppleDeviceMonitor()) {
         self.settings = settings
         self.tool = tool
+        self.monitor = monitor
     }
 
     /// Every model on every compute-unit setting, in that order; one record per pair. Stops early
@@ -54,6 +63,7 @@ public struct CoreMLBenchmark: Sendable {
         let jobs = models.count * computeUnits.count
         var records: [BenchRecord] = []
         var job = 0
+        let start = await monitor.state()
         for model in models {
             guard !Task.isCancelled else { break }
             let fileName = model.lastPathComponent
@@ -78,11 +88,22 @@ public struct CoreMLBenchmark: Sendable {
             for units in computeUnits {
                 guard !Task.isCancelled else { break }
                 let current = job
-                let record = await self.record(
+                var cooled: CooldownResult?
+                if current > 0 && settings.cooldownSeconds > 0 {
+                    progress(BenchProgress(model: fileName, computeUnits: units, job: current, jobs: jobs, step: .coolingDown))
+                    cooled = try? await Cooldown(
+                        maxSeconds: settings.cooldownSeconds, clock: UptimeClock(),
+                        sleep: { try await Task.sleep(nanoseconds: UInt64($0 * 1e9)) }
+                    ).wait(for: monitor, target: start.thermalState)
+                }
+                let before = await monitor.state()
+                var record = await self.record(
                     compiled, computeUnits: units, artifactBytes: artifactBytes
                 ) { step in
                     progress(BenchProgress(model: fileName, computeUnits: units, job: current, jobs: jobs, step: step))
                 }
+                record.conditions = Conditions(
+                    before: before, after: await monitor.state(), cooldownS: cooled?.waitedS, cooled: cooled?.cooled)
                 records.append(record)
                 progress(BenchProgress(model: fileName, computeUnits: units, job: current, jobs: jobs, step: .finished(record)))
                 job += 1
@@ -107,6 +128,7 @@ public struct CoreMLBenchmark: Sendable {
         let spec = settings.benchProtocol
         let url = compiled.url
         let cancellation = CancellationFlag()
+        let peakBefore = ProcessMemory.peakResidentBytes()
         do {
             let measured = try await withTaskCancellationHandler {
                 try await BenchmarkThread.run {
@@ -131,10 +153,12 @@ public struct CoreMLBenchmark: Sendable {
                 }
             }
             let identity = ModelIdentity(metadata: measured.metadata, fileName: fileName)
-            return try BenchRecord.measured(
+            var record = try BenchRecord.measured(
                 identity, runtime: Self.runtime, runtimeVersion: DeviceInfo.coreMLVersion, backend: units.backend,
                 run: measured.run, benchProtocol: spec, keepSamples: settings.keepSamples,
                 artifactBytes: artifactBytes, extra: extra)
+            record.peakMemoryBytes = PeakMemory.growth(before: peakBefore, after: measured.peakResidentBytes)
+            return record
         } catch {
             return BenchRecord.failed(
                 ModelIdentity(metadata: nil, fileName: fileName), runtime: Self.runtime,
@@ -169,6 +193,8 @@ public struct CoreMLBenchmark: Sendable {
 struct MeasuredModel: Sendable {
     let run: MeasuredRun
     let metadata: ArtifactMetadata?
+    /// The process's peak resident memory when the protocol finished (before the model was released).
+    let peakResidentBytes: UInt64?
 
     /// Runs the protocol on `compiledURL` synchronously on the calling thread.
     static func measure(
@@ -185,7 +211,7 @@ struct MeasuredModel: Sendable {
                 }
                 progress(step)
             })
-        return MeasuredModel(run: run, metadata: inputs.metadata)
+        return MeasuredModel(run: run, metadata: inputs.metadata, peakResidentBytes: ProcessMemory.peakResidentBytes())
     }
 }
 #endif

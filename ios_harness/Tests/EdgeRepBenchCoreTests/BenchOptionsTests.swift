@@ -33,6 +33,14 @@ final class BenchOptionsTests: XCTestCase {
         XCTAssertTrue(options.force)
     }
 
+    func testCooldownIsSecondsWithinAnHour() throws {
+        XCTAssertEqual(try BenchOptions.parse(["m.mlpackage"]).cooldownSeconds, 0)
+        XCTAssertEqual(try BenchOptions.parse(["m.mlpackage", "--cooldown", "90"]).cooldownSeconds, 90)
+        for bad in ["-1", "nan", "4000", "soon"] {
+            XCTAssertThrowsError(try BenchOptions.parse(["m.mlpackage", "--cooldown=\(bad)"]), bad)
+        }
+    }
+
     func testChangingIterationsKeepsTheTrimFraction() throws {
         let options = try BenchOptions.parse(["m.mlpackage", "--protocol", "modelbench", "--iterations", "20"])
         XCTAssertEqual(options.benchProtocol.trim, 4, "10 of 50 is 4 of 20, as edgerep's with_counts")

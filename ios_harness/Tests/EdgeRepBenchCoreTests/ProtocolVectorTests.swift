@@ -29,6 +29,8 @@ final class ProtocolVectorTests: XCTestCase {
             XCTAssertEqual(summary.lowMs, reference.lowMs, "\(vector.name): low_ms")
             XCTAssertEqual(summary.highMs, reference.highMs, "\(vector.name): high_ms")
             XCTAssertEqual(summary.p90Ms, reference.p90Ms, "\(vector.name): p90_ms")
+            XCTAssertEqual(summary.p95Ms, reference.p95Ms, "\(vector.name): p95_ms")
+            XCTAssertEqual(summary.p99Ms, reference.p99Ms, "\(vector.name): p99_ms")
             XCTAssertEqual(summary.stdMs, reference.stdMs, "\(vector.name): std_ms")
             XCTAssertEqual(summary.minMs, reference.minMs, "\(vector.name): min_ms")
             XCTAssertEqual(summary.maxMs, reference.maxMs, "\(vector.name): max_ms")

@@ -24,10 +24,14 @@ final class ReportFixtureTests: XCTestCase {
             PlannedOperation(operatorName: "reduce_mean", preferred: .cpu, supported: [.cpu], costWeight: 0.0625),
             PlannedOperation(operatorName: "linear", preferred: nil, supported: [], costWeight: nil),
         ])
-        let measured = try BenchRecord.measured(
+        var measured = try BenchRecord.measured(
             identity, runtime: "coreml", runtimeVersion: "iOS 18.1", backend: ComputeUnits.all.backend,
             run: run, benchProtocol: spec, keepSamples: true, artifactBytes: 8_128_000,
             extra: ["compile_ms": 1234.5, "compute_units": .string(ComputeUnits.all.rawValue), "compute_plan": plan.json])
+        measured.conditions = Conditions(
+            before: DeviceState(thermalState: "nominal", lowPowerMode: false, batteryLevel: 0.85, charging: true),
+            after: DeviceState(thermalState: "fair", lowPowerMode: false, batteryLevel: 0.84, charging: true),
+            cooldownS: 15, cooled: true)
         let failed = BenchRecord.failed(
             identity, runtime: "coreml", runtimeVersion: "iOS 18.1", backend: ComputeUnits.cpuAndNeuralEngine.backend,
             reason: "MLModel load failed: example of a failed record")
@@ -45,6 +49,10 @@ final class ReportFixtureTests: XCTestCase {
     }
 
     func testWrittenReportEqualsTheCommittedFixture() throws {
+        // `linux-test.sh --update-fixture` sets this to refresh the committed file from this code.
+        if let path = ProcessInfo.processInfo.environment["EDGEREP_UPDATE_FIXTURE"], !path.isEmpty {
+            try ReportFile.write(ReportFile.encode(Self.fixtureReport()), to: URL(fileURLWithPath: path), force: true)
+        }
         let written = try JSONValue.parse(ReportFile.encode(Self.fixtureReport()))
         let committed = try JSONValue.parse(TestResources.data("swift_report.json", in: "fixtures"))
         let differences = jsonDifferences(written, committed)

@@ -32,6 +32,8 @@ final class StatsVectorTests: XCTestCase {
             XCTAssertEqual(summary.lowMs, expected.lowMs, "\(vector.name): low_ms")
             XCTAssertEqual(summary.highMs, expected.highMs, "\(vector.name): high_ms")
             XCTAssertEqual(summary.p90Ms, expected.p90Ms, "\(vector.name): p90_ms")
+            XCTAssertEqual(summary.p95Ms, expected.p95Ms, "\(vector.name): p95_ms")
+            XCTAssertEqual(summary.p99Ms, expected.p99Ms, "\(vector.name): p99_ms")
             XCTAssertEqual(summary.stdMs, expected.stdMs, "\(vector.name): std_ms")
             XCTAssertEqual(summary.minMs, expected.minMs, "\(vector.name): min_ms")
             XCTAssertEqual(summary.maxMs, expected.maxMs, "\(vector.name): max_ms")

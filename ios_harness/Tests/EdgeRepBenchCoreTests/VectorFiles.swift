@@ -21,6 +21,8 @@ struct ExpectedStatistics: Decodable {
     let lowMs: Double
     let highMs: Double
     let p90Ms: Double
+    let p95Ms: Double
+    let p99Ms: Double
     let stdMs: Double
     let minMs: Double
     let maxMs: Double
@@ -31,6 +33,7 @@ struct ExpectedStatistics: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case medianMs = "median_ms", meanMs = "mean_ms", lowMs = "low_ms", highMs = "high_ms", p90Ms = "p90_ms"
+        case p95Ms = "p95_ms", p99Ms = "p99_ms"
         case stdMs = "std_ms", minMs = "min_ms", maxMs = "max_ms", iterations, kept
         case gmacsPerS = "gmacs_per_s", efficiency
     }

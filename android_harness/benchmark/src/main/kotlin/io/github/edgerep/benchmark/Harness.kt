@@ -31,7 +31,7 @@ class Harness(private val context: Context) {
     /** Runs [options] and returns the report file (written atomically; never replaces another). */
     fun run(options: LaunchOptions, progress: Progress): File {
         val artifacts = models.plan(options)
-        val report = BenchmarkRun(LiteRtRuntime(), ProtocolRunner(), ProcMemoryProbe()).execute(
+        val report = BenchmarkRun(Runtimes::forApi, ProtocolRunner(), ProcMemoryProbe(), AndroidDeviceMonitor(context)).execute(
             artifacts = artifacts,
             options = options,
             machine = DeviceInfo.machine(context, options.deviceName),

@@ -14,17 +14,23 @@ import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.camera.view.PreviewView
 import androidx.lifecycle.LifecycleOwner
 import java.util.concurrent.Executor
-import java.util.concurrent.ExecutorService
-import java.util.concurrent.Executors
 
 /**
  * CameraX: a preview in [previewView] and an analysis stream of YUV_420_888 frames that keeps only
  * the latest frame (a slow model skips frames instead of queueing them). Both ask for 4:3, so the
  * analysed frames show what the preview shows and the overlay's FILL_CENTER mapping holds; analysis
  * targets 640x480 (enough for faces at arm's length, cheap to convert).
+ *
+ * Frames are analysed on [analysisExecutor], which the session does not own: it is the face model's
+ * own thread ([io.github.edgerep.core.run.ModelThread]), where the model was created and where it is
+ * closed, so [close] only unbinds the camera and never shuts down a thread other work still uses.
  */
-class CameraSession(private val context: Context, private val owner: LifecycleOwner, private val previewView: PreviewView) : AutoCloseable {
-    private val analysisThread: ExecutorService = Executors.newSingleThreadExecutor()
+class CameraSession(
+    private val context: Context,
+    private val owner: LifecycleOwner,
+    private val previewView: PreviewView,
+    private val analysisExecutor: Executor,
+) : AutoCloseable {
     private val main = Handler(Looper.getMainLooper())
     private val mainExecutor = Executor { main.post(it) }
     private var provider: ProcessCameraProvider? = null
@@ -50,7 +56,7 @@ class CameraSession(private val context: Context, private val owner: LifecycleOw
                     .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
                     .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
                     .build()
-                analysis.setAnalyzer(analysisThread, analyzer(front))
+                analysis.setAnalyzer(analysisExecutor, analyzer(front))
                 cameras.unbindAll()
                 cameras.bindToLifecycle(owner, selector, preview, analysis)
             } catch (e: Exception) {
@@ -59,13 +65,8 @@ class CameraSession(private val context: Context, private val owner: LifecycleOw
         }, mainExecutor)
     }
 
-    /** Runs [work] on the analysis thread, after any frame in progress (the analyzer's objects live there). */
-    fun onAnalysisThread(work: () -> Unit) {
-        analysisThread.execute(work)
-    }
-
     override fun close() {
         provider?.unbindAll()
-        analysisThread.shutdown()
+        provider = null
     }
 }

@@ -4,6 +4,7 @@ import io.github.edgerep.core.face.gallery.Gallery
 import io.github.edgerep.core.face.gallery.GalleryStore
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
+import java.util.concurrent.RejectedExecutionException
 import java.util.concurrent.atomic.AtomicReference
 
 /**
@@ -19,7 +20,7 @@ class GalleryHolder(private val store: GalleryStore, initial: Gallery) : AutoClo
 
     /** Applies [change] to the current gallery, saves it, and reports the new gallery or the error. */
     fun update(change: (Gallery) -> Gallery, done: (Result<Gallery>) -> Unit) {
-        io.execute {
+        val work = Runnable {
             val result = runCatching {
                 val next = change(gallery.get())
                 store.save(next)
@@ -28,6 +29,11 @@ class GalleryHolder(private val store: GalleryStore, initial: Gallery) : AutoClo
             }
             done(result)
         }
+        try {
+            io.execute(work)
+        } catch (e: RejectedExecutionException) {
+            done(Result.failure(IllegalStateException("the gallery is closed (the demo is shutting down)", e)))
+        }
     }
 
     /** Reads an `edgerep.gallery/1` document (checked against this model) and replaces the gallery with it. */
@@ -35,6 +41,7 @@ class GalleryHolder(private val store: GalleryStore, initial: Gallery) : AutoClo
         update({ store.importing(text(), source) }, done)
     }
 
+    /** Lets changes already asked for finish (they save the file), then ends the thread. */
     override fun close() {
         io.shutdown()
     }

@@ -18,7 +18,9 @@ import java.nio.FloatBuffer
  * The face model on LiteRT's classic `Interpreter` (litert 1.x, as the benchmark app: one API for
  * XNNPACK and the GPU delegate). Input and output live in direct buffers allocated once; [run]
  * writes the crop through the core's [ModelInput] (layout and normalization from the artifact's
- * metadata) and copies the output into a reused array. One embedder per thread.
+ * metadata) and copies the output into a reused array. Create, run and close it on one thread (the
+ * face demo's [io.github.edgerep.core.run.ModelThread]): the GPU delegate must run on the thread that
+ * created it.
  */
 class LiteRtFaceEmbedder private constructor(
     private val interpreter: Interpreter,
@@ -63,8 +65,9 @@ class LiteRtFaceEmbedder private constructor(
         /** Null when [delegate] can run here, otherwise why not. */
         fun unavailableReason(delegate: Delegate): String? = when (delegate) {
             Delegate.XNNPACK -> null
-            Delegate.GPU -> if (CompatibilityList().isDelegateSupportedOnThisDevice) null else "LiteRT's GPU compatibility list does not support this GPU"
+            Delegate.GPU -> if (CompatibilityList().use { it.isDelegateSupportedOnThisDevice }) null else "LiteRT's GPU compatibility list does not support this GPU"
             Delegate.NNAPI -> "NNAPI is deprecated since Android 15; the demo runs on xnnpack or gpu"
+            Delegate.NPU -> "the demo runs on LiteRT 1.x's Interpreter: xnnpack or gpu"
         }
 
         fun open(file: File, artifact: FaceArtifact, delegate: Delegate, threads: Int): LiteRtFaceEmbedder {
@@ -72,7 +75,8 @@ class LiteRtFaceEmbedder private constructor(
             val options = Interpreter.Options().setNumThreads(threads)
             var gpu: GpuDelegate? = null
             if (delegate == Delegate.GPU) {
-                gpu = GpuDelegate(CompatibilityList().bestOptionsForThisDevice)
+                // Closed once read: CompatibilityList holds native memory until close().
+                gpu = GpuDelegate(CompatibilityList().use { it.bestOptionsForThisDevice })
                 options.addDelegate(gpu)
             } else {
                 options.setUseXNNPACK(true)

@@ -12,20 +12,18 @@ import android.widget.Toast
 import androidx.activity.ComponentActivity
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.camera.view.PreviewView
+import androidx.lifecycle.ViewModelProvider
 import io.github.edgerep.core.face.gallery.Gallery
-import io.github.edgerep.core.face.gallery.GalleryStore
+import io.github.edgerep.core.face.gallery.GalleryJson
 import io.github.edgerep.core.face.pipeline.Enrollment
-import io.github.edgerep.core.face.pipeline.FaceRecognizer
-import java.io.File
 import java.util.Locale
-import java.util.concurrent.Executors
-import java.util.concurrent.atomic.AtomicReference
 
 /**
  * Camera to name: the preview with boxes, names, scores and per-stage latency; buttons to enroll a
  * person from the camera, edit the people enrolled, import a gallery made by `edgerep face enroll`,
- * and switch cameras. The model and the gallery load off the main thread; every frame is analysed
- * on the camera session's analysis thread ([FaceAnalyzer]).
+ * export the gallery, and switch cameras. The model and the gallery live in [FaceDemoViewModel], so a
+ * recreated activity (rotation) reuses them; the model is created, runs every frame ([FaceAnalyzer])
+ * and is closed on one thread, its [io.github.edgerep.core.run.ModelThread].
  */
 class MainActivity : ComponentActivity() {
     private lateinit var settings: LaunchSettings
@@ -33,20 +31,8 @@ class MainActivity : ComponentActivity() {
     private lateinit var overlay: OverlayView
     private lateinit var message: TextView
     private lateinit var camera: CameraSession
-    private val enrollment = AtomicReference<Enrollment?>(null)
-    private var loaded: Loaded? = null
-    private var front = true
-
-    /** What starts once the model is ready: everything the analysis thread uses, and what to tell the user. */
-    private class Loaded(
-        val model: FaceModel,
-        val embedder: LiteRtFaceEmbedder,
-        val detector: MlKitFaces,
-        val gallery: GalleryHolder,
-        val note: String?,
-    ) {
-        val recognizer = FaceRecognizer(embedder)
-    }
+    private lateinit var state: FaceDemoViewModel
+    private var loaded: LoadedModel? = null
 
     private val askCamera = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
         if (granted) startCamera() else showMessage(getString(R.string.camera_permission_needed))
@@ -61,12 +47,17 @@ class MainActivity : ComponentActivity() {
         }
     }
 
+    private val exportGallery = registerForActivityResult(ActivityResultContracts.CreateDocument("application/json")) { uri: Uri? ->
+        if (uri != null) writeGallery(uri)
+    }
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_main)
         overlay = findViewById(R.id.overlay)
         message = findViewById(R.id.message)
-        camera = CameraSession(this, this, findViewById<PreviewView>(R.id.preview))
+        state = ViewModelProvider(this)[FaceDemoViewModel::class.java]
+        camera = CameraSession(this, this, findViewById<PreviewView>(R.id.preview), state.modelThread)
         folders = DemoFolders(applicationContext)
         settings = try {
             LaunchSettings.from(intent)
@@ -74,68 +65,50 @@ class MainActivity : ComponentActivity() {
             showMessage(e.message ?: "bad launch option")
             return
         }
-        front = settings.frontCamera
+        if (state.front == null) state.front = settings.frontCamera
         findViewById<Button>(R.id.enroll).setOnClickListener { startEnrollment() }
         findViewById<Button>(R.id.people).setOnClickListener { editPeople() }
         findViewById<Button>(R.id.import_gallery).setOnClickListener { askImport() }
+        findViewById<Button>(R.id.export_gallery).setOnClickListener { askExport() }
         findViewById<Button>(R.id.switch_camera).setOnClickListener {
-            front = !front
+            state.front = state.front != true
             if (loaded != null) startCamera()
         }
         showMessage(getString(R.string.loading_model, folders.models.path))
-        Executors.newSingleThreadExecutor().also { loader ->
-            loader.execute {
-                val result = runCatching { load() }
-                runOnUiThread { onLoaded(result) }
-            }
-            loader.shutdown()
-        }
+        val app = applicationContext
+        val folders = folders
+        val settings = settings
+        state.load { LoadedModel.load(app, folders, settings) }
+        state.observe(::onLoaded)
     }
 
     override fun onDestroy() {
-        camera.close()
-        loaded?.let { l ->
-            camera.onAnalysisThread {
-                l.embedder.close()
-                l.detector.close()
-            }
-            l.gallery.close()
-        }
+        // Only the camera: the model, its thread and the gallery belong to the view model, which
+        // closes them (on the model thread) when the activity finishes, not when it is recreated.
+        state.stopObserving()
+        if (::camera.isInitialized) camera.close()
         super.onDestroy()
     }
 
-    private fun load(): Loaded {
-        val model = FaceModel.find(folders.models, settings.model) { LiteRtFaceEmbedder.outputSize(it) }
-        val store = GalleryStore(folders.galleries, model.artifact, RUNTIME)
-        var note: String? = null
-        val gallery = try {
-            GalleryHolder.open(store)
-        } catch (e: IllegalArgumentException) {
-            // Never drop a user's gallery silently: keep the file aside, say so, start empty.
-            val aside = File(store.file.path + ".invalid")
-            store.file.renameTo(aside)
-            note = getString(R.string.gallery_set_aside, aside.name, e.message)
-            GalleryHolder.open(store)
-        }
-        val embedder = LiteRtFaceEmbedder.open(model.file, model.artifact, settings.delegate, settings.threads)
-        return Loaded(model, embedder, MlKitFaces(), gallery, note)
-    }
-
-    private fun onLoaded(result: Result<Loaded>) {
+    private fun onLoaded(result: Result<LoadedModel>) {
         val l = result.getOrElse { e ->
             Log.e(TAG, "loading failed", e)
             showMessage(e.message ?: e.javaClass.simpleName)
             return
         }
+        val first = loaded == null
         loaded = l
         hideMessage()
         updateHeader(l.gallery.current)
-        l.note?.let(::toast)
-        settings.gallery?.let { name ->
-            val file = folders.pushed(name)
-            importGallery(file.name) {
-                require(file.isFile) { getString(R.string.gallery_not_pushed, name, file.parent) }
-                file.readText(Charsets.UTF_8)
+        if (first && !state.announced) {
+            state.announced = true
+            l.note?.let(::toast)
+            settings.gallery?.let { name ->
+                val file = folders.pushed(name)
+                importGallery(file.name) {
+                    require(file.isFile) { getString(R.string.gallery_not_pushed, name, file.parent) }
+                    file.readText(Charsets.UTF_8)
+                }
             }
         }
         if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) startCamera() else askCamera.launch(Manifest.permission.CAMERA)
@@ -143,7 +116,8 @@ class MainActivity : ComponentActivity() {
 
     private fun startCamera() {
         val l = loaded ?: return
-        camera.start(front, { mirror ->
+        val enrollment = state.enrollment
+        camera.start(state.front != false, { mirror ->
             FaceAnalyzer(l.detector, l.recognizer, l.gallery, enrollment, mirror, ::onEnrolled, overlay::show)
         }) { error -> runOnUiThread { showMessage(error) } }
     }
@@ -151,7 +125,7 @@ class MainActivity : ComponentActivity() {
     private fun startEnrollment() {
         if (loaded == null) return
         Dialogs.askName(this, R.string.enroll_title, "") { name ->
-            enrollment.set(Enrollment(name, needed = SHOTS))
+            state.enrollment.set(Enrollment(name, needed = SHOTS))
             toast(getString(R.string.enroll_started, name, SHOTS))
         }
     }
@@ -176,6 +150,34 @@ class MainActivity : ComponentActivity() {
         val count = l.gallery.current.identities.size
         val pick = { pickGallery.launch(arrayOf("application/json", "text/plain", "application/octet-stream")) }
         if (count == 0) pick() else Dialogs.confirm(this, getString(R.string.import_replaces, count), pick)
+    }
+
+    /** Export: the system's "save as" picker (Drive, Files, another app), filled with the gallery as edgerep reads it. */
+    private fun askExport() {
+        val l = loaded ?: return
+        if (l.gallery.current.identities.isEmpty()) {
+            toast(getString(R.string.nobody_to_export))
+            return
+        }
+        exportGallery.launch("${l.model.artifact.model}.gallery.json")
+    }
+
+    private fun writeGallery(uri: Uri) {
+        val l = loaded ?: return
+        val text = GalleryJson.encode(l.gallery.current)
+        val name = uri.lastPathSegment ?: uri.toString()
+        Thread {
+            val result = runCatching {
+                val stream = contentResolver.openOutputStream(uri, "wt") ?: throw IllegalArgumentException("cannot write $uri")
+                stream.use { it.write(text.toByteArray(Charsets.UTF_8)) }
+            }
+            runOnUiThread {
+                result.fold(
+                    onSuccess = { toast(getString(R.string.exported, name)) },
+                    onFailure = { e -> Log.e(TAG, "gallery export failed", e); toast(e.message ?: e.javaClass.simpleName) },
+                )
+            }
+        }.start()
     }
 
     private fun importGallery(source: String, text: () -> String) {

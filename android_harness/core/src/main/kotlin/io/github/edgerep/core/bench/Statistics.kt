@@ -9,7 +9,7 @@ import kotlin.math.sqrt
  *
  * - [meanMs], [lowMs], [highMs]: ModelBench's figures: the mean of the trimmed round means, and the
  *   lowest and highest single latency kept after trimming, over all rounds.
- * - [medianMs], [p90Ms], [stdMs], [minMs], [maxMs]: over every timed sample, untrimmed. Percentiles
+ * - [medianMs], [p90Ms], [p95Ms], [p99Ms], [stdMs], [minMs], [maxMs]: over every timed sample, untrimmed. Percentiles
  *   interpolate linearly between order statistics; std is the population standard deviation.
  * - Sums run left to right in sample order.
  */
@@ -19,6 +19,8 @@ data class Summary(
     val lowMs: Double,
     val highMs: Double,
     val p90Ms: Double,
+    val p95Ms: Double,
+    val p99Ms: Double,
     val stdMs: Double,
     val minMs: Double,
     val maxMs: Double,
@@ -67,6 +69,8 @@ object Statistics {
             lowMs = kept.min(),
             highMs = kept.max(),
             p90Ms = percentile(flat, 90.0),
+            p95Ms = percentile(flat, 95.0),
+            p99Ms = percentile(flat, 99.0),
             stdMs = sqrt(total(flat.map { (it - meanAll) * (it - meanAll) }) / flat.size),
             minMs = flat.min(),
             maxMs = flat.max(),

@@ -9,7 +9,10 @@ package io.github.edgerep.core.launch
 enum class Delegate(val option: String, val backend: String) {
     XNNPACK("xnnpack", "XNNPACK"),
     GPU("gpu", "GPU"),
-    NNAPI("nnapi", "NNAPI");
+    NNAPI("nnapi", "NNAPI"),
+
+    /** The NPU through LiteRT 2.x's `CompiledModel` (`Accelerator.NPU`); the Interpreter has none. */
+    NPU("npu", "NPU");
 
     companion object {
         fun fromOption(value: String): Delegate? = entries.firstOrNull { it.option == value.lowercase() }

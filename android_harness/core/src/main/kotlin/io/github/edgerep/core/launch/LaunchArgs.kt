@@ -12,10 +12,11 @@ class LaunchArgumentException(message: String) : IllegalArgumentException(messag
 object LaunchArgs {
     private val VALUED = listOf(
         "models", "suite", "delegate", "threads", "protocol", "rounds", "iterations", "warmup", "trim",
-        "out", "device",
+        "out", "device", "gpu-precision", "cooldown", "api",
     )
     private val FLAGS = listOf("samples")
     private const val MAX_THREADS = 64
+    private const val MAX_COOLDOWN_S = 3600.0
 
     /**
      * Splits one argument string on whitespace; double or single quotes keep spaces inside a value
@@ -100,6 +101,13 @@ object LaunchArgs {
             deviceName = values["device"]?.also {
                 if (it.isBlank()) throw LaunchArgumentException("--device needs a label, e.g. --device=\"Pixel 8\"")
             },
+            gpuPrecision = values["gpu-precision"]?.let { value ->
+                GpuPrecision.fromOption(value) ?: throw LaunchArgumentException(
+                    "--gpu-precision must be ${GpuPrecision.entries.joinToString("|") { it.option }}, got '$value'",
+                )
+            } ?: GpuPrecision.FP16,
+            cooldownS = values["cooldown"]?.let { cooldown(it) } ?: 0.0,
+            apis = values["api"]?.let { apis(it) } ?: listOf(LiteRtApi.INTERPRETER),
         )
     }
 
@@ -138,6 +146,22 @@ object LaunchArgs {
         } catch (e: IllegalArgumentException) {
             throw LaunchArgumentException("--trim/--iterations: ${e.message}")
         }
+    }
+
+    private fun apis(value: String): List<LiteRtApi> = value.split(',').map { it.trim() }.map { name ->
+        LiteRtApi.fromOption(name) ?: throw LaunchArgumentException(
+            "--api must be ${LiteRtApi.entries.joinToString("|") { it.option }} (comma-separated for both), got '$name'",
+        )
+    }.distinct()
+
+    private fun cooldown(value: String): Double {
+        val seconds = value.toDoubleOrNull()
+        if (seconds == null || !seconds.isFinite() || seconds < 0 || seconds > MAX_COOLDOWN_S) {
+            throw LaunchArgumentException(
+                "--cooldown is the longest wait for the phone to cool before a record, 0 to $MAX_COOLDOWN_S seconds, got '$value'",
+            )
+        }
+        return seconds
     }
 
     private fun count(name: String, value: String, minimum: Int): Int {

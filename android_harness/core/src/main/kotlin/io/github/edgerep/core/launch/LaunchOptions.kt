@@ -13,6 +13,10 @@ import io.github.edgerep.core.bench.Protocol
  * @property output the report's file name in the reports folder, or null for a timestamped one.
  * @property keepSamples whether records keep every timed sample (`samples_ms`).
  * @property deviceName the machine label in tables and plots, or null for manufacturer and model.
+ * @property gpuPrecision the GPU delegate's arithmetic (fp16: precision loss allowed, LiteRT's default).
+ * @property apis the LiteRT APIs every model runs on (each with every delegate), in this order.
+ * @property cooldownS before each record after the first, wait up to this many seconds for the thermal
+ *   state to return to the run's starting state (0: no cool-down).
  */
 data class LaunchOptions(
     val models: List<String> = emptyList(),
@@ -23,14 +27,17 @@ data class LaunchOptions(
     val output: String? = null,
     val keepSamples: Boolean = false,
     val deviceName: String? = null,
+    val gpuPrecision: GpuPrecision = GpuPrecision.FP16,
+    val cooldownS: Double = 0.0,
+    val apis: List<LiteRtApi> = listOf(LiteRtApi.INTERPRETER),
 ) {
     companion object {
         const val DEFAULT_THREADS = 4
 
         const val USAGE = "--models=a.tflite,b.tflite | --suite=imagenet|face [--models=...] " +
-            "[--delegate=xnnpack|gpu|nnapi[,...]] [--threads=4] [--protocol=default|modelbench|quick] " +
+            "[--api=interpreter|compiled[,...]] [--delegate=xnnpack|gpu|nnapi|npu[,...]] [--threads=4] [--protocol=default|modelbench|quick] " +
             "[--rounds=N] [--iterations=N] [--warmup=N] [--trim=N] [--out=NAME.json] [--samples] " +
-            "[--device=LABEL]"
+            "[--device=LABEL] [--gpu-precision=fp16|fp32] [--cooldown=SECONDS]"
 
         /** Parses [args] (one string, as an intent extra carries it); see [LaunchArgs]. */
         fun parse(args: String): LaunchOptions = LaunchArgs.parse(LaunchArgs.split(args))

@@ -3,7 +3,7 @@ package io.github.edgerep.core.report
 import io.github.edgerep.core.bench.Summary
 
 /**
- * One model on one runtime, delegate, precision and thread count: a record of an `edgerep.bench/1`
+ * One model on one runtime, delegate, precision and thread count: a record of an `edgerep.bench/2`
  * report (edgerep/bench/report.schema.json), times in ms. Field names follow the schema; [toJson]
  * writes them as edgerep does.
  */
@@ -29,6 +29,8 @@ data class BenchRecord(
     val lowMs: Double? = null,
     val highMs: Double? = null,
     val p90Ms: Double? = null,
+    val p95Ms: Double? = null,
+    val p99Ms: Double? = null,
     val stdMs: Double? = null,
     val minMs: Double? = null,
     val maxMs: Double? = null,
@@ -42,6 +44,8 @@ data class BenchRecord(
     val ceilingGmacsPerS: Double? = null,
     val efficiency: Double? = null,
     val samplesMs: List<List<Double>>? = null,
+    /** The phone's state around the record and the cool-down before it (null: not observed). */
+    val conditions: Conditions? = null,
     val extra: Map<String, Any?>? = null,
 ) {
     enum class Status(val json: String) { OK("ok"), UNAVAILABLE("unavailable"), FAILED("failed") }
@@ -71,6 +75,8 @@ data class BenchRecord(
             lowMs = summary.lowMs,
             highMs = summary.highMs,
             p90Ms = summary.p90Ms,
+            p95Ms = summary.p95Ms,
+            p99Ms = summary.p99Ms,
             stdMs = summary.stdMs,
             minMs = summary.minMs,
             maxMs = summary.maxMs,

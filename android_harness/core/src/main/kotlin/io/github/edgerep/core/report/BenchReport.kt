@@ -4,7 +4,7 @@ import io.github.edgerep.core.bench.Protocol
 import java.time.Instant
 import java.time.temporal.ChronoUnit
 
-/** A harness run: machine, protocol, runtime versions and records (schema `edgerep.bench/1`). */
+/** A harness run: machine, protocol, runtime versions and records (schema `edgerep.bench/2`). */
 data class BenchReport(
     val tool: Tool,
     val machine: Machine,
@@ -21,7 +21,7 @@ data class BenchReport(
     }
 
     companion object {
-        const val SCHEMA = "edgerep.bench/1"
+        const val SCHEMA = "edgerep.bench/2"
         private val CREATED = Regex("""\d{4}-\d{2}-\d{2}T\d{2}:\d{2}.*""")
 
         /** The current time as the schema writes it, to the second: `2026-11-24T10:15:00Z`. */

@@ -56,6 +56,8 @@ object ReportJson {
         number("low_ms", record.lowMs)
         number("high_ms", record.highMs)
         number("p90_ms", record.p90Ms)
+        number("p95_ms", record.p95Ms)
+        number("p99_ms", record.p99Ms)
         number("std_ms", record.stdMs)
         number("min_ms", record.minMs)
         number("max_ms", record.maxMs)
@@ -73,9 +75,28 @@ object ReportJson {
             rounds.forEach { round -> array.put(JSONArray().also { r -> round.forEach { r.put(roundHalfEven(it, 4)) } }) }
             json.put("samples_ms", array)
         }
+        record.conditions?.let { json.put("conditions", conditions(it)) }
         record.extra?.let { json.put("extra", jsonValue(it)) }
         return json
     }
+
+    private fun conditions(conditions: Conditions): JSONObject {
+        val json = JSONObject()
+        conditions.before?.let { json.put("before", deviceState(it)) }
+        conditions.after?.let { json.put("after", deviceState(it)) }
+        json.put("cooldown_s", conditions.cooldownS?.let { roundField("cooldown_s", finite(it, "cooldown_s")) } ?: JSONObject.NULL)
+        json.put("cooled", conditions.cooled ?: JSONObject.NULL)
+        return json
+    }
+
+    private fun deviceState(state: DeviceState): JSONObject = JSONObject()
+        .put("thermal_state", state.thermalState ?: JSONObject.NULL)
+        .put("thermal_headroom", state.thermalHeadroom?.let { roundField("thermal_headroom", finite(it, "thermal_headroom")) } ?: JSONObject.NULL)
+        .put("low_power_mode", state.lowPowerMode ?: JSONObject.NULL)
+        .put("battery_level", state.batteryLevel?.let { roundField("battery_level", finite(it, "battery_level")) } ?: JSONObject.NULL)
+        .put("charging", state.charging ?: JSONObject.NULL)
+
+    private fun finite(value: Double, key: String): Double = value.also { require(it.isFinite()) { "$key is not finite ($it)" } }
 
     /** A fractional field as the report stores it (see the class comment). */
     fun roundField(key: String, value: Double): Double =

@@ -65,6 +65,8 @@ class ProtocolVectorsTest {
         assertClose(s.getDouble("low_ms"), summary.lowMs, "low_ms")
         assertClose(s.getDouble("high_ms"), summary.highMs, "high_ms")
         assertClose(s.getDouble("p90_ms"), summary.p90Ms, "p90_ms")
+        assertClose(s.getDouble("p95_ms"), summary.p95Ms, "p95_ms")
+        assertClose(s.getDouble("p99_ms"), summary.p99Ms, "p99_ms")
         assertClose(s.getDouble("std_ms"), summary.stdMs, "std_ms")
         assertClose(s.getDouble("min_ms"), summary.minMs, "min_ms")
         assertClose(s.getDouble("max_ms"), summary.maxMs, "max_ms")

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.TestFactory
 /** Every case of stats.json: the same statistics as edgerep, and the same numbers in the record. */
 class StatisticsVectorsTest {
     private val doubleFields = listOf(
-        "median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "std_ms", "min_ms", "max_ms", "gmacs_per_s", "efficiency",
+        "median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "p95_ms", "p99_ms", "std_ms", "min_ms", "max_ms", "gmacs_per_s", "efficiency",
     )
 
     @TestFactory
@@ -43,7 +43,8 @@ class StatisticsVectorsTest {
         val expected = case.getJSONObject("expected")
         val actual = mapOf(
             "median_ms" to record.medianMs, "mean_ms" to record.meanMs, "low_ms" to record.lowMs,
-            "high_ms" to record.highMs, "p90_ms" to record.p90Ms, "std_ms" to record.stdMs,
+            "high_ms" to record.highMs, "p90_ms" to record.p90Ms, "p95_ms" to record.p95Ms, "p99_ms" to record.p99Ms,
+            "std_ms" to record.stdMs,
             "min_ms" to record.minMs, "max_ms" to record.maxMs, "gmacs_per_s" to record.gmacsPerS,
             "efficiency" to record.efficiency,
         )

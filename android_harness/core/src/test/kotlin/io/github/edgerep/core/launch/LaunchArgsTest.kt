@@ -50,6 +50,32 @@ class LaunchArgsTest {
     }
 
     @Test
+    fun `the GPU's arithmetic is LiteRT's default fp16 unless asked for fp32`() {
+        assertEquals(GpuPrecision.FP16, LaunchOptions.parse("--models=a.tflite --delegate=gpu").gpuPrecision)
+        assertEquals(GpuPrecision.FP32, LaunchOptions.parse("--models=a.tflite --delegate=gpu --gpu-precision=FP32").gpuPrecision)
+        assertTrue(error("--models=a.tflite --gpu-precision=bf16").contains("--gpu-precision must be fp16|fp32, got 'bf16'"))
+    }
+
+    @Test
+    fun `the LiteRT API is the Interpreter unless asked, both when both are named`() {
+        assertEquals(listOf(LiteRtApi.INTERPRETER), LaunchOptions.parse("--models=a.tflite").apis)
+        assertEquals(listOf(LiteRtApi.INTERPRETER, LiteRtApi.COMPILED),
+            LaunchOptions.parse("--models=a.tflite --api=interpreter,compiled --delegate=xnnpack,gpu,npu").apis)
+        assertEquals(listOf(Delegate.XNNPACK, Delegate.GPU, Delegate.NPU),
+            LaunchOptions.parse("--models=a.tflite --api=compiled --delegate=xnnpack,gpu,npu").delegates)
+        assertTrue(error("--models=a.tflite --api=tflite2").contains("--api must be interpreter|compiled"))
+    }
+
+    @Test
+    fun `cool-down is seconds within an hour`() {
+        assertEquals(0.0, LaunchOptions.parse("--models=a.tflite").cooldownS)
+        assertEquals(90.0, LaunchOptions.parse("--models=a.tflite --cooldown=90").cooldownS)
+        for (bad in listOf("-1", "NaN", "4000", "soon")) {
+            assertTrue(error("--models=a.tflite --cooldown=$bad").contains("--cooldown"), bad)
+        }
+    }
+
+    @Test
     fun `several delegates run in the order given`() {
         assertEquals(listOf(Delegate.GPU, Delegate.XNNPACK), LaunchOptions.parse("--models=a.tflite --delegate=gpu,XNNPACK").delegates)
     }

@@ -8,6 +8,7 @@ import io.github.edgerep.core.artifact.Layout
 import io.github.edgerep.core.artifact.SyntheticInput
 import io.github.edgerep.core.bench.PredictorLoader
 import io.github.edgerep.core.launch.Delegate
+import io.github.edgerep.core.launch.GpuPrecision
 import io.github.edgerep.core.run.ModelRuntime
 import org.tensorflow.lite.DataType
 import org.tensorflow.lite.Interpreter
@@ -26,7 +27,8 @@ internal class LiteRtRuntime : ModelRuntime {
 
     override fun unavailableReason(delegate: Delegate): String? = when (delegate) {
         Delegate.XNNPACK -> null
-        Delegate.GPU -> if (CompatibilityList().isDelegateSupportedOnThisDevice) {
+        // CompatibilityList holds native memory until closed ("User is expected to call this method explicitly").
+        Delegate.GPU -> if (CompatibilityList().use { it.isDelegateSupportedOnThisDevice }) {
             null
         } else {
             "LiteRT's GPU compatibility list does not support this device's GPU"
@@ -36,6 +38,7 @@ internal class LiteRtRuntime : ModelRuntime {
         } else {
             null
         }
+        Delegate.NPU -> "the Interpreter has no NPU delegate: the NPU is LiteRT 2.x's CompiledModel (--api=compiled)"
     }
 
     override fun notes(delegate: Delegate): List<String> =
@@ -45,10 +48,10 @@ internal class LiteRtRuntime : ModelRuntime {
             emptyList()
         }
 
-    override fun loader(artifact: Artifact, delegate: Delegate, threads: Int): PredictorLoader {
+    override fun loader(artifact: Artifact, delegate: Delegate, threads: Int, gpuPrecision: GpuPrecision): PredictorLoader {
         // Built once per record, outside the timed loads: the same input every round.
         val input = inputBuffer(artifact)
-        return PredictorLoader { LiteRtPredictor.open(artifact.file, delegate, threads, input) }
+        return PredictorLoader { LiteRtPredictor.open(artifact.file, delegate, threads, gpuPrecision, input) }
     }
 
     /** The input tensor's bytes: from the edgerep metadata, or for a foreign model its tensor shape. */

@@ -2,6 +2,7 @@ package io.github.edgerep.benchmark
 
 import io.github.edgerep.core.bench.Predictor
 import io.github.edgerep.core.launch.Delegate
+import io.github.edgerep.core.launch.GpuPrecision
 import org.tensorflow.lite.Interpreter
 import org.tensorflow.lite.gpu.CompatibilityList
 import org.tensorflow.lite.gpu.GpuDelegate
@@ -35,19 +36,25 @@ internal class LiteRtPredictor private constructor(
     companion object {
         /**
          * Creates the interpreter for [model] on [delegate] with [threads] CPU threads (XNNPACK, and
-         * the CPU part of a partly delegated graph). [input] is the model's input, in the tensor's
+         * the CPU part of a partly delegated graph); the GPU delegate computes in [gpuPrecision].
+         * Runs on the thread that then predicts with it (the protocol loop loads and predicts on one
+         * thread): the GPU delegate must run on the thread that created it. [input] is the model's input, in the tensor's
          * byte layout; it is shared by every round and only read.
          */
-        fun open(model: File, delegate: Delegate, threads: Int, input: ByteBuffer): LiteRtPredictor {
+        fun open(model: File, delegate: Delegate, threads: Int, gpuPrecision: GpuPrecision, input: ByteBuffer): LiteRtPredictor {
             val options = Interpreter.Options().setNumThreads(threads)
             var gpu: GpuDelegate? = null
             when (delegate) {
                 Delegate.XNNPACK -> options.setUseXNNPACK(true)
                 Delegate.GPU -> {
-                    gpu = GpuDelegate(CompatibilityList().bestOptionsForThisDevice)
+                    // The record's precision follows this setting (GpuPrecision.recordPrecision).
+                    val gpuOptions = CompatibilityList().use { it.bestOptionsForThisDevice }
+                    gpuOptions.setPrecisionLossAllowed(gpuPrecision.precisionLossAllowed)
+                    gpu = GpuDelegate(gpuOptions)
                     options.addDelegate(gpu)
                 }
                 Delegate.NNAPI -> options.setUseNNAPI(true)
+                Delegate.NPU -> throw IllegalArgumentException("the Interpreter has no NPU delegate (--api=compiled)")
             }
             val interpreter = try {
                 Interpreter(model, options)
