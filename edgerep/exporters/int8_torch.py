@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import torch
 import torch.nn.functional as F
@@ -288,7 +288,7 @@ def equalize(model: nn.Module, inputs: torch.Tensor) -> tuple[nn.Module, int]:
 
 
 def per_layer_drift(model: nn.Module, inputs: torch.Tensor, layers: list[str],
-                    score: "callable") -> list[tuple[str, float]]:
+                    score: Callable[[torch.Tensor], float]) -> list[tuple[str, float]]:
     """One layer at a time with round-to-nearest int8 weights and per-tensor 8-bit input
     (min/max over ``inputs``), the rest float: ``score(outputs)`` per layer, worst (lowest) first.
     The export names the first when its int8 check fails."""
