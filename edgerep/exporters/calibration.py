@@ -1,7 +1,10 @@
 """int8 calibration data: from the user's images or arrays, or random images, in one form.
 
-Image folders give raw pixels (resized and center-cropped as the model expects); ``.npy``/``.pt``
-files and tensors hold normalized images (``(x/255 - mean) / std``), as documented.
+Image folders give raw pixels (resized and center-cropped as the model expects; for face-embedding
+models every face in every photo is detected and aligned first, as the face pipeline does);
+``.npy``/``.pt`` files and tensors hold normalized images (``(x/255 - mean) / std``), as documented.
+Every fifth sample is held out of calibration: the export's int8 check runs on them (images of the
+calibration domain, never seen by the quantizer).
 :meth:`Calibration.graph_input` turns either into what the exported graph takes
 (normalized, raw pixels, or centred pixels), so nothing is normalized only to be undone. With neither,
 scikit-image's sample photos (faces for face models; :mod:`.samples`), or random images without it.
@@ -27,7 +30,9 @@ from edgerep.weights import check_dense
 from .prepare import Graph, Prepared, graph_input, reference_inputs
 
 RANDOM_IMAGES = 32  # the calibration set without user images or scikit-image (the export notes say so)
-LIMIT = 64  # images read from a folder or array at most
+LIMIT = 640  # images read from a folder or array at most
+HOLD_OUT_EVERY = 5  # every fifth sample is held out for the int8 check
+MIN_SAMPLES = 10  # fewer usable samples: an error (8 to calibrate on, 2 to check on)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,20 @@ class Calibration:
     pixels: bool  # raw pixels 0..255 (True) or normalized images (False)
     source: str  # for the log: "32 random images (...)", "64 images from imgs/"
     note: str = ""  # for the artifact's notes (random images: the int8 ranges are not real ones)
+    held_out: torch.Tensor | None = None  # same form as images: what the int8 check runs on
+    domain: str = ""  # what the held-out images are, for the verification line
+
+    def held_out_pixels(self, prep: Prepared) -> torch.Tensor | None:
+        """The held-out images as raw pixels (what the export's verification feeds), or None."""
+        if self.held_out is None:
+            return None
+        if self.pixels:
+            return self.held_out
+        if prep.mean is None or prep.std is None:
+            return (self.held_out + 1.0) * 127.5
+        mean = torch.tensor(prep.mean).view(1, -1, 1, 1)
+        std = torch.tensor(prep.std).view(1, -1, 1, 1)
+        return (self.held_out * std + mean) * 255.0
 
     def graph_input(self, prep: Prepared, graph: Graph) -> torch.Tensor:
         """The images as the exported graph takes its input (before any layout change)."""
@@ -54,19 +73,23 @@ class Calibration:
 def default(prep: Prepared) -> Calibration:
     """The calibration set when the user gives none, and a note saying what it is.
 
-    Real images when scikit-image is installed (its shipped photos, or its LFW faces for
-    face-embedding models: the ``"calibration"`` split of :mod:`.samples`, disjoint from the
-    ``"evaluation"`` split drift is measured on); :data:`RANDOM_IMAGES` random images otherwise.
-    Random noise gives activation ranges unlike real images', so the note says which it was.
+    Real images when scikit-image is installed: its shipped photos, or for face-embedding models
+    aligned colour faces (:func:`.samples.faces`: the astronaut photo's face, detected, aligned and
+    varied); the ``"calibration"`` split, the ``"evaluation"`` split held out for the int8 check.
+    :data:`RANDOM_IMAGES` random images otherwise. Random noise gives activation ranges unlike real
+    images', so the note says which it was.
     """
     from . import samples
 
     if samples.data_dir() is not None:
-        images = torch.from_numpy(samples.images(prep.task, "calibration", prep.input_size)).float()
-        kind = "LFW faces" if prep.task == "face-embedding" else "photos"
+        size = prep.input_size
+        images = torch.from_numpy(samples.images(prep.task, "calibration", size)).float()
+        held = torch.from_numpy(samples.images(prep.task, "evaluation", size)).float()
+        kind = samples.describe(prep.task)
         what = f"{len(images)} {kind} shipped with scikit-image"
         return Calibration(images, pixels=True, source=f"{what} (pass --calibration DIR with images like yours)",
-                           note=f"int8 calibrated on {what} (pass --calibration DIR with images like yours)")
+                           note=f"int8 calibrated on {what} (pass --calibration DIR with images like yours)",
+                           held_out=held, domain=f"{len(held)} held-out {kind}")
     images = reference_inputs(prep, batch=RANDOM_IMAGES, n=1, seed=1234)[0]
     return Calibration(
         images, pixels=True,
@@ -87,7 +110,8 @@ def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:
         path = Path(source)
         name = str(path)
         if path.is_dir():
-            x, pixels = _load_images(path, prep, limit), True
+            x, pixels = (_load_faces(path, prep, limit) if prep.task == "face-embedding"
+                         else _load_images(path, prep, limit)), True
         elif not path.exists():
             raise ValueError(f"calibration {name!r} does not exist; pass a directory of images or a "
                              ".npy/.pt file")
@@ -124,7 +148,14 @@ def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:
         raise ValueError(f"calibration {name!r} holds values up to {peak:.3g}; images (pixels 0..255 or "
                          f"normalized) stay within {MAX_CALIBRATION_VALUE:g}: is this image data?")
     x = x[:limit]
-    return Calibration(x, pixels, source=f"{len(x)} images from {name}")
+    kind = "aligned faces" if pixels and prep.task == "face-embedding" else "images"
+    if len(x) < MIN_SAMPLES:
+        raise ValueError(f"calibration {name!r} gives {len(x)} usable {kind}; int8 needs at least {MIN_SAMPLES} "
+                         f"(every {HOLD_OUT_EVERY}th is held out to check the export): add images like yours")
+    held = torch.arange(len(x)) % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1
+    return Calibration(x[~held], pixels, source=f"{int((~held).sum())} {kind} from {name} "
+                       f"({int(held.sum())} more held out for the int8 check)",
+                       held_out=x[held], domain=f"{int(held.sum())} held-out {kind} from {name}")
 
 
 _INTEGER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
@@ -189,6 +220,37 @@ def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
         top, left = (size[0] - h) // 2, (size[1] - w) // 2
         batch.append(img[..., top:top + h, left:left + w].clamp(0, 255))
     return torch.cat(batch)
+
+
+def _load_faces(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
+    """Every face in the photos of ``directory``, detected (MTCNN) and aligned as the face pipeline
+    does, as raw pixels (N, 3, H, W); faces the detector misses are not counted."""
+    from edgerep.face.alignment import align
+    from edgerep.face.detect import MTCNN
+
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError("Pillow is needed to read calibration images: pip install pillow") from None
+    files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise ValueError(f"calibration directory {str(directory)!r} holds no images "
+                         f"({', '.join(sorted(_IMAGE_SUFFIXES))})")
+    h, w = prep.input_size
+    if h != w:
+        raise ValueError(f"face calibration aligns square faces; {prep.name} takes {h}x{w}")
+    detector = MTCNN()
+    crops = []
+    for f in files:
+        rgb = _read_image(f, Image)[0].permute(1, 2, 0).to(torch.uint8).numpy()
+        for face in detector.detect(rgb):
+            crops.append(torch.from_numpy(align(rgb, face.landmarks, h).copy()).permute(2, 0, 1).float())
+            if len(crops) >= limit:
+                return torch.stack(crops)
+    if not crops:
+        raise ValueError(f"calibration directory {str(directory)!r}: no face found in its {len(files)} image(s); "
+                         "face models calibrate on faces (photos with visible faces)")
+    return torch.stack(crops)
 
 
 def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module

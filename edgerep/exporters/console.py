@@ -27,8 +27,26 @@ def verification_line(v: dict[str, Any]) -> str:
     if "rel_error" not in v:
         return f"not verified ({v.get('reason', '')})"
     verdict = "passed" if v["passed"] else "FAILED"
+    if v.get("int8"):
+        worst = ""
+        if v.get("worst_layers"):
+            w = v["worst_layers"][0]
+            worst = f"; worst layer alone: {w['layer']} (mean cosine {w['cosine_mean']:.4f})"
+        return (f"{verdict}: {int8_drift(v['int8'])} over {v['domain']} on {v['runtime']} "
+                f"({v['criterion'].split(' on ')[0]}){worst}")
     return (f"{verdict}: rel error {_fmt_err(v['rel_error'])}, cosine {v['cosine']:.6f} over "
             f"{v['n_samples']} random inputs on {v['runtime']} ({v['criterion']})")
+
+
+def int8_drift(d: dict[str, Any]) -> str:
+    """int8 against fp32 in a few words: agreement or flips, then the cosines."""
+    parts = []
+    if "top1_agreement" in d:
+        parts.append(f"top-1 agreement {d['top1_agreement']:.1%}")
+    if "flips" in d:
+        parts.append(f"flips {d['flips']}/{d['pairs']}")
+    parts.append(f"cosine median {d['cosine_median']:.4f}, mean {d['cosine_mean']:.4f}, min {d['cosine_min']:.4f}")
+    return ", ".join(parts)
 
 
 def _fmt_err(x: float) -> str:
@@ -40,7 +58,7 @@ def summary_table(results: Sequence[Any]) -> str:
     int8 = any(r.precision == "int8" for r in results)
     rows = [[r.target, str(r.path), f"{r.size_mb:.1f}", f"{r.seconds:.1f}", _parity(r), str(r.nodes)]
             + ([_int8_cell(r)] if int8 else []) for r in results]
-    return format_table(["target", "file", "MB", "seconds", "parity (rel err)", "nodes"]
+    return format_table(["target", "file", "MB", "seconds", "parity (rel err; int8: vs fp32)" if int8 else "parity (rel err)", "nodes"]
                         + (["int8 (what stays float)"] if int8 else []), rows)
 
 
@@ -69,6 +87,11 @@ def _parity(r: Any) -> str:
     if "rel_error" not in v:
         return "FAILED" if v.get("passed") is False else "-"
     mark = "" if v["passed"] else " FAILED"
+    if v.get("int8"):
+        d = v["int8"]
+        first = (f"agree {d['top1_agreement']:.1%}, " if "top1_agreement" in d
+                 else f"flips {d['flips']}/{d['pairs']}, " if "flips" in d else "")
+        return f"{first}cos med {d['cosine_median']:.4f} min {d['cosine_min']:.4f}" + mark
     if r.precision == "int8":  # int8 is judged by cosine: a relative error of 0.4 is normal there
         return f"cos {v['cosine']:.4f} (int8 is judged by cosine; rel err {v['rel_error']:.2g})" + mark
     return f"{v['rel_error']:.1e}" + mark
@@ -83,6 +106,10 @@ def failure_reason(r: Any) -> str:
         return str(v["problems"])
     if v.get("non_finite"):
         return v["reason"]
+    if v.get("missed"):
+        worst = v.get("worst_layers") or []
+        return (f"int8 drift over {v['domain']} missed {v['criterion'].split(' on ')[0]} ({', '.join(v['missed'])})"
+                + (f"; worst layer alone: {worst[0]['layer']}" if worst else ""))
     return v.get("criterion") or "graph audit"
 
 

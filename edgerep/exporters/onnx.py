@@ -69,7 +69,9 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             if options.precision == "fp16":
                 info["fp16"] = "float16 weights and arithmetic, float32 input/output"
         else:
-            info["int8"], info["int8_rewrites"] = _quantize_int8(exported, path, options.calibration, Path(tmp))
+            float_layers = _float_layers(model, options) if options.int8_recipe == "linear" else []
+            info["int8"], info["int8_rewrites"] = _quantize_int8(exported, path, options.calibration, Path(tmp),
+                                                                 options.int8_recipe, float_layers)
     onnx.checker.check_model(str(path), full_check=True)
     return info
 
@@ -85,8 +87,35 @@ class _Float16(nn.Module):
         return self.model(x.half()).float()
 
 
+def _float_layers(model: nn.Module, options: ExportOptions) -> list[str]:
+    """The Linear layers the "linear" recipe keeps float on onnxruntime: the
+    :data:`~.onnx_int8.FLOAT_LINEAR_LAYERS` whose int8 alone costs the most on the calibration images
+    (:func:`.int8_torch.per_layer_drift`)."""
+    from . import onnx_int8
+    from .int8_torch import per_layer_drift, quantized_layers
+
+    x = options.calibration[:onnx_int8.SWEEP_IMAGES].float()
+    with torch.no_grad():
+        ref = model(x).reshape(len(x), -1).double()
+
+    def score(out: torch.Tensor) -> float:
+        return float(torch.nn.functional.cosine_similarity(out.reshape(len(x), -1).double(), ref, dim=1).mean())
+
+    inner = _unwrap(model)
+    prefix = next((n + "." for n, m in model.named_modules() if m is inner and n), "")
+    ranked = per_layer_drift(model, x, [prefix + n for n in quantized_layers(inner, "linear")], score)
+    return [name for name, _ in ranked[:onnx_int8.FLOAT_LINEAR_LAYERS]]  # as the exported graph names them
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    """The registered model inside the export wrappers (their ``model`` attribute)."""
+    while hasattr(model, "model") and isinstance(model.model, nn.Module):
+        model = model.model
+    return model
+
+
 def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
-                   workdir: Path) -> tuple[str, list[str]]:
+                   workdir: Path, recipe: str = "conv", float_layers: list[str] | None = None) -> tuple[str, list[str]]:
     """Static QDQ int8 of the float file ``src`` into ``dst`` (recipe and its measurements:
     :mod:`.onnx_int8`); returns the scheme and the notes of the float-graph rewrites."""
     from . import onnx_int8
@@ -94,10 +123,10 @@ def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
     if calibration is None:
         raise ValueError("int8 export needs a calibration batch")
     batches = _calibration_batches(src, calibration)
-    rewrites = onnx_int8.quantize(src, dst, batches, workdir)
+    rewrites = onnx_int8.quantize(src, dst, batches, workdir, recipe=recipe, float_layers=float_layers)
     n = sum(next(iter(b.values())).shape[0] for b in batches)
-    return (f"static QDQ (per-channel int8 weights, uint8 activations, MinMax), calibrated on {n} "
-            "images", rewrites)
+    what = "the Linear layers' inputs, min/max" if recipe == "linear" else "activations, 99.99th-percentile"
+    return (f"static QDQ (per-channel int8 weights, uint8 {what} ranges), calibrated on {n} images", rewrites)
 
 
 def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[dict[str, np.ndarray]]:

@@ -18,11 +18,22 @@ float between a dequantize and a quantize, so it costs its float time plus both 
    table). Its deviation from the exact GELU is at most 0.021 in absolute value (at ``|x|`` near 2),
    below one int8 step of any GELU input wider than [-2.7, 2.7]; the drift it adds is measured with
    the rest (RESULTS.md).
-3. Weights per channel where the kernel allows (Conv, Gemm; onnxruntime refuses per-channel scales on
-   the 3-D stacked weights of FaceLiVT's batched token MatMul: "shared mode is not supported for
-   weight"); those MatMuls get one scale per tensor.
-4. uint8 activations (U8S8, what MLAS's x86 kernels take), asymmetric, MinMax calibration, no
-   ``reduce_range`` (VNNI has no u8s8 overflow).
+3. Weights per output channel where the kernel allows (Conv, Gemm; onnxruntime refuses per-channel
+   scales on the 3-D stacked weights of FaceLiVT's batched token MatMul: "shared mode is not
+   supported for weight"); those MatMuls get one scale per tensor. The weights arrive already on
+   this grid, rounded in torch with GPTQ and bias-corrected (:mod:`.int8_torch`).
+4. uint8 activations (U8S8, what MLAS's x86 kernels take), asymmetric, no ``reduce_range`` (VNNI
+   has no u8s8 overflow); ranges from the 99.99th percentile of the calibration activations, not
+   their min/max (min/max for item 5's recipe, whose inputs lose nothing to it) (trained MobileOne-S0: top-1 agreement with fp32 77 % with min/max, 96 % with the
+   percentile and GPTQ weights; benchmarks/RESULTS.md, "Issue 21").
+5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`.int8_torch.recipe`): only the
+   Linear layers (MatMul/Gemm with a weight) in int8, their outputs float. Their residual stream
+   carries a few channels far wider than the rest, which one per-tensor scale cannot hold: the
+   default recipe, quantizing every op on it, turned the authors' EdgeFace-XXS embeddings to cosine
+   0.33 of fp32; with the Linear inputs only (LayerNorm and GELU outputs), 0.98 ("Issue 21"). The
+   :data:`FLOAT_LINEAR_LAYERS` Linear layers whose int8 alone costs the most on the calibration
+   images (a per-layer sweep in torch; EdgeFace: MLP output layers fed by wide GELU outputs) stay
+   float.
 """
 
 from __future__ import annotations
@@ -56,6 +67,13 @@ QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
 # stay out, which also avoids the quantizer's "shared mode is not supported for weight" failure on
 # GroupNorm's reshape.
 QUANTIZED_OPS = (INT8_OPS | MOVE_OPS) - {"Identity"}
+# The "linear" recipe (networks with LayerNorm, :func:`edgerep.exporters.int8_torch.recipe`): only these.
+LINEAR_OPS = frozenset({"MatMul", "Gemm"})
+# Activation ranges: the 99.99th percentile of each tensor's calibration values (item 4).
+CALIB_PERCENTILE = 99.99
+# The "linear" recipe keeps this many Linear layers float: those whose int8 alone costs the most (item 5).
+FLOAT_LINEAR_LAYERS = 2
+SWEEP_IMAGES = 32
 
 
 @dataclass
@@ -164,49 +182,159 @@ def per_channel_axes() -> dict[str, int]:
     return {op: 0 for op in PER_CHANNEL_OPS}
 
 
+def _reader(batches: list[dict[str, np.ndarray]]) -> Any:
+    """The calibration batches as onnxruntime's data reader, read in strides (``CalibStridedMinMax``):
+    the histogram calibrators keep every activation of what they are fed in memory at once."""
+    from onnxruntime.quantization import CalibrationDataReader
+
+    class Batches(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.start, self.end = 0, len(batches)
+
+        def __len__(self) -> int:
+            return len(batches)
+
+        def set_range(self, start_index: int, end_index: int) -> None:
+            self.start, self.end = start_index, min(end_index, len(batches))
+
+        def get_next(self) -> dict | None:
+            if self.start >= self.end:
+                return None
+            self.start += 1
+            return batches[self.start - 1]
+
+    return Batches()
+
+
+def _stride(n: int, most: int = 16) -> int:
+    return max(d for d in range(1, min(n, most) + 1) if n % d == 0)
+
+
 def quantize(src: Path, dst: Path, batches: list[dict[str, np.ndarray]], workdir: Path, *,
-             sigmoid_gelu: bool = True, float_thin_convs: bool = True) -> list[str]:
-    """Rewrite, pre-process and quantize the float model ``src`` into ``dst``; returns one note per
-    rewrite that changed the graph."""
+             recipe: str = "conv", sigmoid_gelu: bool = True, float_thin_convs: bool = True,
+             float_layers: list[str] | None = None) -> list[str]:
+    """Rewrite, pre-process and quantize the float model ``src`` into ``dst`` with the ``recipe``
+    (module doc, items 4 and 5); returns one note per rewrite or choice that changed the graph."""
     onnx = require("onnx")
     require("onnxruntime")
-    from onnxruntime.quantization import (
-        CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static,
-    )
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     from .._io import quiet
 
+    linear = recipe == "linear"
     model = onnx.load(str(src))
-    rewrites = rewrite_for_int8(model, sigmoid_gelu=sigmoid_gelu)
-    excluded = thin_convs(model) if float_thin_convs else []
+    kept = nodes_of_modules(model, float_layers or [])
+    rewrites = rewrite_for_int8(model, sigmoid_gelu=sigmoid_gelu) if not linear else Rewrites()
+    excluded = thin_convs(model) if float_thin_convs and not linear else []
     rewritten = workdir / "rewritten.onnx"
     onnx.save(model, str(rewritten))
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self._it = iter(batches)
-
-        def get_next(self) -> dict | None:
-            return next(self._it, None)
-
     pre = workdir / "pre.onnx"
-    per_tensor = _per_tensor_matmuls(onnx.load(str(rewritten), load_external_data=False))
     with quiet():
         quant_pre_process(str(rewritten), str(pre), skip_symbolic_shape=True)
-        quantize_static(
-            str(pre), str(dst), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-            calibrate_method=CalibrationMethod.MinMax, op_types_to_quantize=sorted(QUANTIZED_OPS),
-            nodes_to_exclude=excluded,
-            extra_options={"QDQOpTypePerChannelSupportToAxis": per_channel_axes(),
-                           "TensorQuantOverrides": per_tensor},
-        )
+    processed = onnx.load(str(pre))
+    transposed = gemm_weights_rows_out(processed)
+    if linear:
+        excluded += activation_matmuls(processed)
+    if kept:  # pre-processing renames what it fuses: "<node>/MatMulAddFusion"
+        excluded += [n.name for n in processed.graph.node if n.name.split("/")[0] in kept]
+    onnx.save(processed, str(pre))
+    per_tensor = _per_tensor_matmuls(processed)
+    options = {"QDQOpTypePerChannelSupportToAxis": per_channel_axes(), "TensorQuantOverrides": per_tensor,
+               "CalibPercentile": CALIB_PERCENTILE, "CalibStridedMinMax": _stride(len(batches))}
+    if linear:
+        options["OpTypesToExcludeOutputQuantization"] = ["MatMul", "Gemm"]
+    # The linear recipe's inputs (LayerNorm and GELU outputs) lose nothing to min/max (EdgeFace-XXS:
+    # the same cosines), and onnxruntime's histogram refuses tensors of a near-zero range ("Too many
+    # bins", EdgeFace-XS's all-zero query channels).
+    method = CalibrationMethod.MinMax if linear else CalibrationMethod.Percentile
     notes = rewrites.notes()
-    if excluded:
+
+    def run(method: Any) -> None:
+        with quiet():
+            quantize_static(
+                str(pre), str(dst), _reader(batches), quant_format=QuantFormat.QDQ, per_channel=True,
+                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=method,
+                op_types_to_quantize=sorted(LINEAR_OPS if linear else QUANTIZED_OPS),
+                nodes_to_exclude=excluded, extra_options=options,
+            )
+
+    try:
+        run(method)
+    except ValueError as exc:
+        if "bins" not in str(exc) or method == CalibrationMethod.MinMax:
+            raise
+        run(CalibrationMethod.MinMax)
+        notes.append("activation ranges from min/max: onnxruntime's percentile histogram refused a tensor of "
+                     "near-zero range")
+    if excluded and not linear:
         notes.append(f"{len(excluded)} conv(s) with <= {THIN_CONV_CHANNELS} input channels (the stem) kept "
                      "in float (onnxruntime's int8 kernel runs them 20x slower)")
+    if linear:
+        notes.append("LayerNorm network: only the Linear layers in int8 (float outputs); the residual stream, "
+                     "depthwise convs and the activation-by-activation MatMuls stay float")
+    if float_layers:
+        notes.append(f"kept float, where int8 alone cost the most (per-layer sweep on the calibration images): "
+                     f"{', '.join(float_layers)}")
+    if transposed:
+        notes.append(f"{transposed} Gemm weight(s) stored output-channels first so that their int8 scales are "
+                     "per output channel")
     return notes
+
+
+def gemm_weights_rows_out(model: Any) -> int:
+    """Store every ``transB=0`` Gemm weight transposed (``transB=1``), in place; returns how many.
+
+    onnxruntime's pre-processing fuses MatMul + Add into Gemm with the weight as (in, out), and the
+    per-channel axis is per op type (0 for Gemm): those weights got one scale per *input* channel,
+    which no int8 GEMM kernel takes, so they ran as float Gemms behind a dequantize."""
+    from onnx import helper, numpy_helper
+
+    weights = {t.name: t for t in model.graph.initializer}
+    uses: Counter[str] = Counter(i for n in model.graph.node for i in n.input)
+    changed: set[str] = set()
+    for node in model.graph.node:
+        if node.op_type != "Gemm" or len(node.input) < 2 or node.input[1] not in weights \
+                or uses[node.input[1]] != 1 or _attr(node, "transB", 0) or _attr(node, "transA", 0):
+            continue
+        w = weights[node.input[1]]
+        if len(w.dims) != 2:
+            continue
+        w.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(numpy_helper.to_array(w).T), w.name))
+        kept = [a for a in node.attribute if a.name != "transB"]
+        del node.attribute[:]
+        node.attribute.extend([*kept, helper.make_attribute("transB", 1)])
+        changed.add(w.name)
+    for field_ in (model.graph.value_info, model.graph.input):  # stale shapes of the old layout
+        stale = [v for v in field_ if v.name in changed]
+        for v in stale:
+            field_.remove(v)
+    return len(changed)
+
+
+def nodes_of_modules(model: Any, modules: list[str]) -> set[str]:
+    """Names of the nodes the dynamo exporter made for the torch ``modules`` (its ``name_scopes``
+    metadata: the module path of each node)."""
+    import ast
+
+    wanted, out = set(modules), set()
+    for node in model.graph.node:
+        for prop in node.metadata_props:
+            if prop.key == "pkg.torch.onnx.name_scopes":
+                try:
+                    scopes = ast.literal_eval(prop.value)
+                except (ValueError, SyntaxError):
+                    continue
+                if wanted & set(scopes):
+                    out.add(node.name)
+    return out
+
+
+def activation_matmuls(model: Any) -> list[str]:
+    """MatMul nodes whose two inputs are both activations (attention): no weight to quantize, and
+    their int8 inputs would be L2-normalized queries and keys on a per-tensor scale."""
+    weights = {t.name for t in model.graph.initializer}
+    return [n.name for n in model.graph.node if n.op_type == "MatMul" and not any(i in weights for i in n.input)]
 
 
 def thin_convs(model: Any) -> list[str]:

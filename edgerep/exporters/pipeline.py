@@ -309,12 +309,13 @@ class _Job:
     target: Target
     options: ExportOptions
     graph: Graph
-    raw: list  # random raw-pixel batches for verification (NCHW)
+    raw: list  # raw-pixel batches for verification (NCHW): random, or int8's held-out images
     example: Any  # the graph's input for raw[0]
     input_shape: tuple[int, ...]
     layout: str
     out_shape: tuple[int, ...]
     notes: list[str]
+    domain: str | None = None  # what ``raw`` holds when it is real images (int8's held-out set)
 
     @property
     def tag(self) -> str:
@@ -346,10 +347,23 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibra
     graph = build_graph(prep, image_input=options.image_input, l2_normalize=options.l2_normalize,
                         centered=layout == "image")
     notes = list(graph.notes)
-    if calib is not None and options.precision == "int8" and "calibration" in target.options:
-        options = replace(options, calibration=calib.graph_input(prep, graph))
-        notes += [calib.note] if calib.note else []
     raw = reference_inputs(prep, options.batch, VERIFY_BATCHES)
+    domain = None
+    if calib is not None and options.precision == "int8" and "calibration" in target.options:
+        from . import int8_torch
+
+        images = calib.graph_input(prep, graph)
+        recipe = int8_torch.recipe(prep.fused)
+        module, rounding = int8_torch.round_weights(
+            graph.module, images, int8_torch.quantized_layers(graph.module, recipe))
+        graph = replace(graph, module=module)
+        options = replace(options, calibration=images, int8_recipe=recipe)
+        notes += ([calib.note] if calib.note else []) + [rounding.note()]
+        held = calib.held_out_pixels(prep)
+        if held is not None:
+            usable = len(held) // options.batch * options.batch
+            raw = [held[i:i + options.batch] for i in range(0, usable, options.batch)] or raw
+            domain = calib.domain if usable else None
     example = graph_input(prep, graph, raw[0])
     h, w = prep.input_size
     try:
@@ -360,7 +374,7 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibra
         raise ValueError(f"{prep.name} does not run on a {options.batch}x3x{h}x{w} input ({first}); "
                          "check --input-size") from exc
     input_shape = (options.batch, h, w, 3) if layout == "NHWC" else (options.batch, 3, h, w)
-    return _Job(prep, target, options, graph, raw, example, input_shape, layout, out_shape, notes)
+    return _Job(prep, target, options, graph, raw, example, input_shape, layout, out_shape, notes, domain)
 
 
 def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Path,
@@ -472,7 +486,10 @@ def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
         verification = verify_numeric(
             lambda a: job.target.run(tmp, a), job.reference, job.raw, job.runtime_input,
             job.options.precision, runtime=job.target.runtime, output_name=job.options.output_name,
+            task=job.prep.task, domain=job.domain,
         )
+        if verification is not None and verification.get("missed") and not verification.get("passed"):
+            verification["worst_layers"] = _worst_layers(job)
         if verification is None:
             expected = {"input_name": job.options.input_name, "input_shape": job.input_shape,
                         "input_kind": "image" if job.layout == "image" else "tensor",
@@ -487,3 +504,26 @@ def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
                            "no batch_norm or dropout op"],
                 "problems": problems}
     return verification
+
+
+def _worst_layers(job: _Job, keep: int = 3) -> list[dict[str, Any]]:
+    """The layers that alone cost the most (int8 weights and 8-bit input, the rest float), measured
+    in torch on the verification images: where a failing int8 export loses its accuracy."""
+    import numpy as np
+    import torch
+
+    from . import int8_torch
+    from .prepare import normalize
+
+    x = normalize(job.prep, torch.cat(job.raw)[:16])
+    with torch.no_grad():
+        ref = job.prep.fused(x).reshape(len(x), -1).double()
+
+    def score(out: torch.Tensor) -> float:
+        out = out.reshape(len(x), -1).double()
+        return float(torch.nn.functional.cosine_similarity(out, ref, dim=1).mean())
+
+    layers = int8_torch.quantized_layers(job.prep.fused, job.options.int8_recipe)
+    ranked = int8_torch.per_layer_drift(job.prep.fused, x, layers, score)
+    return [{"layer": name, "cosine_mean": round(value, 6)} for name, value in ranked[:keep]
+            if np.isfinite(value)]

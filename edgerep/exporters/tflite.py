@@ -46,7 +46,8 @@ REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verifica
 
 
 def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: str = "fp32",
-            channels_last: bool = True, calibration: torch.Tensor | None = None) -> dict[str, Any]:
+            channels_last: bool = True, calibration: torch.Tensor | None = None,
+            int8_recipe: str = "conv") -> dict[str, Any]:
     """Convert a fused, eval-mode ``model`` to a ``.tflite`` file at ``path`` (written atomically).
 
     Args:
@@ -57,6 +58,8 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
         channels_last: NHWC input (True, the mobile convention) or NCHW (False). The output keeps
             the model's own layout (logits or embeddings are 2-D either way).
         calibration: int8 only (required): NCHW images in the same form as ``example``.
+        int8_recipe: int8 only: ``"conv"`` (static int8 throughout) or ``"linear"`` (networks with
+            LayerNorm: dynamic-range int8 Linear layers, the rest float32); see :mod:`.tflite_int8`.
 
     Returns:
         What the sidecar records: converter and runtime versions, layout, rewrites, precision scheme.
@@ -91,7 +94,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
             data = _calibration_inputs(calibration, example, channels_last)
             info["calibration"] = f"the given batch ({sum(len(b) for b in data)} images)"
         if precision != "fp32":
-            info["quantization"] = _quantize(tmp, precision, data)
+            info["quantization"] = _quantize(tmp, precision, data, int8_recipe)
     info["precision"] = precision
     return info
 
@@ -234,14 +237,14 @@ def _calibration_inputs(calibration: torch.Tensor, example: torch.Tensor,
     return [data[i:i + batch].contiguous().numpy() for i in range(0, usable, batch)]
 
 
-def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None) -> str:
+def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None, recipe: str = "conv") -> str:
     """Quantize the float model at ``path`` in place with ai-edge-quantizer; returns the scheme."""
     with quiet():
         aeq = require("ai_edge_quantizer")
     qt = aeq.qtyping
     op = qt.TFLOperationName.ALL_SUPPORTED
     notes: list[str] = []
-    if precision == "int8":
+    if precision == "int8" and recipe != "linear":
         from . import tflite_int8
 
         data, notes = tflite_int8.mark_float_ops(path.read_bytes())
@@ -256,7 +259,7 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None) 
     else:
         from . import tflite_int8
 
-        scheme = tflite_int8.configure(quantizer, aeq)
+        scheme = tflite_int8.configure(quantizer, aeq, recipe)
     with quiet():
         calib = None
         if quantizer.need_calibration:
@@ -481,7 +484,7 @@ class TFLiteTarget(Target):
     def convert(self, model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
         return convert(model, example, path, precision=options.precision,
                        channels_last=self.input_layout(options) == "NHWC",
-                       calibration=options.calibration) or {}
+                       calibration=options.calibration, int8_recipe=options.int8_recipe) or {}
 
     def describe(self, options: ExportOptions, info: dict) -> str:
         notes = " ".join(info.get("rewrites") or [])

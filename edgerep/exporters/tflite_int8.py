@@ -22,9 +22,15 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    ``max(norm, eps)``. TFLite's int8 DIV stops the interpreter when a divisor quantizes to its zero
    point ("div.cc: data[i] != zero_point"), which small norms do; and an int8 MAXIMUM cannot hold
    eps, so a float DIV behind it divided by zero (non-finite outputs, failed verification).
-4. Everything else is static int8: per-channel symmetric int8 weights, per-tensor int8 activations
-   from min/max calibration, float32 input and output. GELU in int8 is TFLite's lookup table (not
-   XNNPACK, which has no int8 GELU; as fast as the float32 GELU on XNNPACK).
+4. Everything else is static int8: per-channel symmetric int8 weights (already on that grid: rounded
+   in torch with GPTQ and bias-corrected, :mod:`.int8_torch`), per-tensor int8 activations from
+   min/max calibration (ai-edge-quantizer's moving average of each sample's min and max), float32
+   input and output. GELU in int8 is TFLite's lookup table (not XNNPACK, which has no int8 GELU; as
+   fast as the float32 GELU on XNNPACK).
+5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`.int8_torch.recipe`): only the
+   FULLY_CONNECTED layers in int8, as dynamic-range ops (int8 weights, the float input quantized per
+   run by the kernel), everything else float32: the residual stream's outlier channels defeat
+   per-tensor static scales (benchmarks/RESULTS.md, "Issue 21").
 
 """
 
@@ -40,6 +46,8 @@ from .tflite_rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unp
 MOVE_OPS = frozenset({"RESHAPE", "TRANSPOSE", "CONCATENATION", "PAD", "SQUEEZE", "STRIDED_SLICE",
                       "SLICE", "SPLIT", "GATHER", "BROADCAST_TO", "PACK", "UNPACK", "EXPAND_DIMS"})
 CONVERT_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
+# Ops XNNPACK runs as dynamic-range int8 (float input, int8 weights): the "linear" recipe's.
+DYNAMIC_OPS = frozenset({"FULLY_CONNECTED", "CONV_2D"})
 
 
 # Op types kept in float32 wherever they occur (items 2 and 3).
@@ -90,10 +98,14 @@ def mark_float_ops(data: bytes) -> tuple[bytes, list[str]]:
         f"kept in float32, where XNNPACK's int8 kernels are 3-20x slower than its float32 ones: {kinds}"]
 
 
-def configure(quantizer: Any, aeq: Any) -> str:
-    """Set the int8 recipe (items 2 and 3) on an ``ai_edge_quantizer.Quantizer``; returns the scheme."""
+def configure(quantizer: Any, aeq: Any, recipe: str = "conv") -> str:
+    """Set the int8 recipe (items 2 to 5) on an ``ai_edge_quantizer.Quantizer``; returns the scheme."""
     qt = aeq.qtyping
     no_quantize = aeq.algorithm_manager.AlgorithmName.NO_QUANTIZE
+    if recipe == "linear":
+        quantizer.add_dynamic_config(regex=".*", operation_name=qt.TFLOperationName.FULLY_CONNECTED, num_bits=8)
+        return ("LayerNorm network: dynamic-range int8 FULLY_CONNECTED (per-channel int8 weights, inputs "
+                "quantized at run time), everything else float32")
     quantizer.add_static_config(regex=".*", operation_name=qt.TFLOperationName.ALL_SUPPORTED,
                                 activation_num_bits=8, weight_num_bits=8)
     # Keep float32 I/O (a QUANTIZE/DEQUANTIZE pair at the ends): the app code stays the same for every
@@ -110,7 +122,8 @@ def configure(quantizer: Any, aeq: Any) -> str:
 def int8_facts(path: Any) -> dict[str, Any]:
     """What of a quantized ``.tflite`` computes in int8, from its tensors' types alone.
 
-    A compute op is int8 when its first input is an int8/int16 tensor; data-movement ops (reshape,
+    A compute op is int8 when its first input is an int8/int16 tensor, or (dynamic range) when it is a
+    FULLY_CONNECTED/CONV_2D with int8 weights; data-movement ops (reshape,
     transpose, ...) and the QUANTIZE/DEQUANTIZE conversions count in neither. Returns
     ``{"int8_ops", "float_ops", "int8_share", "float_by_type"}``.
     """
@@ -131,8 +144,11 @@ def int8_facts(path: Any) -> dict[str, Any]:
             if name in MOVE_OPS or name in CONVERT_OPS:
                 continue
             first = op.Inputs(0) if op.InputsLength() else -1
+            weight = op.Inputs(1) if op.InputsLength() > 1 else -1
             if first >= 0 and sub.Tensors(first).Type() in int_types:
                 int8 += 1
+            elif name in DYNAMIC_OPS and weight >= 0 and sub.Tensors(weight).Type() == schema.TensorType.INT8:
+                int8 += 1  # dynamic range: int8 weights, the float input quantized by the kernel per run
             else:
                 floats[name] += 1
     return facts(int8, floats)

@@ -20,6 +20,16 @@ CRITERIA: dict[str, tuple[str, float]] = {
     "int8": ("cosine", 0.99),
 }
 
+# int8 against fp32 on held-out images of the calibration domain, per task (issue 21's targets):
+# classifiers keep their top-1 and their logits' direction, face embedders their embeddings and the
+# same/different decisions over every pair of held-out faces.
+INT8_BOUNDS: dict[str, dict[str, float]] = {
+    "classification": {"top1_agreement": 0.95, "cosine_median": 0.99},
+    "face-embedding": {"cosine_min": 0.98, "cosine_mean": 0.99, "flip_rate": 0.01},
+    "custom": {"cosine_median": 0.99},
+}
+_AT_LEAST = {"top1_agreement", "cosine_median", "cosine_min", "cosine_mean"}
+
 # Op types that must not survive fusion, per format (lower-cased substrings of op type names).
 _FORBIDDEN = {"batchnorm": "BatchNorm", "batch_norm": "BatchNorm", "dropout": "Dropout"}
 
@@ -94,10 +104,14 @@ def verify_numeric(
     precision: str,
     runtime: str,
     output_name: str = "output",
+    task: str | None = None,
+    domain: str | None = None,
 ) -> dict[str, Any] | None:
     """Run ``inputs`` through the artifact and the torch reference; None when ``run`` has no runtime.
 
     A NaN or Inf on either side fails the verification, saying which side, where first and how many.
+    int8 is judged by :func:`int8_verdict` for ``task`` on ``inputs`` (real images: ``domain`` says
+    which), not by a bound on the worst sample.
     """
     outs, refs = [], []
     for x in inputs:
@@ -122,8 +136,53 @@ def verify_numeric(
                 reason += " (float16 overflow: activations beyond 65504; export fp32)"
             return {"passed": False, **result, "reason": reason, "non_finite": {"side": side, **bad}}
     metrics = compare(outs, refs)
+    if precision == "int8":
+        drift = int8_metrics(outs, refs, task or "custom")
+        passed, bounds, missed = int8_verdict(task or "custom", drift)
+        result["criterion"] = bounds + f" on {domain or 'random inputs'}"
+        return {"passed": passed, **result, **metrics, "int8": drift, "missed": missed,
+                "domain": domain or "random inputs"}
     passed, _ = verdict(precision, metrics)
     return {"passed": passed, **result, **metrics}
+
+
+def int8_metrics(outputs: list[np.ndarray], references: list[np.ndarray], task: str) -> dict[str, float]:
+    """Drift of int8 ``outputs`` from the fp32 ``references`` on real images (finite, checked first):
+    per-sample cosine (median, mean, min); top-1 agreement for classifiers; for face embedders the
+    share of held-out face pairs whose same/different decision (cosine above the face pipeline's
+    default threshold) flips."""
+    out = np.concatenate([np.asarray(o, np.float64).reshape(len(o), -1) for o in outputs])
+    ref = np.concatenate([np.asarray(r, np.float64).reshape(len(r), -1) for r in references])
+    on, rn = np.linalg.norm(out, axis=1), np.linalg.norm(ref, axis=1)
+    cos = np.where((on > 0) & (rn > 0), (out * ref).sum(1) / np.maximum(on * rn, 1e-300), (on == rn) * 1.0)
+    result = {"cosine_median": float(np.median(cos)), "cosine_mean": float(cos.mean()),
+              "cosine_min": float(cos.min())}
+    if task == "classification":
+        result["top1_agreement"] = float((out.argmax(1) == ref.argmax(1)).mean())
+    elif task == "face-embedding" and len(out) > 1:
+        from edgerep.face.matching import DEFAULT_THRESHOLD
+
+        a, b = out / np.maximum(on, 1e-300)[:, None], ref / np.maximum(rn, 1e-300)[:, None]
+        i, j = np.triu_indices(len(out), 1)
+        flips = ((a[i] * a[j]).sum(1) > DEFAULT_THRESHOLD) != ((b[i] * b[j]).sum(1) > DEFAULT_THRESHOLD)
+        result.update(flips=int(flips.sum()), pairs=int(len(i)), flip_rate=float(flips.mean()))
+    return result
+
+
+def int8_verdict(task: str, metrics: dict[str, float]) -> tuple[bool, str, list[str]]:
+    """Whether ``metrics`` meet :data:`INT8_BOUNDS` for ``task``; the bounds as text; what missed."""
+    bounds = INT8_BOUNDS.get(task, INT8_BOUNDS["custom"])
+    text, missed = [], []
+    for key, bound in bounds.items():
+        op = ">=" if key in _AT_LEAST else "<="
+        text.append(f"{key.replace('_', ' ')} {op} {bound:g}")
+        value = metrics.get(key)
+        if value is None:
+            continue
+        ok = np.isfinite(value) and (value >= bound if op == ">=" else value <= bound)
+        if not ok:
+            missed.append(f"{key.replace('_', ' ')} {value:.4f}")
+    return not missed, ", ".join(text), missed
 
 
 def audit(op_histogram: dict[str, int]) -> dict[str, Any]:
