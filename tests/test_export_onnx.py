@@ -112,7 +112,10 @@ def test_int8_default_calibration(tmp_path):
     result = export(TINY, "onnx", precision="int8", output=tmp_path)
     assert {"QuantizeLinear", "DequantizeLinear"} <= set(result.op_histogram)
     v = result.verification
-    assert np.isfinite(v["rel_error"]) and -1 <= v["cosine"] <= 1 and v["criterion"] == "cosine >= 0.99"
+    assert np.isfinite(v["rel_error"]) and -1 <= v["cosine"] <= 1
+    # a classifier's int8 is judged as issue 21 set it, on images the calibration did not see
+    assert v["criterion"].startswith("top1 agreement >= 0.95, cosine median >= 0.99 on ")
+    assert set(v["int8"]) >= {"top1_agreement", "cosine_median"}
     expected = "32 photos shipped with scikit-image" if samples.data_dir() else "random images"
     assert any(expected in n for n in result.metadata["notes"])
 
@@ -122,10 +125,11 @@ def test_int8_calibration_from_image_directory(tmp_path):
     images = tmp_path / "imgs"
     images.mkdir()
     rng = np.random.default_rng(0)
-    for i in range(4):
+    for i in range(12):
         image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(images / f"{i}.png")
     result = export(TINY, "onnx", precision="int8", calibration=images, output=tmp_path / "out")
-    assert "calibrated on 4 images" in result.metadata["conversion"]["int8"]
+    # every fifth image (the 5th and the 10th) is held out for the int8 check: 10 calibrate
+    assert "calibrated on 10 images" in result.metadata["conversion"]["int8"]
 
 
 def test_opset_option(tmp_path):

@@ -210,8 +210,10 @@ def _metadata_fixture() -> dict[str, str]:
 def test_swift_report_fixture_is_ingested_with_its_figures(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     fixture = FIXTURES / "swift_report.json"
     merged = tmp_path / "merged.json"
-    assert main(["bench", "ingest", str(fixture), "--json", str(merged)]) == 0
-    assert "fastvit_t8" in capsys.readouterr().out
+    # exit 1: read, and it holds a failed record (on purpose: the fixture has one), as `bench` would
+    assert main(["bench", "ingest", str(fixture), "--json", str(merged)]) == 1
+    out, err = capsys.readouterr()
+    assert "fastvit_t8" in out and "not measured" in err
     [report] = ingest([fixture])
     assert report.tool["name"] == "edgerep-ios" and report.machine["kind"] == "device"
     measured, failed = report.records
