@@ -147,8 +147,7 @@ def evaluate(model: str, photos: Photos, *, checkpoint: str | Path | None = None
     ref_row = Row("torch", "fp32", "torch", "ok")
     score(ref_row, reference, reference, photos.labels, 0.0, 0.0)
     result.rows.append(ref_row)
-    for path, target, precision in _artifacts(spec.name, checkpoint, targets, precisions, artifacts,
-                                              calibration, result, emit):
+    for path, target, precision in _artifacts(work, targets, precisions, artifacts, calibration, result, emit):
         row = result.rows[-1]
         try:
             from ..exporters.artifact import Artifact
@@ -174,11 +173,14 @@ def evaluate(model: str, photos: Photos, *, checkpoint: str | Path | None = None
     return result
 
 
-def _artifacts(model: str, checkpoint: Any, targets: Sequence[str], precisions: Sequence[str],
-               artifacts: Sequence[str | Path], calibration: Any, result: Result,
+def _artifacts(work: Any, targets: Sequence[str], precisions: Sequence[str], artifacts: Sequence[str | Path],
+               calibration: Any, result: Result,
                emit: Callable[[str], None]):  # noqa: ANN202 - a generator of (path, target, precision)
     """Yield each artifact to evaluate, after appending its row to ``result`` (rows that cannot be
-    made are appended as unavailable / failed and not yielded)."""
+    made are appended as unavailable / failed and not yielded). Exports are made from ``work``, the
+    workload torch ran (built and loaded once), into the benchmarks' export cache."""
+    from ..bench.cache import ExportCache
+    from ..bench.runners import export_cached
     from ..exporters.targets import get_target
 
     if artifacts:
@@ -195,6 +197,7 @@ def _artifacts(model: str, checkpoint: Any, targets: Sequence[str], precisions: 
 
         label = ("dir:" + str(Path(calibration).resolve()) + ":" + tree_sha256(Path(calibration))
                  if Path(calibration).is_dir() else "file:" + tree_sha256(Path(calibration)))
+    cache = ExportCache()
     for target in targets:
         impl = get_target(target)
         for precision in precisions:
@@ -204,8 +207,8 @@ def _artifacts(model: str, checkpoint: Any, targets: Sequence[str], precisions: 
                 row.status, row.reason = "unavailable", impl.runtime_unavailable()
                 continue
             try:
-                path = _cached(model, target, precision, checkpoint,
-                               None if label is None else (label, lambda: calibration), emit)
+                path = export_cached(work, target, precision, cache, log=emit,
+                                     calibration=None if label is None else (label, lambda: calibration)).path
             except ImportError as exc:
                 row.status, row.reason = "unavailable", one_line(exc, 200)
                 continue
@@ -213,16 +216,6 @@ def _artifacts(model: str, checkpoint: Any, targets: Sequence[str], precisions: 
                 row.status, row.reason = "failed", f"export: {type(exc).__name__}: {one_line(exc, 200)}"
                 continue
             yield path, target, precision
-
-
-def _cached(model: str, target: str, precision: str, checkpoint: Any, calibration: Any,
-            emit: Callable[[str], None]) -> Path:
-    from ..bench.cache import ExportCache
-    from ..bench.runners import export_cached
-    from ..bench.workload import Workload
-
-    work = Workload.from_registry(model, checkpoint)
-    return export_cached(work, target, precision, ExportCache(), calibration=calibration, log=emit).path
 
 
 def render(result: Result) -> str:

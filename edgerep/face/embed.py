@@ -173,15 +173,16 @@ def runtime_target(runtime: str) -> str:
 
 def cached_artifact(model: str, target: str, precision: str, checkpoint: str | Path | None = None,
                     calibration: tuple[str, Callable[[], Any]] | None = None, cache: Any = None,
-                    log: Callable[[str], None] | None = None) -> Path:
+                    log: Callable[[str], None] | None = None, work: Any = None) -> Path:
     """The ``target`` export of ``model`` at ``precision`` (through ``edgerep.export``), built once into
     the benchmarks' export cache (the entries ``edgerep bench`` uses). ``calibration`` for int8: (a
-    label that identifies the images, a function returning the normalized (N, 3, H, W) batch)."""
+    label that identifies the images, a function returning the normalized (N, 3, H, W) batch).
+    ``work``: the model's workload when the caller already built it (a TorchEmbedder's)."""
     from ..bench.cache import ExportCache
     from ..bench.runners import export_cached
     from ..bench.workload import Workload
 
-    work = Workload.from_registry(model, checkpoint)
+    work = work if work is not None else Workload.from_registry(model, checkpoint)
     cache = cache if cache is not None else ExportCache()
     return export_cached(work, target, precision, cache, calibration=calibration, log=log).path
 

@@ -192,7 +192,8 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
                 emit(f"skip      {target} {precision}: {row.reason}")
                 continue
             try:
-                path = cached_artifact(result.model, target, precision, checkpoint, calibration, log=emit)
+                path = cached_artifact(result.model, target, precision, checkpoint, calibration, log=emit,
+                                       work=torch_emb.work)
                 emb = ArtifactEmbedder(path)(crops)
             except ImportError as exc:
                 row.status, row.reason = "unavailable", one_line(exc, 200)
