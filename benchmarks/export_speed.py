@@ -119,7 +119,7 @@ class ExportPath:
 def _timm_model(name: str) -> torch.nn.Module | None:
     """timm's reparameterized ``name`` with random weights, or None without timm / that model."""
     try:
-        # The registry's CUDA torchvision wheel needs two op schemas first (DEPENDENCIES.md); keep
+        # The registry's CUDA torchvision wheel needs two op schemas first; keep
         # the namespace alive, or its torch.library.Library is collected and the schemas vanish.
         _KEEP.append(runpy.run_path(str(REPO / "tests" / "conftest.py")))
         import timm

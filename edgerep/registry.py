@@ -28,7 +28,7 @@ _FAMILY_MODULES = (
 
 @dataclass(frozen=True)
 class Published:
-    """Figures from the paper or reference code (../shared/docs/ARCHITECTURES.md), with source."""
+    """Figures from the paper or reference code (the paper or reference repository ``source`` names)."""
 
     source: str
     params_train: float | None = None

@@ -7,7 +7,7 @@ import torch
 
 # torchvision 0.28.0 from the registry is a CUDA build: with CPU torch, `import torchvision` (pulled
 # in by timm) fails with "operator torchvision::nms does not exist" unless its op schemas exist
-# first (DEPENDENCIES.md). Tests only use timm's model code, never these ops.
+# first. Tests only use timm's model code, never these ops.
 _tv = torch.library.Library("torchvision", "FRAGMENT")
 for _schema in (
     "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",

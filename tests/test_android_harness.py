@@ -2,7 +2,7 @@
 
 The Kotlin core is compiled and tested by android_harness/core/test.sh (CI runs it after this
 suite). Here: every Kotlin source and Gradle script parses (tree-sitter-kotlin: syntax only, no
-types), the project names the modules and coordinates ANDROID.md lists, and nothing built is tracked.
+types), the project names the modules and coordinates docs/harness-protocol.md lists, and nothing built is tracked.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_gradle_project_uses_the_documented_stack():
     assert "gradle-8.13-bin.zip" in wrapper
     settings = (HARNESS / "settings.gradle.kts").read_text()
     assert 'include(":core", ":benchmark", ":facedemo")' in settings
-    # The face demo: ANDROID.md's CameraX and ML Kit (bundled model) coordinates, and the core.
+    # The face demo: docs/harness-protocol.md's CameraX and ML Kit (bundled model) coordinates, and the core.
     for pin in ('camerax = "1.5.3"', 'mlkit-face-detection = "16.1.7"',
                 'name = "face-detection", version.ref = "mlkit-face-detection"'):
         assert pin in catalog, pin
@@ -104,7 +104,7 @@ def test_every_document_the_harnesses_cite_is_in_the_repository():
                                                                                   ".properties", ".yml", ".sh", ".xml"):
                 continue
             for ref in re.findall(r"[\w./-]*[A-Za-z_-]+\.md\b", path.read_text("utf-8")):
-                # Documents (README.md, ANDROID.md, docs/...), not report outputs such as --markdown pixel8.md.
+                # Documents (README.md, docs/...), not report outputs such as --markdown pixel8.md.
                 if re.search(r"[A-Z]", Path(ref).name) or "docs/" in ref or "shared/" in ref:
                     cited.setdefault(ref, str(path.relative_to(ROOT)))
     missing = {ref: where for ref, where in cited.items()

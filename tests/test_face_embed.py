@@ -33,7 +33,7 @@ def test_face_models_are_registered() -> None:
 def test_torch_embedding_is_the_normalized_model_output_with_flip_sum(faces: np.ndarray) -> None:
     emb = TorchEmbedder("edgeface_xxs")
     x = torch.from_numpy(faces[:3].astype(np.float32).transpose(0, 3, 1, 2)) / 255.0
-    x = (x - 0.5) / 0.5  # the models' normalization (FACE.md)
+    x = (x - 0.5) / 0.5  # the models' normalization (EdgeFace README)
     with torch.no_grad():
         model = emb.work.reference("fused")
         raw = model(x).double().numpy()

@@ -1,7 +1,7 @@
 """Properties every registered model must have, parametrized over the registry.
 
 A new variant is tested by being registered: exact fusion on randomized statistics, complete fusion,
-idempotence, fused checkpoints loading strictly, and counts equal to ARCHITECTURES.md.
+idempotence, fused checkpoints loading strictly, and counts equal to the published tables (tests/reference.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from edgerep.registry import get_spec
 from .helpers import randomize, rel_err
 from .reference import MACS_TOLERANCE, PARAMS_TOLERANCE, PARITY_TOLERANCE, REFERENCE
 
-FACE_FAMILIES = {"facelivt", "edgeface"}  # ARCHITECTURES.md: the face-embedding networks
+FACE_FAMILIES = {"facelivt", "edgeface"}  # the face-embedding networks
 
 MODELS = edgerep.list_models()
 _BatchNorm = nn.modules.batchnorm._BatchNorm
@@ -112,7 +112,7 @@ def _close(value: float, reference: float, tolerance: float) -> bool:
 
 
 def test_every_model_has_a_reference_row() -> None:
-    """A registered model needs its ARCHITECTURES.md row (all None where nothing is published)."""
+    """A registered model needs its tests/reference.py row (all None where nothing is published)."""
     assert [n for n in MODELS if n not in REFERENCE] == []
 
 

@@ -1,6 +1,6 @@
 """What gets exported: the fused model, plus the input/output adapters an export option asks for.
 
-Pipeline order (STYLE.md): build, load weights, eval, fuse (a copy), wrap, export. Wrappers:
+Pipeline order: build, load weights, eval, fuse (a copy), wrap, export. Wrappers:
 
 - ``image_input``: the graph takes raw RGB pixels in [0, 255]. ``x / 255 - mean`` is a scale and a
   per-channel bias (Core ML's ImageType expresses exactly that); the remaining per-channel ``1 / std``

@@ -30,7 +30,7 @@ from .matching import DEFAULT_THRESHOLD, Match, centroid, check_threshold, ident
 
 SCHEMA_ID = "edgerep.gallery/1"
 SUPPORTED = (SCHEMA_ID,)
-FACE_MEAN = (0.5, 0.5, 0.5)  # (x / 255 - 0.5) / 0.5: EdgeFace and FaceLiVT (FACE.md)
+FACE_MEAN = (0.5, 0.5, 0.5)  # (x / 255 - 0.5) / 0.5: EdgeFace and FaceLiVT (their READMEs; InsightFace's evaluation)
 FACE_STD = (0.5, 0.5, 0.5)
 
 

@@ -10,10 +10,10 @@ The Kotlin and Swift harness cores implement the same rules (golden vectors ``ma
   normalized probe and the centroid. This is InsightFace's template rule for IJB-B/C (average the
   features of a template, then normalize). It was chosen over the maximum over an identity's
   embeddings because the maximum gives identities with more enrolled photos more chances to accept a
-  stranger (FACE.md: "unknown faces matched to known people"), so one threshold would not mean the
+  stranger ("unknown faces matched to known people": deepface#828), so one threshold would not mean the
   same for every identity; the centroid also averages out one poor enrollment photo, and a phone
   scores one vector per identity.
-- **Search**: exact, over every identity (no approximate index: HARNESSES.md's HNSW gallery that
+- **Search**: exact, over every identity (no approximate index: shubham0204/OnDevice-Face-Recognition-Android#25: an HNSW gallery that
   never returned more than 62 candidates). The highest score wins; equal scores go to the identity
   that comes first in the gallery's order.
 - **Decision**: a probe is the best identity when ``score > threshold`` (strict), "unknown"
@@ -35,7 +35,7 @@ from typing import Any, Sequence
 import numpy as np
 
 # A starting point only: InsightFace-trained models reach their best LFW accuracy near squared-L2
-# thresholds 1.28-1.35 (FACE.md), i.e. cosine 0.36-0.33. Calibrate with `edgerep face eval`.
+# thresholds 1.28-1.35 (insightface#2239, #1897), i.e. cosine 0.36-0.33. Calibrate with `edgerep face eval`.
 DEFAULT_THRESHOLD = 0.35
 
 

@@ -304,7 +304,7 @@ _SOURCE = "suous/RepNeXt (arXiv 2406.16004), README and model/repnext.py; top-1 
 
 
 def _published(train: float, fused: float, macs: float, top1: float, ms: float) -> Published:
-    """ARCHITECTURES.md: params of the reference train / fused forms, fused MACs @224, ImageNet-1k
+    """suous/RepNeXt (README and paper): params of the reference train / fused forms, fused MACs @224, ImageNet-1k
     top-1 (trained with hard distillation from RegNetY-16GF), iPhone 12 latency."""
     return Published(
         source=_SOURCE, params_train=train, params_fused=fused, macs_fused=macs,
