@@ -83,6 +83,8 @@ def test_cited_sections_exist():
     (another project's README, as in `FaceLiVT's README "FLOPs"`, is not ours)."""
     wrong = {}
     for rel, text in _texts():
+        if rel == "tests/test_docs.py":  # its docstrings show the form
+            continue
         for doc, section in re.findall(r"(?<!'s )\b((?:docs/[\w-]+\.md|README))[,:]? [\"']([A-Z][^\"'\n]{2,60})[\"']", text):
             path = ROOT / (doc if doc.endswith(".md") else "README.md")
             if not path.is_file() or not any(h.startswith(section) for h in _headings(path)):
