@@ -187,7 +187,7 @@ def _sniff(path: Path) -> str:
 
 
 def _read_file(path: Path) -> Any:
-    """A checkpoint file's contents, read by a path that cannot run code (see README "Checkpoints")."""
+    """A checkpoint file's contents, read by a path that cannot run code (see docs/checkpoints.md)."""
     try:
         kind = _sniff(path)
     except OSError as exc:

@@ -61,9 +61,9 @@ def _testdata_dir():
 
 @pytest.fixture(scope="session")
 def testdata():
-    """The trained weights and real photos (see ../shared/testdata/README.md), or a skip."""
+    """The trained weights and real photos (the real-data tier, docs/testing.md), or a skip."""
     root = _testdata_dir()
     if not (root / "weights").is_dir():
         pytest.skip(f"real-data tier: no test data at {root}; set {TESTDATA_VARIABLE}=DIR "
-                    "(trained weights and photos, see README 'Tests')")
+                    "(trained weights and photos, see docs/testing.md)")
     return root

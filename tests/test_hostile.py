@@ -782,19 +782,19 @@ def test_first_dev_run_shows_progress(tmp_path):
     assert "[1/2]" in run.stderr and "[2/2]" in run.stderr and "Collecting" in run.stderr, run.stderr
 
 
-# ---- new user 3: the README's face walk-through runs on files that ship with a dependency ---------
+# ---- new user 3: the face walk-through (docs/face.md) runs on files that ship with a dependency ---
 
 
 def test_the_face_walk_through_makes_every_input_it_names(tmp_path):
-    """Step 0 of README's walk-through (run here) creates every photo and folder the later steps
+    """Step 0 of docs/face.md's walk-through (run here) creates every photo and folder the later steps
     read; only the .bin files of step 6 are the user's (and the walk-through says so)."""
     import re
     import shlex
     import subprocess
 
     pytest.importorskip("skimage")
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    start = readme.index("### A walk-through")
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "face.md").read_text()
+    start = readme.index("## A walk-through")
     block = readme[readme.index("```bash", start) + 8: readme.index("```\n", readme.index("```bash", start) + 8)]
     script = re.search(r"python - <<'PY'\n(.*?)\nPY\n", block, re.S).group(1)
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=120)

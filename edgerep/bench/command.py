@@ -22,8 +22,8 @@ DESCRIPTION = """Latency of models on torch (unfused and fused), onnxruntime, Li
 (macOS only), with load time, first inference, median/mean/p90/std/min, peak memory, artifact size,
 GMAC/s and efficiency against a GEMM ceiling. Artifacts are exported on the fly and cached
 ($EDGEREP_CACHE or ~/.cache/edgerep/bench). 'ingest' validates report files written by the iOS/Android
-harnesses (schema edgerep.bench/1), LiteRT benchmark_model logs and Qualcomm AI Hub profiles, and
-merges them into the same tables and plots."""
+harnesses (schema edgerep.bench/2; /1 is read too), LiteRT benchmark_model logs and Qualcomm AI Hub
+profiles, and merges them into the same tables and plots."""
 
 # Options that only make sense when measuring, with their defaults (to reject them on ingest).
 _MEASURE_ONLY = {
@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
                    help="ingest: the model of a benchmark_model log or AI Hub profile (default: its file name)")
     p.add_argument("--device", metavar="LABEL",
                    help="ingest: the machine label for a benchmark_model log or AI Hub profile")
-    p.add_argument("--json", metavar="F", help="write the report (schema edgerep.bench/1)")
+    p.add_argument("--json", metavar="F", help="write the report (schema edgerep.bench/2)")
     p.add_argument("--csv", metavar="F", help="write the table as CSV")
     p.add_argument("--markdown", metavar="F", help="write the table as Markdown")
     p.add_argument("--plot", metavar="F.png", help="plot latency against MACs and published accuracy")

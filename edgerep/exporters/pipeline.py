@@ -409,7 +409,7 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
 
         if verification.get("passed") is False or not graph_audit.get("passed"):
             # A failed artifact never takes the place of the one asked for (a good one may be there):
-            # it is kept beside it, under a name that says so (README "Exit status").
+            # it is kept beside it, under a name that says so (docs/export.md, "Exit status").
             dest = failed_path(dest)
             sidecar = md.sidecar_path(dest)
             staging.dests = [dest, sidecar]
