@@ -28,7 +28,7 @@ import edgerep
 
 
 def _row(name: str, target: str, out_dir: str, precision: str = "default") -> list[str]:
-    from edgerep.exporters.targets import get_target
+    from edgerep.exporters.pipeline.targets import get_target
 
     start = time.perf_counter()
     label = precision

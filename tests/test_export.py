@@ -13,8 +13,8 @@ from torch import nn
 
 import edgerep
 from edgerep.exporters import ExportError, export
-from edgerep.exporters.prepare import Prepared, build_graph, fold_input_std, graph_input, normalize
-from edgerep.exporters.targets import get_target, resolve_targets
+from edgerep.exporters.pipeline.prepare import Prepared, build_graph, fold_input_std, graph_input, normalize
+from edgerep.exporters.pipeline.targets import get_target, resolve_targets
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD
 
 from .export_helpers import TINY, TINY_FACE, TinyNet
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("tiny_models")
 
 def test_import_and_cli_registration_stay_light():
     code = (
-        "import sys, edgerep, edgerep.exporters, edgerep.exporters.command as c;"
+        "import sys, edgerep, edgerep.exporters, edgerep.exporters.pipeline.command as c;"
         "from edgerep.cli import build_parser; build_parser().parse_args(['export', 'm', '-t', 'onnx']);"
         "heavy = [m for m in ('coremltools', 'onnxruntime', 'litert_torch', 'onnx') if m in sys.modules];"
         "assert not heavy, heavy; assert 'torch' not in sys.modules, 'torch imported at registration'"
@@ -136,7 +136,7 @@ def test_unwritable_output_leaves_nothing(capsys, tmp_path):
 
 @pytest.mark.parametrize("error", [RuntimeError("converter exploded"), KeyboardInterrupt()])
 def test_failed_conversion_leaves_nothing(tmp_path, monkeypatch, error):
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx import target as onnx_target
 
     def convert(model, example, path, options):
         path.write_bytes(b"half-written")  # the temp artifact exists when the failure happens
@@ -261,7 +261,7 @@ def test_metadata_carries_what_a_device_record_needs(tmp_path):
 
 
 def test_cli_fails_with_status_1_when_verification_fails(capsys, tmp_path, monkeypatch):
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx import target as onnx_target
 
     real_run = onnx_target.run
     monkeypatch.setattr(onnx_target, "run", lambda path, x: real_run(path, x) * 1.01)

@@ -14,8 +14,8 @@ pytest.importorskip("coremltools")
 from edgerep import create_model  # noqa: E402
 from edgerep.cli import main  # noqa: E402
 from edgerep.exporters import export  # noqa: E402
-from edgerep.exporters.coreml import load_spec, read_metadata  # noqa: E402
-from edgerep.exporters.metadata import unflatten  # noqa: E402
+from edgerep.exporters.coreml.target import load_spec, read_metadata  # noqa: E402
+from edgerep.exporters.pipeline.metadata import unflatten  # noqa: E402
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 
 from .export_helpers import TINY, TINY_FACE  # noqa: E402
@@ -123,7 +123,7 @@ def test_int8_weights(tmp_path):
     assert r.path.name == f"{TINY_FACE}_int8.mlpackage"
     assert "8-bit" in r.metadata["conversion"]["int8"]
     # The closing table's facts: the head (4096 weights) in 8 bits, the small convs left fp16.
-    from edgerep.exporters.coreml import int8_facts
+    from edgerep.exporters.coreml.target import int8_facts
 
     facts = int8_facts(r.path)
     assert facts["int8_weights"] == sum(n for o, n in r.op_histogram.items() if o.startswith("constexpr"))

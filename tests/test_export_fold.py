@@ -19,7 +19,7 @@ import edgerep
 pytest.importorskip("onnxruntime")
 import onnx  # noqa: E402
 
-from edgerep.exporters.onnx_fold import constant_nodes  # noqa: E402
+from edgerep.exporters.onnx.fold import constant_nodes  # noqa: E402
 
 SIZE = (32, 32)
 
@@ -87,7 +87,7 @@ def test_fold_keeps_a_broadcast_that_would_grow_the_file():
     from onnx import TensorProto, helper
     from onnxscript import ir
 
-    from edgerep.exporters.onnx_fold import OUTPUT_LIMIT, fold_constants
+    from edgerep.exporters.onnx.fold import OUTPUT_LIMIT, fold_constants
 
     big = OUTPUT_LIMIT * 2
     inits = [helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0]),
@@ -115,8 +115,8 @@ def test_fold_keeps_a_broadcast_that_would_grow_the_file():
 
 def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
     pytest.importorskip("litert_torch")
-    from edgerep.exporters import tflite
-    from edgerep.exporters.tflite_rewrites import constant_ops, unpack_model
+    from edgerep.exporters.tflite import target as tflite
+    from edgerep.exporters.tflite.rewrites import constant_ops, unpack_model
 
     result = edgerep.export(ShapeTable(), "tflite", input_size=SIZE, output=tmp_path / "folded.tflite")
     assert result.passed and result.verification["rel_error"] <= 1e-4
@@ -145,7 +145,7 @@ def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
 
 def test_coreml_export_folds_a_shape_only_subgraph(tmp_path):
     pytest.importorskip("coremltools")
-    from edgerep.exporters.torch_fold import constant_nodes, fold_constants
+    from edgerep.exporters.pipeline.torch_fold import constant_nodes, fold_constants
 
     x = torch.randn(1, 3, *SIZE)
     with torch.no_grad():
@@ -164,7 +164,7 @@ def test_coreml_export_folds_a_shape_only_subgraph(tmp_path):
 
 
 def test_fold_refuses_a_changed_output(monkeypatch):
-    from edgerep.exporters import torch_fold
+    from edgerep.exporters.pipeline import torch_fold
 
     x = torch.randn(1, 3, *SIZE)
     with torch.no_grad():

@@ -15,8 +15,8 @@ import onnxruntime as ort  # noqa: E402
 
 from edgerep import create_model, reparameterize, save_checkpoint  # noqa: E402
 from edgerep.exporters import export  # noqa: E402
-from edgerep.exporters.metadata import unflatten  # noqa: E402
-from edgerep.exporters.onnx import read_metadata  # noqa: E402
+from edgerep.exporters.pipeline.metadata import unflatten  # noqa: E402
+from edgerep.exporters.onnx.target import read_metadata  # noqa: E402
 
 from .export_helpers import TINY, TINY_FACE  # noqa: E402
 from .helpers import randomize, rel_err  # noqa: E402
@@ -107,7 +107,7 @@ def test_fp16_reports_its_error(tmp_path):
 
 
 def test_int8_default_calibration(tmp_path):
-    from edgerep.exporters import samples
+    from edgerep.exporters.pipeline import samples
 
     result = export(TINY, "onnx", precision="int8", output=tmp_path)
     assert {"QuantizeLinear", "DequantizeLinear"} <= set(result.op_histogram)

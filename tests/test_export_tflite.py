@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from edgerep.exporters.tflite_rewrites import (
+from edgerep.exporters.tflite.rewrites import (
     MAX_FAST_DEPTHWISE_TAPS, kernel_pieces, rewrite_for_litert, unpack_model,
 )
 
@@ -21,7 +21,7 @@ from .helpers import randomize, rel_err
 litert_torch = pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")
 
-from edgerep.exporters import tflite  # noqa: E402
+from edgerep.exporters.tflite import target as tflite  # noqa: E402
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -177,7 +177,7 @@ class ScaledBranch(nn.Module):
 
 
 def test_convert_checks_each_split_conv_not_just_the_output(monkeypatch, tmp_path):
-    from edgerep.exporters import tflite_rewrites
+    from edgerep.exporters.tflite import rewrites as tflite_rewrites
 
     model, example = ScaledBranch().eval(), torch.randn(1, 8, 16, 16)
     info = tflite.convert(model, example, tmp_path / "ok.tflite", precision="fp32")
@@ -206,7 +206,7 @@ def test_split_check_reference_is_the_depthwise_conv(kh, kw, multiplier, act):
     [1, kh, kw, C * m] kernel layout, bias, fused activation)."""
     from types import SimpleNamespace
 
-    from edgerep.exporters.tflite_rewrites import schema
+    from edgerep.exporters.tflite.rewrites import schema
 
     g = torch.Generator().manual_seed(kh * kw + multiplier)
     x = torch.randn(1, 3, 9, 12, generator=g, dtype=torch.float64)
@@ -383,7 +383,7 @@ def test_fastvit_t8_matches_torch(channels_last, tmp_path):
 def test_export_pipeline_writes_verified_tflite_with_metadata(tmp_path):
     """edgerep.export wires this module in: verification, audit and in-file metadata."""
     import edgerep
-    from edgerep.exporters.metadata import unflatten
+    from edgerep.exporters.pipeline.metadata import unflatten
     from edgerep.registry import get_spec
 
     name = "mobileone_s0"

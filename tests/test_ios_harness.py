@@ -23,7 +23,7 @@ from edgerep.bench.records import Record
 from edgerep.bench.schema import schema
 from edgerep.bench.stats import summarize
 from edgerep.cli import main
-from edgerep.exporters.metadata import unflatten
+from edgerep.exporters.pipeline.metadata import unflatten
 
 from .syntax_trees import node_text, parse, syntax_errors, walk
 
@@ -248,7 +248,7 @@ def test_metadata_fixture_has_the_form_edgerep_exports_write(tmp_path: Path) -> 
     """The Swift core parses these keys and JSON members: a live export must still write them."""
     pytest.importorskip("coremltools")
     from edgerep.exporters import export
-    from edgerep.exporters.coreml import read_metadata
+    from edgerep.exporters.coreml.target import read_metadata
 
     from .export_helpers import TINY, registered
 

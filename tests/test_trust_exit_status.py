@@ -45,7 +45,7 @@ def test_bench_runtime_requested_without_its_extra_is_exit_2(capsys, monkeypatch
 
 
 def test_bench_default_runtimes_with_a_missing_extra_exit_1(capsys, monkeypatch, tmp_path):
-    from edgerep.exporters import coreml
+    from edgerep.exporters.coreml import target as coreml
 
     monkeypatch.setattr(runners, "available", lambda module: module not in ("onnxruntime", "ai_edge_litert"))
     monkeypatch.setattr(coreml, "unavailable", lambda: "Core ML prediction needs macOS")  # also on a Mac

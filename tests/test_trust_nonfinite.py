@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 import edgerep
-from edgerep.exporters.verify import compare, verify_numeric
+from edgerep.exporters.pipeline.verify import compare, verify_numeric
 
 from .export_helpers import TINY
 from .helpers import files_in, one_line_error, run_cli
@@ -61,7 +61,7 @@ def test_weights_beyond_float16_are_refused_for_fp16(capsys, tmp_path):
 
 
 def test_nan_artifact_output_fails_verification_and_keeps_the_artifact(capsys, tmp_path, monkeypatch):
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx import target as onnx_target
 
     real_run = onnx_target.run
 

@@ -82,7 +82,7 @@ def test_tflite_metadata_matches_a_real_export_reader(tmp_path: Path) -> None:
     """with_metadata is what embed_metadata writes: the same entries come back from a file."""
     import base64
 
-    from edgerep.exporters.tflite import embed_metadata, metadata_entries, read_metadata
+    from edgerep.exporters.tflite.target import embed_metadata, metadata_entries, read_metadata
 
     doc = json.loads(vectors.render()["tflite_metadata.json"])
     data = base64.b64decode(doc["cases"][2]["tflite_base64"])  # foreign: no edgerep entries yet

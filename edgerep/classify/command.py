@@ -66,8 +66,8 @@ def _names(value: str, what: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from .._io import write_atomic
     from ..bench.report import check_outputs
-    from ..exporters.options import PRECISIONS
-    from ..exporters.targets import get_target
+    from ..exporters.pipeline.options import PRECISIONS
+    from ..exporters.pipeline.targets import get_target
     from ..weights import random_weights_note
     from .evaluate import MIN_AGREEMENT, MIN_COSINE, classifier_spec, evaluate, render
     from .photos import scan

@@ -150,7 +150,7 @@ def evaluate(model: str, photos: Photos, *, checkpoint: str | Path | None = None
     for path, target, precision in _artifacts(work, targets, precisions, artifacts, calibration, result, emit):
         row = result.rows[-1]
         try:
-            from ..exporters.artifact import Artifact
+            from ..exporters.pipeline.artifact import Artifact
 
             art = Artifact(path)
             if art.model != spec.name:
@@ -179,12 +179,11 @@ def _artifacts(work: Any, targets: Sequence[str], precisions: Sequence[str], art
     """Yield each artifact to evaluate, after appending its row to ``result`` (rows that cannot be
     made are appended as unavailable / failed and not yielded). Exports are made from ``work``, the
     workload torch ran (built and loaded once), into the benchmarks' export cache."""
-    from ..bench.cache import ExportCache
-    from ..bench.runners import export_cached
-    from ..exporters.targets import get_target
+    from ..exporters.pipeline.cache import ExportCache, export_cached
+    from ..exporters.pipeline.targets import get_target
 
     if artifacts:
-        from ..exporters.artifact import target_for
+        from ..exporters.pipeline.artifact import target_for
 
         for path in artifacts:
             impl = target_for(Path(path)).load()

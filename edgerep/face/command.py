@@ -460,7 +460,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _parity(args: argparse.Namespace) -> int:
-    from ..exporters.options import PRECISIONS
+    from ..exporters.pipeline.options import PRECISIONS
     from .parity import MAX_FLIP_RATE, MIN_COSINE, TARGETS, parity, render_parity
 
     _check_outputs([args.json], args.force)
@@ -468,7 +468,7 @@ def _parity(args: argparse.Namespace) -> int:
         raise ValueError(f"--max-flips is a percentage between 0 and 100, got {args.max_flips}")
     targets = [t.strip().lower() for t in args.targets.split(",") if t.strip()]
     precisions = [p.strip().lower() for p in args.precision.split(",") if p.strip()]
-    from ..exporters.targets import get_target
+    from ..exporters.pipeline.targets import get_target
 
     targets = list(dict.fromkeys(get_target(t).name for t in targets))
     bad = [p for p in precisions if p not in PRECISIONS]

@@ -7,7 +7,7 @@ EdgeFace); an artifact exported with raw-pixel input gets raw pixels. ``flip_sum
 and its mirror image and sums the two outputs before normalizing (the InsightFace protocol).
 
 Artifacts run through the export targets' own runners (``Target.run`` of
-:mod:`edgerep.exporters.targets`: onnxruntime, LiteRT, Core ML on macOS), the code that verifies
+:mod:`edgerep.exporters.pipeline.targets`: onnxruntime, LiteRT, Core ML on macOS), the code that verifies
 exports and that the benchmarks load, not a copy of it. Torch models are built as the benchmarks
 build them (:class:`edgerep.bench.workload.Workload`: seeded random weights unless a checkpoint is
 given), so separate runs embed with the same weights, and exports made for the face commands
@@ -130,7 +130,7 @@ class ArtifactEmbedder(Embedder):
     """An exported face model (.onnx, .tflite, .mlpackage) run by its target's runtime."""
 
     def __init__(self, path: str | Path, flip_sum: bool = False):
-        from ..exporters.artifact import Artifact
+        from ..exporters.pipeline.artifact import Artifact
 
         self.artifact = art = Artifact(path)
         self.path, self.target = art.path, art.target
@@ -162,7 +162,7 @@ def resolve_runtime(runtime: str) -> str:
 
 def runtime_target(runtime: str) -> str:
     """The export target whose artifacts a runtime runs (``onnxruntime`` -> ``onnx``)."""
-    from ..exporters.targets import TARGETS
+    from ..exporters.pipeline.targets import TARGETS
 
     rt = resolve_runtime(runtime)
     for name, info in TARGETS.items():
@@ -178,8 +178,7 @@ def cached_artifact(model: str, target: str, precision: str, checkpoint: str | P
     the benchmarks' export cache (the entries ``edgerep bench`` uses). ``calibration`` for int8: (a
     label that identifies the images, a function returning the normalized (N, 3, H, W) batch).
     ``work``: the model's workload when the caller already built it (a TorchEmbedder's)."""
-    from ..bench.cache import ExportCache
-    from ..bench.runners import export_cached
+    from ..exporters.pipeline.cache import ExportCache, export_cached
     from ..bench.workload import Workload
 
     work = work if work is not None else Workload.from_registry(model, checkpoint)

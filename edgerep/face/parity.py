@@ -25,7 +25,7 @@ import numpy as np
 
 from .._optional import require
 from .._text import one_line
-from ..exporters.options import PRECISIONS
+from ..exporters.pipeline.options import PRECISIONS
 from .alignment import align, estimate_norm, to_uint8, warp_affine
 from .frames import landmarks_to_view
 
@@ -182,7 +182,7 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
     calibration = (label, lambda: calibration_batch(calib_crops, torch_emb.spec.mean, torch_emb.spec.std))
     for target in targets:
         for precision in precisions:
-            from ..exporters.targets import get_target
+            from ..exporters.pipeline.targets import get_target
 
             impl = get_target(target)
             row = ParityRow(result.model, target, precision, impl.runtime, "ok")

@@ -6,7 +6,7 @@ that runtimes which cannot take a constant where they expect an activation (Open
 
 fp16 exports a float16 copy of the model behind float32 inputs/outputs; int8 is static QDQ
 quantization (per-channel int8 weights, uint8 activations) calibrated on the batch it is given, after
-the float-graph rewrites of :mod:`edgerep.exporters.onnx_int8` that let onnxruntime run it in int8.
+the float-graph rewrites of :mod:`edgerep.exporters.onnx.int8` that let onnxruntime run it in int8.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from torch import nn
 
 from edgerep._optional import require
 
-from .._io import quiet, reuse_last_load
-from .._ort import session_options
-from .onnx_fold import constant_nodes, fold_constants
-from .options import ExportOptions
-from .targets import Target
+from ..._io import quiet, reuse_last_load
+from ..._ort import session_options
+from .fold import constant_nodes, fold_constants
+from ..pipeline.options import ExportOptions
+from ..pipeline.targets import Target
 
 MIN_OPSET = 18  # the dynamo exporter's minimum
 DEFAULT_OPSET = 20  # torch 2.13's default; the first with a single Gelu op (18 spells it in 5 ops)
@@ -91,8 +91,8 @@ def _float_layers(model: nn.Module, options: ExportOptions) -> list[str]:
     """The Linear layers the "linear" recipe keeps float on onnxruntime: the
     :data:`~.onnx_int8.FLOAT_LINEAR_LAYERS` whose int8 alone costs the most on the calibration images
     (:func:`.int8_torch.per_layer_drift`)."""
-    from . import onnx_int8
-    from .int8_torch import per_layer_drift, quantized_layers
+    from . import int8 as onnx_int8
+    from ..pipeline.int8_torch import per_layer_drift, quantized_layers
 
     x = options.calibration[:onnx_int8.SWEEP_IMAGES].float()
     with torch.no_grad():
@@ -118,7 +118,7 @@ def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
                    workdir: Path, recipe: str = "conv", float_layers: list[str] | None = None) -> tuple[str, list[str]]:
     """Static QDQ int8 of the float file ``src`` into ``dst`` (recipe and its measurements:
     :mod:`.onnx_int8`); returns the scheme and the notes of the float-graph rewrites."""
-    from . import onnx_int8
+    from . import int8 as onnx_int8
 
     if calibration is None:
         raise ValueError("int8 export needs a calibration batch")
@@ -147,7 +147,7 @@ _TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(ui
 
 
 class OnnxSession:
-    """An onnxruntime CPU session on one artifact (see :class:`edgerep.exporters.targets.Session`)."""
+    """An onnxruntime CPU session on one artifact (see :class:`edgerep.exporters.pipeline.targets.Session`)."""
 
     def __init__(self, path: Path, threads: int | None = 1) -> None:
         ort = require("onnxruntime")
@@ -271,7 +271,7 @@ class OnnxTarget(Target):
         return constant_ops(path)
 
     def int8_facts(self, path: Path) -> dict[str, Any] | None:
-        from .onnx_int8 import int8_facts
+        from .int8 import int8_facts
 
         return int8_facts(path)
 

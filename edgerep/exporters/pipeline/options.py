@@ -37,7 +37,7 @@ class ExportOptions:
     deployment_target: str | None = None  # coreml
     channels_last: bool | None = None  # tflite
     calibration: Any = None  # int8 on onnx / tflite: a tensor (N, 3, H, W) in the graph's input form
-    int8_recipe: str = "conv"  # int8 on onnx / tflite: edgerep.exporters.int8_torch.recipe of the model
+    int8_recipe: str = "conv"  # int8 on onnx / tflite: edgerep.exporters.pipeline.int8_torch.recipe of the model
     mean: tuple[float, ...] | None = None  # per-channel normalization (image_input folding)
     std: tuple[float, ...] | None = None
     input_name: str = "image"

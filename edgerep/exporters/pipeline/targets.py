@@ -1,7 +1,7 @@
 """The export targets: one interface every target implements, and the registry of targets.
 
-A target is one module (``edgerep/exporters/<name>.py``) holding a :class:`Target` subclass, plus
-one row in :data:`TARGETS`. The row is light (names, file suffix, where the class lives, which extra
+A target is one package (``edgerep/exporters/<name>/``) whose ``target`` module holds a :class:`Target`
+subclass, plus one row in :data:`TARGETS`. The row is light (names, file suffix, where the class lives, which extra
 installs it), so listing targets and parsing a command line import nothing heavy; the class is
 imported on first use. Everything else that depends on the format (conversion, options, input
 layout, default precision, how its artifacts are loaded and run, metadata, what to do next) is
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .._io import reuse_last_load
-from .._text import closest
+from ..._io import reuse_last_load
+from ..._text import closest
 from .options import PRECISIONS, ExportOptions
 
 if TYPE_CHECKING:
@@ -177,12 +177,12 @@ def _implementation(info: TargetInfo) -> Target:
 TARGETS: dict[str, TargetInfo] = {
     t.name: t
     for t in (
-        TargetInfo("onnx", ("ort", "onnxruntime"), ".onnx", "edgerep.exporters.onnx", "OnnxTarget",
+        TargetInfo("onnx", ("ort", "onnxruntime"), ".onnx", "edgerep.exporters.onnx.target", "OnnxTarget",
                    "onnx", ("onnx", "onnxscript", "onnxruntime"),
                    "ONNX (dynamo exporter), verified with onnxruntime"),
-        TargetInfo("coreml", ("mlpackage", "ios", "macos", "apple"), ".mlpackage", "edgerep.exporters.coreml",
+        TargetInfo("coreml", ("mlpackage", "ios", "macos", "apple"), ".mlpackage", "edgerep.exporters.coreml.target",
                    "CoreMLTarget", "coreml", ("coremltools",), "Core ML ML Program (torch.export path)"),
-        TargetInfo("tflite", ("litert", "android"), ".tflite", "edgerep.exporters.tflite", "TFLiteTarget",
+        TargetInfo("tflite", ("litert", "android"), ".tflite", "edgerep.exporters.tflite.target", "TFLiteTarget",
                    "tflite", ("litert_torch", "ai_edge_litert"),
                    "TFLite via litert-torch, verified with ai-edge-litert"),
     )

@@ -59,7 +59,7 @@ def photos(split: str, size: tuple[int, int]) -> np.ndarray:
     """Raw RGB crops (N, 3, H, W) float32 in [0, 255] of the ``split`` photos, resized to ``size``."""
     from PIL import Image
 
-    from .._images import open_raster, read_image_file
+    from ..._images import open_raster, read_image_file
 
     _check_split(split)
     folder = _require_dir()

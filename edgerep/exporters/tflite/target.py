@@ -1,7 +1,7 @@
 """TFLite target: litert-torch conversion, LiteRT (ai-edge-litert) runtime, in-file metadata.
 
 litert-torch converts the fused model; the export-time rewrites of
-:mod:`edgerep.exporters.tflite_rewrites` then edit the converted float32 file (same function, a graph
+:mod:`edgerep.exporters.tflite.rewrites` then edit the converted float32 file (same function, a graph
 XNNPACK runs well) and are checked against it on the interpreter, before any quantization. NHWC
 input (``channels_last``, the default) is a transpose in front of the model that litert-torch's
 layout pass folds away: the graph runs NHWC throughout with no TRANSPOSE op.
@@ -29,14 +29,14 @@ from torch import nn
 
 from edgerep._optional import require
 
-from .._io import quiet, reuse_last_load, staged, write_atomic
-from .metadata import dist_version
-from .options import ExportOptions, check_precision
-from .targets import Target
-from .tflite_rewrites import (
+from ..._io import quiet, reuse_last_load, staged, write_atomic
+from ..pipeline.metadata import dist_version
+from ..pipeline.options import ExportOptions, check_precision
+from ..pipeline.targets import Target
+from .rewrites import (
     Rewritten, drop_orphan_tensors, pack_model, rewrite_for_litert, schema as _schema, unpack_model,
 )
-from .verify import rel_error
+from ..pipeline.verify import rel_error
 
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of each rewritten op's output (see _check_rewrite)
 REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verification bound
@@ -144,7 +144,7 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
     Intermediate tensors are only readable with TFLite's builtin kernels (XNNPACK keeps its own), so
     the check runs without the delegate; verification then runs on XNNPACK.
     """
-    from .tflite_rewrites import _Subgraph, slow_depthwise_kernel
+    from .rewrites import _Subgraph, slow_depthwise_kernel
 
     x = torch.randn(sample.shape, generator=torch.Generator().manual_seed(0)).numpy()
     model = unpack_model(converted)
@@ -245,7 +245,7 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None, 
     op = qt.TFLOperationName.ALL_SUPPORTED
     notes: list[str] = []
     if precision == "int8" and recipe != "linear":
-        from . import tflite_int8
+        from . import int8 as tflite_int8
 
         data, notes = tflite_int8.mark_float_ops(path.read_bytes())
         path.write_bytes(data)
@@ -257,7 +257,7 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None, 
         )
         scheme = "float16 weights, dequantized to float32 at load; float32 activations and I/O"
     else:
-        from . import tflite_int8
+        from . import int8 as tflite_int8
 
         scheme = tflite_int8.configure(quantizer, aeq, recipe)
     with quiet():
@@ -282,7 +282,7 @@ def _signature_input(path: Path) -> tuple[str, str]:
 
 class TFLiteSession:
     """A LiteRT interpreter (XNNPACK CPU delegate) on one artifact (see
-    :class:`edgerep.exporters.targets.Session`)."""
+    :class:`edgerep.exporters.pipeline.targets.Session`)."""
 
     def __init__(self, path: Path, threads: int | None = 1) -> None:
         with quiet():  # the runtime logs "Created TensorFlow Lite XNNPACK delegate" at each load
@@ -385,7 +385,7 @@ def op_histogram(path: Path) -> dict[str, int]:
 def constant_ops(path: Path) -> int:
     """Operators of the main subgraph that compute only from constants (0 after :func:`convert`'s
     rewrites fold them)."""
-    from .tflite_rewrites import constant_ops as find
+    from .rewrites import constant_ops as find
 
     return len(find(unpack_model(Path(path).read_bytes())))
 
@@ -404,7 +404,7 @@ def with_metadata(data: bytes, metadata: dict[str, str]) -> bytes:
     """``data`` (a ``.tflite`` flatbuffer) with ``metadata`` stored as :func:`embed_metadata` does."""
     if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                   for k, v in metadata.items()):
-        raise TypeError("metadata must be a dict of str to str (see edgerep.exporters.metadata.flatten)")
+        raise TypeError("metadata must be a dict of str to str (see edgerep.exporters.pipeline.metadata.flatten)")
     schema = _schema()
     model = unpack_model(data)
     kept = [m for m in (model.metadata or []) if _name(m.name) not in metadata]
@@ -514,7 +514,7 @@ class TFLiteTarget(Target):
         return constant_ops(path)
 
     def int8_facts(self, path: Path) -> dict[str, Any] | None:
-        from .tflite_int8 import int8_facts
+        from .int8 import int8_facts
 
         return int8_facts(path)
 

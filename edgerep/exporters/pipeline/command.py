@@ -74,7 +74,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from . import console
-    from .pipeline import ExportError, export
+    from .run import ExportError, export
 
     shown_notes: set[str] = set()
     try:

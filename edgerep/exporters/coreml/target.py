@@ -27,10 +27,10 @@ import numpy as np
 
 from edgerep._optional import require
 
-from .._io import quiet
-from .options import ExportOptions
-from .targets import Target
-from .torch_fold import fold_constants
+from ..._io import quiet
+from ..pipeline.options import ExportOptions
+from ..pipeline.targets import Target
+from ..pipeline.torch_fold import fold_constants
 
 if TYPE_CHECKING:
     import torch
@@ -122,7 +122,7 @@ def unavailable() -> str | None:
 
 
 class CoreMLSession:
-    """A loaded Core ML model (macOS only; see :class:`edgerep.exporters.targets.Session`)."""
+    """A loaded Core ML model (macOS only; see :class:`edgerep.exporters.pipeline.targets.Session`)."""
 
     def __init__(self, path: Path, compute_units: str = "ALL") -> None:
         ct = _coremltools()

@@ -39,8 +39,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .int8 import facts
-from .tflite_rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unpack_model
+from ..pipeline.int8 import facts
+from .rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unpack_model
 
 # Ops that only move or reshape int8 data; counted neither as int8 nor as float compute.
 MOVE_OPS = frozenset({"RESHAPE", "TRANSPOSE", "CONCATENATION", "PAD", "SQUEEZE", "STRIDED_SLICE",
@@ -127,8 +127,8 @@ def int8_facts(path: Any) -> dict[str, Any]:
     transpose, ...) and the QUANTIZE/DEQUANTIZE conversions count in neither. Returns
     ``{"int8_ops", "float_ops", "int8_share", "float_by_type"}``.
     """
-    from .tflite import _read_model
-    from .tflite_rewrites import schema as _schema
+    from .target import _read_model
+    from .rewrites import schema as _schema
 
     schema = _schema()
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}

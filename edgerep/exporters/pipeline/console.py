@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from .._text import format_table
+from ..._text import format_table
 
 
 def audit_line(a: dict[str, Any]) -> str:

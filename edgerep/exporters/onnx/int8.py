@@ -47,7 +47,7 @@ import numpy as np
 
 from edgerep._optional import require
 
-from .int8 import facts
+from ..pipeline.int8 import facts
 
 GELU_SIGMOID_ALPHA = 1.702  # x * sigmoid(1.702 x), Hendrycks & Gimpel (2016), eq. 3
 PER_CHANNEL_OPS = ("Conv", "Gemm")
@@ -67,7 +67,7 @@ QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
 # stay out, which also avoids the quantizer's "shared mode is not supported for weight" failure on
 # GroupNorm's reshape.
 QUANTIZED_OPS = (INT8_OPS | MOVE_OPS) - {"Identity"}
-# The "linear" recipe (networks with LayerNorm, :func:`edgerep.exporters.int8_torch.recipe`): only these.
+# The "linear" recipe (networks with LayerNorm, :func:`edgerep.exporters.pipeline.int8_torch.recipe`): only these.
 LINEAR_OPS = frozenset({"MatMul", "Gemm"})
 # Activation ranges: the 99.99th percentile of each tensor's calibration values (item 4).
 CALIB_PERCENTILE = 99.99
@@ -220,7 +220,7 @@ def quantize(src: Path, dst: Path, batches: list[dict[str, np.ndarray]], workdir
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from .._io import quiet
+    from ..._io import quiet
 
     linear = recipe == "linear"
     model = onnx.load(str(src))

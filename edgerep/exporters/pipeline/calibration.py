@@ -255,7 +255,7 @@ def _load_faces(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
 
 def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module
     """One RGB image as a (1, 3, H, W) float tensor of pixels 0..255; ValueError naming the file."""
-    from .._images import open_raster, read_image_file
+    from ..._images import open_raster, read_image_file
 
     name = f"calibration image {str(path)!r}"
     with open_raster(read_image_file(path, "calibration image"), name) as im:

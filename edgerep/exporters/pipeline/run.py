@@ -133,7 +133,7 @@ def export(
     identity = identify(model_or_name, input_size, l2_normalize, image_input)
     check_common(precision=precision, batch=batch, calibration=calibration, input_size=identity["input_size"])
     if isinstance(calibration, (str, os.PathLike)) and not Path(calibration).is_dir():
-        from .._files import check_regular
+        from ..._files import check_regular
 
         check_regular(calibration, "calibration", limit="array")  # missing, FIFO, device: before any work
 
@@ -156,7 +156,7 @@ def export(
         return _run(model_or_name, identity, jobs, checkpoint, calibration, verify, many,
                     log or (lambda line: None))
     except BaseException:
-        from .._io import remove_empty_dirs
+        from ..._io import remove_empty_dirs
 
         remove_empty_dirs(created)  # a failed export leaves no folder it created
         raise
@@ -252,7 +252,7 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
         return DEFAULT_OUTPUT_DIR / filename
     out = Path(output)
     if out.exists() and not out.is_dir():
-        from .._io import check_output
+        from ..._io import check_output
 
         check_output(out)  # a device or pipe (/dev/null) is refused, never used as a stem for NAME.suffix
     if many or str(output).endswith(("/", "\\")) or (out.is_dir() and out.suffix != target.suffix):
@@ -271,7 +271,7 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
 def _require(target: Target) -> None:
     from edgerep import _optional
 
-    from .._io import quiet
+    from ..._io import quiet
 
     for module in target.info.requires:
         with quiet():
@@ -286,7 +286,7 @@ def _require(target: Target) -> None:
 
 def _check_outputs(jobs: list, created: list[Path]) -> None:
     """Refuse bad outputs before any work; create the folders, adding them to ``created``."""
-    from .._io import check_distinct, check_output, check_writable, failed_path
+    from ..._io import check_distinct, check_output, check_writable, failed_path
     from .metadata import sidecar_path
 
     for t, _, dest in jobs:
@@ -381,7 +381,7 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
                 calib: Calibration | None, *, verify: bool, fuse_s: float,
                 emit: Callable[[str], None]) -> ExportResult:
     from . import metadata as md
-    from .._io import failed_path, quiet, staged, tree_bytes, write_json
+    from ..._io import failed_path, quiet, staged, tree_bytes, write_json
 
     job = _plan(prep, target, options, calib)
     timings = {"fuse": fuse_s}
@@ -440,7 +440,7 @@ def _convert(job: _Job, tmp: Path) -> dict:
     except (ValueError, TypeError, ImportError, OSError):
         raise
     except Exception as exc:
-        from .._io import raise_if_terminated
+        from ..._io import raise_if_terminated
 
         raise_if_terminated()  # a signal the converter wrapped in its own error (torch.export does): not a failure
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
@@ -450,7 +450,7 @@ def _convert(job: _Job, tmp: Path) -> dict:
 
 def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], dict[str, Any]]:
     """The artifact's op histogram and audit, with the torch op counts unfused vs fused."""
-    from .._io import quiet
+    from ..._io import quiet
     from .verify import audit, count_torch_ops
 
     with quiet():
@@ -479,7 +479,7 @@ def _unfused_ops(prep: Prepared, shape: tuple[int, ...]) -> dict[str, int] | Non
 
 def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
     """Numeric parity on random inputs, or the structure check where the runtime is missing."""
-    from .._io import quiet
+    from ..._io import quiet
     from .verify import verify_numeric
 
     with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")
