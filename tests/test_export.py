@@ -261,10 +261,10 @@ def test_metadata_carries_what_a_device_record_needs(tmp_path):
 
 
 def test_cli_fails_with_status_1_when_verification_fails(capsys, tmp_path, monkeypatch):
-    from edgerep.exporters.onnx import target as onnx_target
+    from edgerep.exporters.onnx.target import OnnxTarget
 
-    real_run = onnx_target.run
-    monkeypatch.setattr(onnx_target, "run", lambda path, x: real_run(path, x) * 1.01)
+    real_run = OnnxTarget.run
+    monkeypatch.setattr(OnnxTarget, "run", lambda self, path, x: real_run(self, path, x) * 1.01)
     code, out, err = run_cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
     assert code == 1
     assert "FAILED" in out and "verification FAILED for onnx" in err

@@ -14,7 +14,8 @@ pytest.importorskip("coremltools")
 from edgerep import create_model  # noqa: E402
 from edgerep.cli import main  # noqa: E402
 from edgerep.exporters import export  # noqa: E402
-from edgerep.exporters.coreml.target import load_spec, read_metadata  # noqa: E402
+from edgerep.exporters.coreml.target import load_spec  # noqa: E402
+from edgerep.exporters.pipeline.targets import get_target  # noqa: E402
 from edgerep.exporters.pipeline.metadata import unflatten  # noqa: E402
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 
@@ -63,7 +64,7 @@ def test_structure_verified(tiny_mlpackage):
 
 def test_metadata_and_descriptions(tiny_mlpackage):
     r = tiny_mlpackage
-    meta = unflatten(read_metadata(r.path))
+    meta = unflatten(get_target("coreml").read_metadata(r.path))
     sidecar = json.loads(r.sidecar.read_text())
     assert meta["model"] == TINY and meta["precision"] == "fp16" and meta["fused"] is True
     assert meta["verification"] == sidecar["verification"]
@@ -123,9 +124,7 @@ def test_int8_weights(tmp_path):
     assert r.path.name == f"{TINY_FACE}_int8.mlpackage"
     assert "8-bit" in r.metadata["conversion"]["int8"]
     # The closing table's facts: the head (4096 weights) in 8 bits, the small convs left fp16.
-    from edgerep.exporters.coreml.target import int8_facts
-
-    facts = int8_facts(r.path)
+    facts = get_target("coreml").int8_facts(r.path)
     assert facts["int8_weights"] == sum(n for o, n in r.op_histogram.items() if o.startswith("constexpr"))
     assert facts["int8_weights"] >= 1 and facts["float_weights"] >= 1 and 0 < facts["int8_share"] < 1
 

@@ -115,8 +115,9 @@ def test_fold_keeps_a_broadcast_that_would_grow_the_file():
 
 def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
     pytest.importorskip("litert_torch")
-    from edgerep.exporters.tflite import target as tflite
-    from edgerep.exporters.tflite.rewrites import constant_ops, unpack_model
+    from edgerep.exporters.pipeline.targets import get_target
+    from edgerep.exporters.tflite.flatbuffer import unpack_model
+    from edgerep.exporters.tflite.rewrites import constant_ops
 
     result = edgerep.export(ShapeTable(), "tflite", input_size=SIZE, output=tmp_path / "folded.tflite")
     assert result.passed and result.verification["rel_error"] <= 1e-4
@@ -137,7 +138,7 @@ def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
         wrapped = litert_torch.to_channel_last_io(ShapeTable().eval(), args=[0]).eval()
         litert_torch.convert(wrapped, (torch.randn(1, *SIZE, 3),)).export(str(plain))
     left = constant_ops(unpack_model(plain.read_bytes()))
-    hist = tflite.op_histogram(plain)
+    hist = get_target("tflite").op_histogram(plain)
     assert hist["CONV_2D"] == 2 and len(left) >= 1, (hist, left)
     assert result.nodes == sum(hist.values()) - len(left)
     assert result.size_mb * 1e6 < plain.stat().st_size + 64 * 1024  # the folded 8x32x32 table, no more

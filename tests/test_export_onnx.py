@@ -16,7 +16,7 @@ import onnxruntime as ort  # noqa: E402
 from edgerep import create_model, reparameterize, save_checkpoint  # noqa: E402
 from edgerep.exporters import export  # noqa: E402
 from edgerep.exporters.pipeline.metadata import unflatten  # noqa: E402
-from edgerep.exporters.onnx.target import read_metadata  # noqa: E402
+from edgerep.exporters.pipeline.targets import get_target  # noqa: E402
 
 from .export_helpers import TINY, TINY_FACE  # noqa: E402
 from .helpers import randomize, rel_err  # noqa: E402
@@ -69,7 +69,7 @@ def test_graph_audit(mobileone):
 
 def test_metadata_round_trip(mobileone):
     _, result = mobileone
-    in_file = unflatten(read_metadata(result.path))
+    in_file = unflatten(get_target("onnx").read_metadata(result.path))
     sidecar = json.loads(result.sidecar.read_text())
     for key in ("file", "size_mb", "seconds"):
         sidecar.pop(key)

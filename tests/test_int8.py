@@ -129,7 +129,8 @@ def test_onnx_gelu_becomes_sigmoid_form_within_its_bound(tmp_path):
 
 
 def test_tflite_split_leaves_out_pieces_that_read_only_padding(tmp_path):
-    from edgerep.exporters.tflite.rewrites import rewrite_for_litert, unpack_model
+    from edgerep.exporters.tflite.flatbuffer import unpack_model
+    from edgerep.exporters.tflite.rewrites import rewrite_for_litert
 
     litert_torch = pytest.importorskip("litert_torch")
     conv = nn.Conv2d(4, 4, 7, padding=3, groups=4).eval()
@@ -140,11 +141,11 @@ def test_tflite_split_leaves_out_pieces_that_read_only_padding(tmp_path):
     ops = unpack_model(rewritten).subgraphs[0].operators
     # On a 3x3 map only the 5x5 centre reaches the input: one conv, no ADD chain, same output.
     assert len(notes) == 1 and len(ops) == len(unpack_model(path.read_bytes()).subgraphs[0].operators)
-    from edgerep.exporters.tflite import target as tflite
+    from edgerep.exporters.tflite import runtime
 
     (tmp_path / "r.tflite").write_bytes(rewritten)
     ref = conv(x).detach().numpy()
-    out = tflite.run(tmp_path / "r.tflite", x.numpy())
+    out = runtime.run(tmp_path / "r.tflite", x.numpy())
     assert np.linalg.norm(out - ref) / np.linalg.norm(ref) < 1e-5
 
 
@@ -233,7 +234,7 @@ def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
 
 def _float_tflite_ops(path) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
     """(op, input shape, kernel shape) of every op that computes in float32 in an int8 file."""
-    from edgerep.exporters.tflite.rewrites import unpack_model, schema
+    from edgerep.exporters.tflite.flatbuffer import schema, unpack_model
 
     s = schema()
     names = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}

@@ -61,16 +61,16 @@ def test_weights_beyond_float16_are_refused_for_fp16(capsys, tmp_path):
 
 
 def test_nan_artifact_output_fails_verification_and_keeps_the_artifact(capsys, tmp_path, monkeypatch):
-    from edgerep.exporters.onnx import target as onnx_target
+    from edgerep.exporters.onnx.target import OnnxTarget
 
-    real_run = onnx_target.run
+    real_run = OnnxTarget.run
 
-    def half_nan(path, x):  # noqa: ANN001
-        y = real_run(path, x)
+    def half_nan(self, path, x):  # noqa: ANN001
+        y = real_run(self, path, x)
         y[..., ::2] = np.nan
         return y
 
-    monkeypatch.setattr(onnx_target, "run", half_nan)
+    monkeypatch.setattr(OnnxTarget, "run", half_nan)
     code, out, err = run_cli(capsys, "export", TINY, "-t", "onnx", "-o", tmp_path / "m.onnx")
     assert code == 1
     fail = [line for line in err.splitlines() if line.strip()]

@@ -103,7 +103,7 @@ class _Gemm:
 
 
 def litert_gemm(threads: int | None, cache: ExportCache, reps: int = 10) -> float:
-    from edgerep.exporters.tflite.target import TFLiteSession
+    from edgerep.exporters.tflite.runtime import TFLiteSession
 
     def build(directory: Path) -> Path:
         import torch

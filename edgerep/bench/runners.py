@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import platform
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable
 
 import numpy as np

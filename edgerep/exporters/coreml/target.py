@@ -65,10 +65,6 @@ def deployment_target(options: ExportOptions) -> str:
     return canonical
 
 
-def validate(options: ExportOptions) -> None:
-    deployment_target(options)
-
-
 def convert(model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
     """Convert ``model`` (fused, eval, wrapped) to an .mlpackage at ``path``."""
     import torch
@@ -114,13 +110,6 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
     return info
 
 
-def unavailable() -> str | None:
-    """Why Core ML cannot predict here: it needs macOS."""
-    if sys.platform != "darwin":
-        return "Core ML prediction needs macOS"
-    return None
-
-
 class CoreMLSession:
     """A loaded Core ML model (macOS only; see :class:`edgerep.exporters.pipeline.targets.Session`)."""
 
@@ -150,13 +139,6 @@ class CoreMLSession:
         return np.asarray(self._model.predict({self.input_name: x.astype(np.float32)})[self._output])
 
 
-def run(path: Path, inputs: np.ndarray) -> np.ndarray | None:
-    """Predict with Core ML on the CPU (macOS only, reproducible for verification); None elsewhere."""
-    if unavailable() is not None:
-        return None
-    return CoreMLSession(path, compute_units="CPU_ONLY").run(inputs)
-
-
 def _spec_file(path: Path) -> Path:
     manifest = path / "Manifest.json"
     if manifest.is_file():
@@ -178,23 +160,6 @@ def load_spec(path: Path) -> Any:
     return spec
 
 
-def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
-    """Write ``metadata`` into user_defined_metadata, plus model/input/output descriptions."""
-    spec = load_spec(path)
-    meta = spec.description.metadata
-    for key, value in metadata.items():
-        meta.userDefined[key] = value
-    meta.author = "edgerep"
-    meta.versionString = metadata.get("edgerep.edgerep_version", "")
-    model = metadata.get("edgerep.model", "model")
-    meta.shortDescription = f"{model} (fused, exported by edgerep)"
-    _describe(spec, metadata)
-    spec_file = _spec_file(path)
-    tmp = spec_file.with_name(spec_file.name + ".tmp")
-    tmp.write_bytes(spec.SerializeToString())
-    os.replace(tmp, spec_file)
-
-
 def _describe(spec: Any, metadata: dict[str, str]) -> None:
     try:
         inp = json.loads(metadata.get("edgerep.input", "{}"))
@@ -212,10 +177,6 @@ def _describe(spec: Any, metadata: dict[str, str]) -> None:
         spec.description.output[0].shortDescription = metadata["edgerep.output_meaning"]
 
 
-def read_metadata(path: Path) -> dict[str, str]:
-    return dict(load_spec(path).description.metadata.userDefined)
-
-
 def _operations(block: Any) -> list:
     ops = []
     for op in block.operations:
@@ -223,87 +184,6 @@ def _operations(block: Any) -> list:
         for inner in op.blocks:
             ops.extend(_operations(inner))
     return ops
-
-
-def op_histogram(path: Path) -> dict[str, int]:
-    spec = load_spec(path)
-    counts: Counter[str] = Counter()
-    for function in spec.mlProgram.functions.values():
-        for block in function.block_specializations.values():
-            counts.update(op.type for op in _operations(block) if op.type != "const")
-    return dict(counts.most_common())
-
-
-def constant_ops(path: Path) -> int:
-    """Operations that compute only from constants (``const`` ops, inline values and other such
-    operations); weight decompression (``constexpr_*``, int8 weights) is constant on purpose."""
-    spec = load_spec(path)
-    count = 0
-    for function in spec.mlProgram.functions.values():
-        for block in function.block_specializations.values():
-            constant: set[str] = set()
-            for op in _operations(block):
-                args = [a for inp in op.inputs.values() for a in inp.arguments]
-                if op.type == "const" or op.type.startswith("constexpr_"):
-                    constant.update(o.name for o in op.outputs)
-                elif args and all(a.WhichOneof("binding") == "value" or a.name in constant for a in args):
-                    constant.update(o.name for o in op.outputs)
-                    count += 1
-    return count
-
-
-def check_structure(path: Path, expected: dict) -> dict[str, Any]:
-    """Check the saved package without running it: the model loads (spec only), names, shapes, types.
-
-    ``expected``: input_name, input_shape, input_kind ("image" | "tensor"), output_name, output_shape.
-    Returns the problems found (none: an empty list).
-    """
-    ct = _coremltools()
-    problems: list[str] = []
-    with quiet():
-        ct.models.MLModel(str(path), skip_model_load=True)  # raises if the package is malformed
-    spec = load_spec(path)
-    if spec.WhichOneof("Type") != "mlProgram":
-        problems.append(f"model type is {spec.WhichOneof('Type')}, not mlProgram")
-    ins, outs = spec.description.input, spec.description.output
-    if [i.name for i in ins] != [expected["input_name"]]:
-        problems.append(f"inputs {[i.name for i in ins]} != [{expected['input_name']!r}]")
-    elif expected["input_kind"] == "image":
-        img = ins[0].type.imageType
-        if ins[0].type.WhichOneof("Type") != "imageType" or (img.height, img.width) != tuple(
-                expected["input_shape"][-2:]):
-            problems.append("input is not an RGB image of the expected size")
-    else:
-        arr = ins[0].type.multiArrayType
-        if list(arr.shape) != list(expected["input_shape"]) or arr.dataType != arr.FLOAT32:
-            problems.append(f"input shape/dtype {list(arr.shape)} != {list(expected['input_shape'])} float32")
-    if [o.name for o in outs] != [expected["output_name"]]:
-        problems.append(f"outputs {[o.name for o in outs]} != [{expected['output_name']!r}]")
-    else:
-        arr = outs[0].type.multiArrayType
-        if arr.shape and list(arr.shape) != list(expected["output_shape"]):
-            problems.append(f"output shape {list(arr.shape)} != {list(expected['output_shape'])}")
-        if arr.dataType != arr.FLOAT32:
-            problems.append("output is not float32")
-    return problems
-
-
-def int8_facts(path: Path) -> dict[str, Any]:
-    """What of an int8 (8-bit weight) package is int8: the weight tensors stored in 8 bits (constexpr
-    dequantize ops) against those left fp16 (tensors under 2048 elements); compute is fp16 throughout.
-    Returns ``{"int8_weights", "float_weights", "int8_share", "compute"}``."""
-    spec = load_spec(path)
-    int8 = floats = 0
-    for function in spec.mlProgram.functions.values():
-        for block in function.block_specializations.values():
-            for op in _operations(block):
-                if op.type.startswith("constexpr_"):
-                    int8 += 1
-                elif op.type == "const" and _is_weight(op):
-                    floats += 1
-    total = int8 + floats
-    return {"int8_weights": int8, "float_weights": floats,
-            "int8_share": round(int8 / total, 3) if total else 0.0, "compute": "fp16"}
 
 
 def _is_weight(op: Any) -> bool:
@@ -333,7 +213,7 @@ class CoreMLTarget(Target):
     tools = ("torch", "coremltools", "numpy")
 
     def validate(self, options: ExportOptions) -> None:
-        validate(options)
+        deployment_target(options)
 
     def input_layout(self, options: ExportOptions) -> str:
         return "image" if options.image_input else "NCHW"
@@ -352,32 +232,116 @@ class CoreMLTarget(Target):
     def next_step(self, model: str, path: Path) -> str:
         return f"on a Mac: edgerep bench {model} --runtime coreml   (or open {path} in Xcode > Performance)"
 
-    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
-        embed_metadata(path, metadata)
-
-    def read_metadata(self, path: Path) -> dict[str, str]:
-        return read_metadata(path)
-
-    def op_histogram(self, path: Path) -> dict[str, int]:
-        return op_histogram(path)
-
-    def constant_ops(self, path: Path) -> int:
-        return constant_ops(path)
-
-    def check_structure(self, path: Path, expected: dict) -> list[str]:
-        return check_structure(path, expected)
-
-    def int8_facts(self, path: Path) -> dict[str, Any] | None:
-        return int8_facts(path)
-
-    def runtime_unavailable(self) -> str | None:
-        return unavailable()
-
     def runtime_version(self) -> str | None:
         return _coremltools().__version__
 
     def open(self, path: Path, threads: int | None = None) -> CoreMLSession:
         return CoreMLSession(path, compute_units=self.backend)
 
+    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
+        """Write ``metadata`` into user_defined_metadata, plus model/input/output descriptions."""
+        spec = load_spec(path)
+        meta = spec.description.metadata
+        for key, value in metadata.items():
+            meta.userDefined[key] = value
+        meta.author = "edgerep"
+        meta.versionString = metadata.get("edgerep.edgerep_version", "")
+        model = metadata.get("edgerep.model", "model")
+        meta.shortDescription = f"{model} (fused, exported by edgerep)"
+        _describe(spec, metadata)
+        spec_file = _spec_file(path)
+        tmp = spec_file.with_name(spec_file.name + ".tmp")
+        tmp.write_bytes(spec.SerializeToString())
+        os.replace(tmp, spec_file)
+
+    def read_metadata(self, path: Path) -> dict[str, str]:
+        return dict(load_spec(path).description.metadata.userDefined)
+
+    def op_histogram(self, path: Path) -> dict[str, int]:
+        spec = load_spec(path)
+        counts: Counter[str] = Counter()
+        for function in spec.mlProgram.functions.values():
+            for block in function.block_specializations.values():
+                counts.update(op.type for op in _operations(block) if op.type != "const")
+        return dict(counts.most_common())
+
+    def constant_ops(self, path: Path) -> int:
+        """Operations that compute only from constants (``const`` ops, inline values and other such
+        operations); weight decompression (``constexpr_*``, int8 weights) is constant on purpose."""
+        spec = load_spec(path)
+        count = 0
+        for function in spec.mlProgram.functions.values():
+            for block in function.block_specializations.values():
+                constant: set[str] = set()
+                for op in _operations(block):
+                    args = [a for inp in op.inputs.values() for a in inp.arguments]
+                    if op.type == "const" or op.type.startswith("constexpr_"):
+                        constant.update(o.name for o in op.outputs)
+                    elif args and all(a.WhichOneof("binding") == "value" or a.name in constant for a in args):
+                        constant.update(o.name for o in op.outputs)
+                        count += 1
+        return count
+
+    def check_structure(self, path: Path, expected: dict) -> list[str]:
+        """Check the saved package without running it: the model loads (spec only), names, shapes, types.
+
+        ``expected``: input_name, input_shape, input_kind ("image" | "tensor"), output_name, output_shape.
+        Returns the problems found (none: an empty list).
+        """
+        ct = _coremltools()
+        problems: list[str] = []
+        with quiet():
+            ct.models.MLModel(str(path), skip_model_load=True)  # raises if the package is malformed
+        spec = load_spec(path)
+        if spec.WhichOneof("Type") != "mlProgram":
+            problems.append(f"model type is {spec.WhichOneof('Type')}, not mlProgram")
+        ins, outs = spec.description.input, spec.description.output
+        if [i.name for i in ins] != [expected["input_name"]]:
+            problems.append(f"inputs {[i.name for i in ins]} != [{expected['input_name']!r}]")
+        elif expected["input_kind"] == "image":
+            img = ins[0].type.imageType
+            if ins[0].type.WhichOneof("Type") != "imageType" or (img.height, img.width) != tuple(
+                    expected["input_shape"][-2:]):
+                problems.append("input is not an RGB image of the expected size")
+        else:
+            arr = ins[0].type.multiArrayType
+            if list(arr.shape) != list(expected["input_shape"]) or arr.dataType != arr.FLOAT32:
+                problems.append(f"input shape/dtype {list(arr.shape)} != {list(expected['input_shape'])} float32")
+        if [o.name for o in outs] != [expected["output_name"]]:
+            problems.append(f"outputs {[o.name for o in outs]} != [{expected['output_name']!r}]")
+        else:
+            arr = outs[0].type.multiArrayType
+            if arr.shape and list(arr.shape) != list(expected["output_shape"]):
+                problems.append(f"output shape {list(arr.shape)} != {list(expected['output_shape'])}")
+            if arr.dataType != arr.FLOAT32:
+                problems.append("output is not float32")
+        return problems
+
+    def int8_facts(self, path: Path) -> dict[str, Any]:
+        """What of an int8 (8-bit weight) package is int8: the weight tensors stored in 8 bits (constexpr
+        dequantize ops) against those left fp16 (tensors under 2048 elements); compute is fp16 throughout.
+        Returns ``{"int8_weights", "float_weights", "int8_share", "compute"}``."""
+        spec = load_spec(path)
+        int8 = floats = 0
+        for function in spec.mlProgram.functions.values():
+            for block in function.block_specializations.values():
+                for op in _operations(block):
+                    if op.type.startswith("constexpr_"):
+                        int8 += 1
+                    elif op.type == "const" and _is_weight(op):
+                        floats += 1
+        total = int8 + floats
+        return {"int8_weights": int8, "float_weights": floats,
+                "int8_share": round(int8 / total, 3) if total else 0.0, "compute": "fp16"}
+
+    def runtime_unavailable(self) -> str | None:
+        """Why Core ML cannot predict here: it needs macOS."""
+        if sys.platform != "darwin":
+            return "Core ML prediction needs macOS"
+        return None
+
     def run(self, path: Path, inputs: np.ndarray) -> np.ndarray | None:
-        return run(path, inputs)
+        """Predict with Core ML on the CPU (macOS only, reproducible for verification); None elsewhere."""
+        if self.runtime_unavailable() is not None:
+            return None
+        return CoreMLSession(path, compute_units="CPU_ONLY").run(inputs)

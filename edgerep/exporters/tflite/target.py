@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -29,14 +28,16 @@ from torch import nn
 
 from edgerep._optional import require
 
-from ..._io import quiet, reuse_last_load, staged, write_atomic
+from ..._io import quiet, staged, write_atomic
 from ..pipeline.metadata import dist_version
 from ..pipeline.options import ExportOptions, check_precision
 from ..pipeline.targets import Target
-from .rewrites import (
-    Rewritten, drop_orphan_tensors, pack_model, rewrite_for_litert, schema as _schema, unpack_model,
-)
 from ..pipeline.verify import rel_error
+from . import rewrites
+from .flatbuffer import builtin_code, builtin_names, metadata_entries, read_model, schema, unpack_model, with_metadata
+from .int8 import int8_facts
+from .rewrites import Rewritten, drop_orphan_tensors, rewrite_for_litert
+from .runtime import TFLiteSession, invoke, io_signature, session
 
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of each rewritten op's output (see _check_rewrite)
 REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verification bound
@@ -165,7 +166,7 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
                 model_content=data, num_threads=1, experimental_preserve_all_tensors=True,
                 experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
             outputs = [(0, d["index"]) for d in interpreter.get_output_details()]
-            _invoke(interpreter, x)
+            invoke(interpreter, x)
             runs.append((interpreter, outputs))
     (before, outputs), (after, _) = runs
 
@@ -200,7 +201,7 @@ def _worst(errors: list[float]) -> float:
 def _depthwise_same(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, options: Any) -> np.ndarray:
     """A stride-1, SAME-padded depthwise conv of NHWC ``x`` with a ``[1, kh, kw, C * m]`` kernel, its
     bias and fused activation, in float64 (what :func:`slow_depthwise_kernel` selects)."""
-    schema = _schema()
+    kinds = schema().ActivationFunctionType
     _, kh, kw, _ = kernel.shape
     x = np.repeat(x, int(options.depthMultiplier or 1), axis=3)
     height, width = x.shape[1:3]
@@ -211,7 +212,6 @@ def _depthwise_same(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, 
     if bias is not None:
         out = out + bias.astype(np.float64)
     act = options.fusedActivationFunction
-    kinds = schema.ActivationFunctionType
     if act == kinds.RELU:
         return np.maximum(out, 0.0)
     if act == kinds.RELU6:
@@ -271,200 +271,10 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None, 
 
 
 def _signature_input(path: Path) -> tuple[str, str]:
-    interpreter = _session(path, 1).interpreter
+    interpreter = session(path, 1).interpreter
     signatures = interpreter.get_signature_list()
     key = next(iter(signatures))
     return key, signatures[key]["inputs"][0]
-
-
-# ----------------------------------------------------------------------------------------- run
-
-
-class TFLiteSession:
-    """A LiteRT interpreter (XNNPACK CPU delegate) on one artifact (see
-    :class:`edgerep.exporters.pipeline.targets.Session`)."""
-
-    def __init__(self, path: Path, threads: int | None = 1) -> None:
-        with quiet():  # the runtime logs "Created TensorFlow Lite XNNPACK delegate" at each load
-            require("ai_edge_litert")
-            from ai_edge_litert.interpreter import Interpreter
-
-            self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
-            self.interpreter.allocate_tensors()
-        detail = self._input = self.interpreter.get_input_details()[0]
-        self._output = self.interpreter.get_output_details()[0]
-        self.input_name = detail["name"]
-        self.input_shape = tuple(int(d) for d in detail["shape"])
-        self.input_dtype = np.dtype(np.float32)  # quantized inputs are quantized by run()
-        self._path = Path(path)
-
-    def run(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float32)
-        if tuple(x.shape) != self.input_shape:
-            raise ValueError(f"inputs have shape {tuple(x.shape)} but {self._path.name} takes "
-                             f"{self.input_shape}; transpose to the model's layout "
-                             "(NHWC unless exported with channels_last=False)")
-        self.interpreter.set_tensor(self._input["index"], np.ascontiguousarray(_quantize_input(x, self._input)))
-        self.interpreter.invoke()
-        return _dequantize_output(self.interpreter.get_tensor(self._output["index"]), self._output)
-
-
-@reuse_last_load
-def _session(path: Path, threads: int) -> TFLiteSession:
-    return TFLiteSession(path, threads)
-
-
-def run(path: Path, inputs: np.ndarray, *, threads: int = 1) -> np.ndarray:
-    """Run ``inputs`` (already in the model's layout) through the LiteRT interpreter (XNNPACK),
-    reusing the last loaded interpreter while the file is unchanged."""
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
-    return _session(path, threads).run(inputs)
-
-
-def _invoke(interpreter: Any, x: np.ndarray) -> np.ndarray:
-    """One run of a loaded interpreter on float32 ``x`` (quantized at the input if it must be)."""
-    detail = interpreter.get_input_details()[0]
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(detail["index"], np.ascontiguousarray(_quantize_input(x, detail)))
-    interpreter.invoke()
-    out = interpreter.get_output_details()[0]
-    return _dequantize_output(interpreter.get_tensor(out["index"]), out)
-
-
-def _quantize_input(x: np.ndarray, detail: dict) -> np.ndarray:
-    """float32 -> the input's type (integer inputs of files quantized elsewhere use their scale)."""
-    dtype = np.dtype(detail["dtype"])
-    if dtype.kind == "f":
-        return x.astype(dtype, copy=False)
-    scale, zero = detail["quantization"]
-    info = np.iinfo(dtype)
-    return np.clip(np.round(x / scale) + zero, info.min, info.max).astype(dtype)
-
-
-def _dequantize_output(y: np.ndarray, detail: dict) -> np.ndarray:
-    if np.dtype(detail["dtype"]).kind == "f":
-        return y.astype(np.float32, copy=True)
-    scale, zero = detail["quantization"]
-    return ((y.astype(np.float32) - zero) * scale).astype(np.float32)
-
-
-# ------------------------------------------------------------------------------------ flatbuffer
-
-
-def _read_model(path: Path) -> Any:
-    """The flatbuffer's ``Model`` table (read-only view)."""
-    return _model_of(Path(path).read_bytes(), str(path))
-
-
-def _model_of(data: bytes, source: str) -> Any:
-    if len(data) < 8 or data[4:8] != b"TFL3":
-        raise ValueError(f"{source} is not a TFLite flatbuffer (no TFL3 identifier)")
-    return _schema().Model.GetRootAsModel(data, 0)
-
-
-def op_histogram(path: Path) -> dict[str, int]:
-    """Operator counts over every subgraph, by builtin name (custom ops as ``CUSTOM:<name>``)."""
-    schema = _schema()
-    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    model = _read_model(path)
-    counts: Counter[str] = Counter()
-    for g in range(model.SubgraphsLength()):
-        sub = model.Subgraphs(g)
-        for i in range(sub.OperatorsLength()):
-            code = model.OperatorCodes(sub.Operators(i).OpcodeIndex())
-            # Builtins above 127 live in BuiltinCode(); older ones in the deprecated int8 field.
-            builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-            name = names.get(builtin, f"BUILTIN_{builtin}")
-            if name == "CUSTOM":
-                name = f"CUSTOM:{(code.CustomCode() or b'').decode()}"
-            counts[name] += 1
-    return dict(counts.most_common())
-
-
-def constant_ops(path: Path) -> int:
-    """Operators of the main subgraph that compute only from constants (0 after :func:`convert`'s
-    rewrites fold them)."""
-    from .rewrites import constant_ops as find
-
-    return len(find(unpack_model(Path(path).read_bytes())))
-
-
-def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
-    """Store ``metadata`` as flatbuffer metadata entries (name -> UTF-8 buffer), atomically.
-
-    Entries with the same names are replaced; others (``min_runtime_version``, TFLite's own
-    ``TFLITE_METADATA``) are kept. Readers: :func:`read_metadata`, or any flatbuffer reader.
-    """
-    path = Path(path)
-    write_atomic(path, with_metadata(path.read_bytes(), metadata))
-
-
-def with_metadata(data: bytes, metadata: dict[str, str]) -> bytes:
-    """``data`` (a ``.tflite`` flatbuffer) with ``metadata`` stored as :func:`embed_metadata` does."""
-    if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                  for k, v in metadata.items()):
-        raise TypeError("metadata must be a dict of str to str (see edgerep.exporters.pipeline.metadata.flatten)")
-    schema = _schema()
-    model = unpack_model(data)
-    kept = [m for m in (model.metadata or []) if _name(m.name) not in metadata]
-    for key, value in metadata.items():
-        buffer = schema.BufferT()
-        buffer.data = np.frombuffer(value.encode("utf-8"), dtype=np.uint8)
-        model.buffers.append(buffer)
-        entry = schema.MetadataT()
-        entry.name = key
-        entry.buffer = len(model.buffers) - 1
-        kept.append(entry)
-    model.metadata = kept
-    return pack_model(model, len(data))
-
-
-def read_metadata(path: Path) -> dict[str, str]:
-    """Every flatbuffer metadata entry whose bytes are UTF-8 text, by name."""
-    return metadata_entries(Path(path).read_bytes(), str(path))
-
-
-def metadata_entries(data: bytes, source: str = "<bytes>") -> dict[str, str]:
-    """:func:`read_metadata` of a ``.tflite`` flatbuffer's bytes (``source`` names it in errors)."""
-    model = _model_of(data, source)
-    out = {}
-    for i in range(model.MetadataLength()):
-        entry = model.Metadata(i)
-        buf = model.Buffers(entry.Buffer())
-        raw = buf.DataAsNumpy().tobytes() if buf.DataLength() else b""
-        try:
-            out[_name(entry.Name())] = raw.decode("utf-8").rstrip("\x00")
-        except UnicodeDecodeError:  # binary entries (e.g. TFLITE_METADATA) are not text
-            continue
-    return out
-
-
-def _name(raw: bytes | str | None) -> str:
-    return raw.decode() if isinstance(raw, bytes) else (raw or "")
-
-
-def io_signature(path: Path) -> dict[str, list[dict[str, Any]]]:
-    """Input and output tensors (name, shape, dtype) as the interpreter reports them."""
-    interpreter = _session(path, 1).interpreter
-
-    def desc(d: dict) -> dict[str, Any]:
-        return {"name": d["name"], "shape": [int(s) for s in d["shape"]], "dtype": np.dtype(d["dtype"]).name}
-
-    return {"inputs": [desc(d) for d in interpreter.get_input_details()],
-            "outputs": [desc(d) for d in interpreter.get_output_details()]}
-
-
-def check_structure(path: Path, expected: dict[str, Any]) -> list[str]:
-    """The interpreter's input/output shapes against ``expected`` (see Target.check_structure);
-    TFLite renames tensors, so names are not compared."""
-    sig = io_signature(path)
-    problems = []
-    if len(sig["inputs"]) != 1 or sig["inputs"][0]["shape"] != list(expected["input_shape"]):
-        problems.append(f"inputs {[i['shape'] for i in sig['inputs']]} != [{list(expected['input_shape'])}]")
-    if len(sig["outputs"]) != 1 or sig["outputs"][0]["shape"] != list(expected["output_shape"]):
-        problems.append(f"outputs {[o['shape'] for o in sig['outputs']]} != [{list(expected['output_shape'])}]")
-    return problems
 
 
 class TFLiteTarget(Target):
@@ -502,24 +312,52 @@ class TFLiteTarget(Target):
                 f"(Android: benchmark_model --graph={path.name} --num_threads=4)")
 
     def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
-        embed_metadata(path, metadata)
+        """Store ``metadata`` as flatbuffer metadata entries (name -> UTF-8 buffer), atomically.
+
+        Entries with the same names are replaced; others (``min_runtime_version``, TFLite's own
+        ``TFLITE_METADATA``) are kept. Readers: :meth:`read_metadata`, or any flatbuffer reader.
+        """
+        path = Path(path)
+        write_atomic(path, with_metadata(path.read_bytes(), metadata))
 
     def read_metadata(self, path: Path) -> dict[str, str]:
-        return read_metadata(path)
+        """Every flatbuffer metadata entry whose bytes are UTF-8 text, by name."""
+        return metadata_entries(Path(path).read_bytes(), str(path))
 
     def op_histogram(self, path: Path) -> dict[str, int]:
-        return op_histogram(path)
+        """Operator counts over every subgraph, by builtin name (custom ops as ``CUSTOM:<name>``)."""
+        names = builtin_names()
+        model = read_model(path)
+        counts: Counter[str] = Counter()
+        for g in range(model.SubgraphsLength()):
+            sub = model.Subgraphs(g)
+            for i in range(sub.OperatorsLength()):
+                code = model.OperatorCodes(sub.Operators(i).OpcodeIndex())
+                builtin = builtin_code(code)
+                name = names.get(builtin, f"BUILTIN_{builtin}")
+                if name == "CUSTOM":
+                    name = f"CUSTOM:{(code.CustomCode() or b'').decode()}"
+                counts[name] += 1
+        return dict(counts.most_common())
 
     def constant_ops(self, path: Path) -> int:
-        return constant_ops(path)
+        """Operators of the main subgraph that compute only from constants (0 after :func:`convert`'s
+        rewrites fold them)."""
+        return len(rewrites.constant_ops(unpack_model(Path(path).read_bytes())))
 
     def int8_facts(self, path: Path) -> dict[str, Any] | None:
-        from .int8 import int8_facts
-
         return int8_facts(path)
 
     def check_structure(self, path: Path, expected: dict[str, Any]) -> list[str]:
-        return check_structure(path, expected)
+        """The interpreter's input/output shapes against ``expected`` (see Target.check_structure);
+        TFLite renames tensors, so names are not compared."""
+        sig = io_signature(path)
+        problems = []
+        if len(sig["inputs"]) != 1 or sig["inputs"][0]["shape"] != list(expected["input_shape"]):
+            problems.append(f"inputs {[i['shape'] for i in sig['inputs']]} != [{list(expected['input_shape'])}]")
+        if len(sig["outputs"]) != 1 or sig["outputs"][0]["shape"] != list(expected["output_shape"]):
+            problems.append(f"outputs {[o['shape'] for o in sig['outputs']]} != [{list(expected['output_shape'])}]")
+        return problems
 
     def runtime_version(self) -> str | None:
         found = dist_version("ai-edge-litert")
@@ -527,6 +365,3 @@ class TFLiteTarget(Target):
 
     def open(self, path: Path, threads: int | None = 1) -> TFLiteSession:
         return TFLiteSession(path, threads)
-
-    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray:
-        return run(path, inputs, threads=1)
