@@ -103,7 +103,7 @@ class ExportPath:
         self.seconds.append(r.seconds)
         self.convert.append(r.timings.get("convert", float("nan")))
         v = r.verification
-        self.parity = f"{v['rel_error']:.1e}" if "rel_error" in v else v.get("runtime", "-")
+        self.parity = f"{v.rel_error:.1e}" if v.rel_error is not None else (v.runtime or "-")
 
     def row(self, paths: list["ExportPath"]) -> list[str]:
         if self.skipped or not self.seconds:

@@ -147,7 +147,7 @@ def bench_model(name: str, rounds: int, workdir: Path) -> dict:
                        calibration=calib if precision == "int8" else None)
             info["exports"][f"{target}-{precision}"] = {
                 "seconds": round(time.perf_counter() - t, 1), "verified": r.passed,
-                "cosine_random_inputs": r.verification.get("cosine"),
+                "cosine_random_inputs": r.verification.cosine,
                 "facts": get_target(target).int8_facts(r.path) if precision == "int8" else None}
             runners[(target, precision)] = Runner(target, r.path)
     info["drift"] = {}

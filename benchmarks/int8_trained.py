@@ -177,7 +177,7 @@ def bench(name: str, root: Path, work: Path, n_eval: int, rounds: int) -> dict:
             v = r.verification
             info["exports"][f"{target}-{precision}"] = {
                 "seconds": round(time.perf_counter() - t, 1), "passed": r.passed,
-                "check": {k: v.get(k) for k in ("int8", "domain", "missed", "worst_layers", "criterion")},
+                "check": {k: getattr(v, k) for k in ("int8", "domain", "missed", "worst_layers", "criterion")},
                 "notes": r.metadata.get("notes", [])}
             runners[(target, precision)] = Runner(target, r.path)
     for target in ("onnx", "tflite"):

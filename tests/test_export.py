@@ -223,9 +223,9 @@ def test_module_is_fused_on_a_copy(tmp_path):
     keys = set(model.state_dict())
     result = export(model, "onnx", output=tmp_path, input_size=(32, 32))
     assert set(model.state_dict()) == keys and not model.stem.fused  # the caller's module unchanged
-    assert result.verification["passed"] and result.model == "TinyNet"
+    assert result.verification.passed and result.model == "TinyNet"
     assert result.path == tmp_path / "TinyNet.onnx"
-    assert result.nodes_unfused > result.audit["torch_ops_fused"]
+    assert result.nodes_unfused > result.audit.torch_ops_fused
 
 
 def test_module_needs_input_size():
@@ -279,7 +279,7 @@ def test_default_output_path(tmp_path, monkeypatch):
     result = export(TINY, "onnx", precision="fp16", verify=False)
     assert result.path == Path("exports") / f"{TINY}_fp16.onnx"
     assert result.path.is_file() and result.sidecar == Path("exports") / f"{TINY}_fp16.onnx.json"
-    assert result.verification["runtime"] == "skipped"
+    assert result.verification.runtime == "skipped"
 
 
 def test_edgerep_export_is_the_function():

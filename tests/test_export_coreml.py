@@ -56,10 +56,10 @@ def test_structure_verified(tiny_mlpackage):
     ops = _ops(spec)
     assert "conv" in ops and not [o for o in ops if "batch_norm" in o or "dropout" in o]
     if LINUX:
-        assert r.verification["runtime"] == "structure-only" and r.verification["passed"]
-        assert "macOS" in r.verification["reason"]
+        assert r.verification.runtime == "structure-only" and r.verification.passed
+        assert "macOS" in r.verification.reason
     else:
-        assert r.verification["rel_error"] <= 1e-2
+        assert r.verification.rel_error <= 1e-2
 
 
 def test_metadata_and_descriptions(tiny_mlpackage):
@@ -93,7 +93,7 @@ def test_image_input_is_an_imagetype_with_mean_bias_and_std_folded(tmp_path):
                for v in scale_consts)
     assert not any(v.size == 3 and np.allclose(v.ravel(), IMAGENET_STD) for v in scale_consts)
     assert "conv" in ops
-    assert r.input_layout == "image" and r.verification["passed"]
+    assert r.input_layout == "image" and r.verification.passed
     assert "1/std folded into stem.reparam_conv" in " ".join(r.metadata["notes"])
 
 

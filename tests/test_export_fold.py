@@ -57,9 +57,9 @@ def test_onnx_export_folds_a_shape_only_subgraph(tmp_path):
     assert "Conv" in left  # the premise: the exporter's own folder leaves the projection
 
     result = edgerep.export(ShapeTable(), "onnx", input_size=SIZE, output=tmp_path / "folded.onnx")
-    assert result.passed and result.verification["rel_error"] <= 1e-4
+    assert result.passed and result.verification.rel_error <= 1e-4
     graph = onnx.load(str(result.path)).graph
-    assert constant_nodes(graph) == [] and result.audit["constant_ops"] == 0
+    assert constant_nodes(graph) == [] and result.audit.constant_ops == 0
     assert result.metadata["conversion"]["folded_nodes"] >= len(left)
     assert result.nodes == len(plain.graph.node) - len(left)
     assert "Sin" not in result.op_histogram and result.op_histogram["Conv"] == 1
@@ -120,8 +120,8 @@ def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
     from edgerep.exporters.tflite.rewrites import constant_ops
 
     result = edgerep.export(ShapeTable(), "tflite", input_size=SIZE, output=tmp_path / "folded.tflite")
-    assert result.passed and result.verification["rel_error"] <= 1e-4
-    assert result.audit["constant_ops"] == 0 == len(constant_ops(unpack_model(result.path.read_bytes())))
+    assert result.passed and result.verification.rel_error <= 1e-4
+    assert result.audit.constant_ops == 0 == len(constant_ops(unpack_model(result.path.read_bytes())))
     assert result.op_histogram["CONV_2D"] == 1
     assert any("computed only from constants" in n for n in result.metadata["conversion"]["rewrites"])
     # The folded operators leave no tensor behind that nothing reads or writes: ai-edge-quantizer's
@@ -159,7 +159,7 @@ def test_coreml_export_folds_a_shape_only_subgraph(tmp_path):
         torch.testing.assert_close(folded.module()(x), ShapeTable().eval()(x), rtol=1e-5, atol=1e-6)
 
     result = edgerep.export(ShapeTable(), "coreml", input_size=SIZE, output=tmp_path / "folded.mlpackage")
-    assert result.passed and result.audit["constant_ops"] == 0
+    assert result.passed and result.audit.constant_ops == 0
     assert result.metadata["conversion"]["folded_nodes"] == len(left)
     assert result.op_histogram["conv"] == 1  # the projection of the table is gone
 

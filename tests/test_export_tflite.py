@@ -394,7 +394,7 @@ def test_export_pipeline_writes_verified_tflite_with_metadata(tmp_path):
     name = "mobileone_s0"
     size = get_spec(name).test_input_size[1:]
     result = edgerep.export(name, "tflite", output=tmp_path / "m.tflite", input_size=size)
-    assert result.verification["passed"] and result.verification["rel_error"] <= 1e-4
+    assert result.verification.passed and result.verification.rel_error <= 1e-4
     assert result.input_shape == (1, *size, 3)
     meta = unflatten(TFLITE.read_metadata(result.path))
     assert meta["model"] == name and meta["input"]["layout"] == "NHWC"

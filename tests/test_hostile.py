@@ -705,9 +705,12 @@ def test_sigterm_wrapped_by_the_converter_is_not_reported_as_a_failed_conversion
 def _int8_result(target: str = "tflite"):  # noqa: ANN202
     from types import SimpleNamespace
 
+    from edgerep.exporters.pipeline.checks import Verification
+    from edgerep.exporters.pipeline.precision import Precision
+
     return SimpleNamespace(target=target, model="mobileone_s0", path=Path("exports/mobileone_s0_int8.tflite"),
-                           precision="int8", sidecar=Path("exports/mobileone_s0_int8.tflite.json"),
-                           verification={"passed": True, "rel_error": 0.44, "cosine": 0.9907, "runtime": "litert"})
+                           precision=Precision.INT8, sidecar=Path("exports/mobileone_s0_int8.tflite.json"),
+                           verification=Verification(passed=True, rel_error=0.44, cosine=0.9907, runtime="litert"))
 
 
 def test_int8_parity_reads_as_a_cosine_not_a_large_error():

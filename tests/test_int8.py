@@ -185,10 +185,10 @@ def _assert_close_to_fp32(r) -> None:
     such a model flips under any perturbation), so only trained weights make it evidence
     (tests/test_int8_trained.py, benchmarks/int8_trained.py)."""
     v = r.verification
-    assert "held-out" in v["domain"], v.get("domain")
-    d = v["int8"]
-    assert d["cosine_median"] >= 0.99 and d["cosine_min"] >= 0.98, (d, v.get("missed"))
-    assert all(m.startswith("top1 agreement") for m in v["missed"]), v["missed"]
+    assert "held-out" in v.domain, v.domain
+    d = v.int8
+    assert d["cosine_median"] >= 0.99 and d["cosine_min"] >= 0.98, (d, v.missed)
+    assert all(m.startswith("top1 agreement") for m in v.missed), v.missed
 
 
 def _conv_weights(path) -> dict:

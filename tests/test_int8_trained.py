@@ -72,7 +72,7 @@ def test_edgeface_litert_int8_meets_the_targets_on_portraits(testdata: Path, edg
     pytest.importorskip("ai_edge_litert")
     r = edgeface_int8["tflite"]
     assert r.passed, r.verification  # its own check, on faces held out of the groups photos
-    assert "aligned faces from" in r.verification["domain"]
+    assert "aligned faces from" in r.verification.domain
     d = _face_drift(r, portraits, testdata / XXS[1])
     # Measured (RESULTS.md): cosine min 0.9966, mean 0.9981, 0/496 flips; the issue: 0.98, 0.99, 1 %.
     assert d["cosine_min"] >= 0.99 and d["cosine_mean"] >= 0.995, d
@@ -103,7 +103,7 @@ def test_export_check_fails_a_bad_recipe_and_names_the_worst_layer(testdata: Pat
                calibration=testdata / "faces" / "groups")
     assert not r.passed
     v = r.verification
-    assert v["int8"]["cosine_mean"] < 0.9 and "cosine mean" in " ".join(v["missed"])
-    worst = v["worst_layers"][0]["layer"]
+    assert v.int8["cosine_mean"] < 0.9 and "cosine mean" in " ".join(v.missed)
+    worst = v.worst_layers[0]["layer"]
     assert worst in dict(create_model("edgeface_xxs").named_modules())
     assert f"worst layer alone: {worst}" in failure_reason(r)

@@ -98,8 +98,8 @@ def test_non_finite_torch_reference_fails_verification(tmp_path):
     result = edgerep.export(_Overflows(), "onnx", input_size=(8, 8), output=tmp_path / "m.onnx")
     assert not result.passed
     v = result.verification
-    assert v["non_finite"]["side"] == "the torch reference"
-    assert "the torch reference's output 'logits' went non-finite: 12 of 12 values" in v["reason"]
+    assert v.non_finite["side"] == "the torch reference"
+    assert "the torch reference's output 'logits' went non-finite: 12 of 12 values" in v.reason
 
 
 def test_a_nan_in_a_later_batch_does_not_vanish():
@@ -110,8 +110,8 @@ def test_a_nan_in_a_later_batch_does_not_vanish():
     outs = iter(out)
     result = verify_numeric(lambda a: next(outs), lambda x: torch.ones(2, 4), [torch.zeros(2), torch.zeros(2)],
                             lambda x: x.numpy(), "fp32", "fake")
-    assert result["passed"] is False
-    assert result["non_finite"] == {"side": "the fake artifact", "count": 1, "size": 16,
+    assert result.passed is False
+    assert result.non_finite == {"side": "the fake artifact", "count": 1, "size": 16,
                                     "first_sample": 3, "first_element": 1}
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .._io import raise_if_terminated
 from .._text import one_line
-from ..exporters.pipeline.options import check_precision
+from ..exporters.pipeline.precision import Precision
 from .records import Record, Report, host_machine
 from .stats import DEFAULT, QUICK, Protocol, get_protocol, summarize
 from .suites import SUITES, suite_models
@@ -82,9 +82,7 @@ def benchmark(
     from .workload import Workload
 
     _check_threads(threads)
-    precisions = split_names(precision, "precision")
-    for p in precisions:
-        check_precision(p)
+    precisions = [Precision.parse(p) for p in split_names(precision, "precision")]
     proto = _resolve_protocol(protocol, quick, rounds=rounds, iterations=iterations,
                               warmup=warmup, trim=trim)
     known = known_runners()

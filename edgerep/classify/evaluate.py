@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .._text import one_line
+from ..exporters.pipeline.precision import Precision
 from .photos import Photos, load_crops, normalize
 
 MIN_AGREEMENT = 0.95
@@ -206,7 +207,7 @@ def _artifacts(work: Any, targets: Sequence[str], precisions: Sequence[str], art
                 row.status, row.reason = "unavailable", impl.runtime_unavailable()
                 continue
             try:
-                path = export_cached(work, target, precision, cache, log=emit,
+                path = export_cached(work, target, Precision.parse(precision), cache, log=emit,
                                      calibration=None if label is None else (label, lambda: calibration)).path
             except ImportError as exc:
                 row.status, row.reason = "unavailable", one_line(exc, 200)

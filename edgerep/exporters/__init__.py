@@ -13,9 +13,10 @@ The exporters live in ``edgerep/exporters/`` (not ``export/``): a subpackage nam
 replace the ``edgerep.export`` function with a module as soon as it is imported.
 """
 
-from .pipeline.options import PRECISIONS, ExportOptions
+from .pipeline.options import ExportOptions
+from .pipeline.precision import PRECISIONS, Precision
 from .pipeline.run import ExportError, ExportResult, export
 from .pipeline.targets import TARGETS, Target, get_target
 
-__all__ = ["export", "ExportResult", "ExportError", "ExportOptions", "PRECISIONS", "TARGETS", "Target",
-           "get_target"]
+__all__ = ["export", "ExportResult", "ExportError", "ExportOptions", "Precision", "PRECISIONS", "TARGETS",
+           "Target", "get_target"]

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..exporters.pipeline.precision import PRECISIONS, Precision
+
 _EPILOG = """\
 examples:
   edgerep face detect photo.jpg --json > faces.json
@@ -41,7 +43,7 @@ def _add_embedding_options(p: argparse.ArgumentParser, model_required: bool = Fa
     src.add_argument("--artifact", metavar="FILE", help="an exported model (.onnx, .tflite, .mlpackage) to embed with")
     src.add_argument("--runtime", metavar="R", default="torch",
                      help="torch (default), onnxruntime or litert: export on the fly (cached) and embed there")
-    p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
                    help="precision of the on-the-fly export with --runtime (default fp32)")
 
 
@@ -168,14 +170,15 @@ def _embedder(args: argparse.Namespace, flip: bool) -> Any:
     from .embed import load_embedder, resolve_runtime
 
     runtime = resolve_runtime(args.runtime)
-    if args.artifact is None and runtime != "torch" and args.precision == "int8":
+    precision = Precision(args.precision)  # one of argparse's choices
+    if args.artifact is None and runtime != "torch" and precision.is_integer:
         calibration = _default_calibration(args.model)
     else:
         calibration = None
-    if args.artifact is None and runtime == "torch" and args.precision != "fp32":
-        raise ValueError(f"--precision {args.precision} applies to exports: add --runtime onnxruntime or litert")
+    if args.artifact is None and runtime == "torch" and precision is not Precision.FP32:
+        raise ValueError(f"--precision {precision} applies to exports: add --runtime onnxruntime or litert")
     return _noted(load_embedder(args.model, checkpoint=args.checkpoint, artifact=args.artifact, runtime=runtime,
-                                precision=args.precision, flip_sum=flip, calibration=calibration, log=_stderr))
+                                precision=precision, flip_sum=flip, calibration=calibration, log=_stderr))
 
 
 _RANDOM_FACES = "embeddings, matches and thresholds mean nothing, only parity between runtimes does"
@@ -340,7 +343,7 @@ def _gallery_embedder(gallery: Any, args: argparse.Namespace) -> Any:
             raise ValueError(f"{args.gallery} was enrolled with a checkpoint (sha256 {spec.checkpoint_sha256[:12]}...); "
                              "pass it with --checkpoint")
         runtime = spec.runtime if spec.runtime in ("torch", "onnxruntime", "litert", "coreml") else "torch"
-        calibration = _default_calibration(spec.model) if spec.precision == "int8" and runtime != "torch" else None
+        calibration = _default_calibration(spec.model) if Precision.parse(spec.precision).is_integer and runtime != "torch" else None
         emb = load_embedder(spec.model, checkpoint=args.checkpoint, runtime=runtime,
                             precision=spec.precision if runtime != "torch" else "fp32",
                             flip_sum=spec.flip_sum, calibration=calibration, log=_stderr)
@@ -460,7 +463,6 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _parity(args: argparse.Namespace) -> int:
-    from ..exporters.pipeline.options import PRECISIONS
     from .parity import MAX_FLIP_RATE, MIN_COSINE, TARGETS, parity, render_parity
 
     _check_outputs([args.json], args.force)

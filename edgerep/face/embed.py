@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .._io import tree_sha256
+from ..exporters.pipeline.precision import Precision
 from .gallery import EmbeddingSpec
 from .matching import l2_normalize
 
@@ -183,7 +184,7 @@ def cached_artifact(model: str, target: str, precision: str, checkpoint: str | P
 
     work = work if work is not None else Workload.from_registry(model, checkpoint)
     cache = cache if cache is not None else ExportCache()
-    return export_cached(work, target, precision, cache, calibration=calibration, log=log).path
+    return export_cached(work, target, Precision.parse(precision), cache, calibration=calibration, log=log).path
 
 
 def load_embedder(model: str | None = None, *, checkpoint: str | Path | None = None,
@@ -201,7 +202,7 @@ def load_embedder(model: str | None = None, *, checkpoint: str | Path | None = N
         raise ValueError("give a model (--model NAME) or an exported artifact (--artifact FILE)")
     rt = resolve_runtime(runtime)
     if rt == "torch":
-        if precision != "fp32":
+        if Precision.parse(precision) is not Precision.FP32:
             raise ValueError(f"the torch runtime embeds in fp32; precision {precision!r} needs an export "
                              "(--runtime onnxruntime or litert)")
         return TorchEmbedder(model, checkpoint, flip_sum=flip_sum)

@@ -25,7 +25,7 @@ import numpy as np
 
 from .._optional import require
 from .._text import one_line
-from ..exporters.pipeline.options import PRECISIONS
+from ..exporters.pipeline.precision import PRECISIONS
 from .alignment import align, estimate_norm, to_uint8, warp_affine
 from .frames import landmarks_to_view
 

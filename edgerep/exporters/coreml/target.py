@@ -29,6 +29,7 @@ from edgerep._optional import require
 
 from ..._io import quiet
 from ..pipeline.options import ExportOptions
+from ..pipeline.precision import Precision
 from ..pipeline.targets import Target
 from ..pipeline.torch_fold import fold_constants
 
@@ -57,7 +58,7 @@ def deployment_target(options: ExportOptions) -> str:
             f"deployment target {requested!r} is not supported for ML Programs; allowed: "
             f"{', '.join(DEPLOYMENT_TARGETS)} (default {DEFAULT_DEPLOYMENT_TARGET})"
         )
-    if options.precision == "int8" and canonical in ("iOS15", "macOS12"):
+    if options.precision.is_integer and canonical in ("iOS15", "macOS12"):
         raise ValueError(
             f"int8 weights need deployment target iOS16/macOS13 or newer, got {requested!r}; "
             "pass --deployment-target iOS16"
@@ -80,7 +81,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
         )]
     else:
         inputs = [ct.TensorType(name=options.input_name, shape=shape, dtype=np.float32)]
-    precision = ct.precision.FLOAT32 if options.precision == "fp32" else ct.precision.FLOAT16
+    precision = ct.precision.FLOAT32 if options.precision is Precision.FP32 else ct.precision.FLOAT16
     with quiet(), torch.no_grad():
         program = torch.export.export(model, (example,)).run_decompositions({})
         program, folded = fold_constants(program, example)
@@ -89,7 +90,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             outputs=[ct.TensorType(name=options.output_name, dtype=np.float32)],
             convert_to="mlprogram", minimum_deployment_target=target, compute_precision=precision,
         )
-        if options.precision == "int8":
+        if options.precision.is_integer:
             from coremltools.optimize.coreml import (
                 OpLinearQuantizerConfig, OptimizationConfig, linear_quantize_weights,
             )
@@ -100,11 +101,11 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
     info = {
         "format": "ML Program (.mlpackage)",
         "deployment_target": target_name,
-        "compute_precision": "float32" if options.precision == "fp32" else "float16",
+        "compute_precision": "float32" if options.precision is Precision.FP32 else "float16",
         "input_type": "ImageType RGB, scale 1/255, bias -mean" if options.image_input else "TensorType float32",
         "folded_nodes": folded,
     }
-    if options.precision == "int8":
+    if options.precision.is_integer:
         info["int8"] = ("8-bit linear symmetric weight quantization (coremltools.optimize), fp16 "
                         "compute; tensors under 2048 elements stay fp16")
     return info
@@ -201,11 +202,11 @@ def _is_weight(op: Any) -> bool:
 class CoreMLTarget(Target):
     """Core ML ML Program packages; predicted with Core ML on macOS only."""
 
-    default_precision = "fp16"  # Apple's advice: fp16 compute, compared with the source
-    precisions = ("fp16", "fp32", "int8")
+    default_precision = Precision.FP16  # Apple's advice: fp16 compute, compared with the source
+    precisions = (Precision.FP16, Precision.FP32, Precision.INT8)
     options = frozenset({"deployment_target"})
     is_directory = True
-    float16_precisions = ("fp16", "int8")  # int8 weights over fp16 compute
+    float16_precisions = (Precision.FP16, Precision.INT8)  # int8 weights over fp16 compute
     runtime = "coreml"
     backend = "ALL"  # compute units
     takes_threads = False
@@ -223,7 +224,7 @@ class CoreMLTarget(Target):
 
     def describe(self, options: ExportOptions, info: dict) -> str:
         return (f"ML Program, {info.get('deployment_target')}, {info.get('compute_precision')} compute"
-                + (", int8 weights" if options.precision == "int8" else "")
+                + (", int8 weights" if options.precision.is_integer else "")
                 + (", ImageType input" if options.image_input else ""))
 
     def recorded_options(self, options: ExportOptions, info: dict) -> dict:

@@ -43,7 +43,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
     info: dict = {"opset": opset, "exporter": "torch.onnx.export(dynamo=True)"}
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".edgerep-onnx-") as tmp:
         exported = Path(tmp) / "model.onnx"
-        if options.precision == "fp16":
+        if options.precision.is_float16:
             # Exported from a half-precision copy: onnxruntime's float16 graph converter leaves the
             # graph unsorted with float32 I/O (onnx.checker rejects it).
             model = _Float16(model)
@@ -55,9 +55,9 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             )
             info["folded_nodes"] = fold_constants(program.model)
             program.save(str(exported), external_data=False)
-        if options.precision != "int8":
+        if not options.precision.is_integer:
             exported.replace(path)
-            if options.precision == "fp16":
+            if options.precision.is_float16:
                 info["fp16"] = "float16 weights and arithmetic, float32 input/output"
         else:
             float_layers = _float_layers(model, options) if options.int8_recipe == "linear" else []

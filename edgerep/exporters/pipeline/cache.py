@@ -20,6 +20,7 @@ from typing import Any, Callable, Protocol
 
 from ..._io import staged, tree_bytes, tree_sha256
 from ..._version import __version__
+from .precision import Precision
 from .run import export
 
 _ENTRY = "entry.json"
@@ -119,7 +120,7 @@ class ExportCache:
         return CachedArtifact(path, size, created=False)
 
 
-def export_cached(work: Exportable, target: str, precision: str, cache: ExportCache, *,
+def export_cached(work: Exportable, target: str, precision: Precision, cache: ExportCache, *,
                   calibration: tuple[str, Callable[[], Any]] | None = None,
                   log: Callable[[str], None] | None = None) -> CachedArtifact:
     """The ``target`` artifact of ``work`` at ``precision``, exported once into ``cache``.
@@ -129,7 +130,7 @@ def export_cached(work: Exportable, target: str, precision: str, cache: ExportCa
     """
     identity = {**work.identity, "target": target, "precision": precision,
                 "input_size": list(work.input_size), "batch": 1}
-    calibrated = precision == "int8" and calibration is not None
+    calibrated = precision.is_integer and calibration is not None
     if calibrated:
         identity["calibration"] = calibration[0]
 

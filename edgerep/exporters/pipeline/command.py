@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from .options import PRECISIONS
+from .precision import PRECISIONS
 from .targets import TARGETS
 
 _EPILOG = """\

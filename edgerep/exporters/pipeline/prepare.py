@@ -26,6 +26,8 @@ from edgerep._text import one_line
 
 from edgerep.layers.base import conv_like
 
+from .options import ModelIdentity
+
 
 @dataclass
 class Prepared:
@@ -219,7 +221,7 @@ def graph_input(prep: Prepared, graph: Graph, raw: torch.Tensor) -> torch.Tensor
 # ------------------------------------------------------------------------------ build, load, fuse
 
 
-def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Prepared:
+def prepare(model_or_name: Any, identity: ModelIdentity, checkpoint: Any) -> Prepared:
     """Build (or take) the model, load ``checkpoint``, check its weights, fuse it completely.
 
     ``identity`` is what planning found out about the model (name, spec, task, input size,
@@ -230,7 +232,7 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     from edgerep.reparam import fusion_report, reparameterize
     from edgerep.weights import check_batchnorm_statistics, check_finite, random_weights_note
 
-    spec, name = identity["spec"], identity["name"]
+    spec, name = identity.spec, identity.name
     ckpt_info = None
     if isinstance(model_or_name, str):
         model, ckpt_info = _build(name, checkpoint)
@@ -259,8 +261,8 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
         notes.append(f"fusion incomplete: {len(report.batchnorms)} BatchNorm, "
                      f"{len(report.layer_scales)} layer scales, {len(report.unfused_blocks)} blocks left")
     return Prepared(
-        name=name, fused=fused, unfused=unfused, task=identity["task"],
-        input_size=identity["input_size"], mean=identity["mean"], std=identity["std"], spec=spec,
+        name=name, fused=fused, unfused=unfused, task=identity.task,
+        input_size=identity.input_size, mean=identity.mean, std=identity.std, spec=spec,
         checkpoint=ckpt_info, fusion=report.to_dict(), notes=notes,
     )
 

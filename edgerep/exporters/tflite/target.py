@@ -30,7 +30,8 @@ from edgerep._optional import require
 
 from ..._io import quiet, staged, write_atomic
 from ..pipeline.metadata import dist_version
-from ..pipeline.options import ExportOptions, check_precision
+from ..pipeline.options import ExportOptions
+from ..pipeline.precision import Precision
 from ..pipeline.targets import Target
 from ..pipeline.verify import rel_error
 from . import rewrites
@@ -46,7 +47,7 @@ REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verifica
 # ------------------------------------------------------------------------------------- convert
 
 
-def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: str = "fp32",
+def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: Precision | str = "fp32",
             channels_last: bool = True, calibration: torch.Tensor | None = None,
             int8_recipe: str = "conv") -> dict[str, Any]:
     """Convert a fused, eval-mode ``model`` to a ``.tflite`` file at ``path`` (written atomically).
@@ -91,31 +92,31 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
             info["rewrite_rel_error"] = _check_rewrite(converted, rewritten, sample)
             tmp.write_bytes(drop_orphan_tensors(rewritten.data))
         data = None
-        if precision == "int8":
+        if precision.is_integer:
             data = _calibration_inputs(calibration, example, channels_last)
             info["calibration"] = f"the given batch ({sum(len(b) for b in data)} images)"
-        if precision != "fp32":
+        if precision is not Precision.FP32:
             info["quantization"] = _quantize(tmp, precision, data, int8_recipe)
     info["precision"] = precision
     return info
 
 
-def _check_args(model: nn.Module, example: torch.Tensor, precision: str, channels_last: bool,
-                calibration: torch.Tensor | None) -> tuple[str, torch.Tensor]:
+def _check_args(model: nn.Module, example: torch.Tensor, precision: Precision | str, channels_last: bool,
+                calibration: torch.Tensor | None) -> tuple[Precision, torch.Tensor]:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(example, torch.Tensor) or example.ndim != 4:
         shape = tuple(example.shape) if isinstance(example, torch.Tensor) else type(example).__name__
         raise ValueError(f"example must be an NCHW tensor (N, C, H, W), got {shape}; pass e.g. "
                          "torch.randn(1, 3, 224, 224)")
-    check_precision(precision, who="tflite")
+    precision = Precision.parse(precision, who="tflite")  # this function's own API: its edge
     if not isinstance(channels_last, bool):
         raise TypeError(f"channels_last must be True (NHWC input) or False (NCHW), got {channels_last!r}")
-    if precision == "int8" and calibration is None:
+    if precision.is_integer and calibration is None:
         raise ValueError("precision 'int8' needs a calibration batch (NCHW images like the example); "
                          "edgerep.export() supplies one (random images unless you give --calibration)")
     if calibration is not None:
-        if precision != "int8":
+        if not precision.is_integer:
             raise ValueError(f"calibration applies only to precision 'int8' (got {precision!r}); "
                              "drop the calibration batch or pass precision='int8'")
         if not isinstance(calibration, torch.Tensor) or calibration.ndim != 4 \
@@ -237,20 +238,20 @@ def _calibration_inputs(calibration: torch.Tensor, example: torch.Tensor,
     return [data[i:i + batch].contiguous().numpy() for i in range(0, usable, batch)]
 
 
-def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None, recipe: str = "conv") -> str:
+def _quantize(path: Path, precision: Precision, calibration: list[np.ndarray] | None, recipe: str = "conv") -> str:
     """Quantize the float model at ``path`` in place with ai-edge-quantizer; returns the scheme."""
     with quiet():
         aeq = require("ai_edge_quantizer")
     qt = aeq.qtyping
     op = qt.TFLOperationName.ALL_SUPPORTED
     notes: list[str] = []
-    if precision == "int8" and recipe != "linear":
+    if precision.is_integer and recipe != "linear":
         from . import int8 as tflite_int8
 
         data, notes = tflite_int8.mark_float_ops(path.read_bytes())
         path.write_bytes(data)
     quantizer = aeq.quantizer.Quantizer(path.read_bytes())
-    if precision == "fp16":
+    if precision.is_float16:
         quantizer.add_weight_only_config(
             regex=".*", operation_name=op, num_bits=16,
             algorithm_key=aeq.algorithm_manager.AlgorithmName.FLOAT_CASTING,
