@@ -21,10 +21,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .._io import tree_sha256
+from .._io import file_sha256, tree_sha256
+from ..exporters.pipeline.artifact import Artifact
+from ..exporters.pipeline.cache import ExportCache, export_cached
 from ..exporters.pipeline.precision import Precision
+from ..exporters.pipeline.targets import TARGETS
 from .gallery import EmbeddingSpec
 from .matching import l2_normalize
+
+# torch, the registry and bench's workload/runners (torch) are imported where used: an ArtifactEmbedder
+# runs without torch.
 
 RUNTIMES = ("torch", "onnxruntime", "litert", "coreml")
 
@@ -104,7 +110,6 @@ class TorchEmbedder(Embedder):
 
         from ..bench.workload import Workload
         from ..registry import get_spec
-        from .._io import file_sha256
 
         registered = get_spec(model)
         if registered.task != "face-embedding":
@@ -131,8 +136,6 @@ class ArtifactEmbedder(Embedder):
     """An exported face model (.onnx, .tflite, .mlpackage) run by its target's runtime."""
 
     def __init__(self, path: str | Path, flip_sum: bool = False):
-        from ..exporters.pipeline.artifact import Artifact
-
         self.artifact = art = Artifact(path)
         self.path, self.target = art.path, art.target
         if art.task != "face-embedding":
@@ -163,7 +166,6 @@ def resolve_runtime(runtime: str) -> str:
 
 def runtime_target(runtime: str) -> str:
     """The export target whose artifacts a runtime runs (``onnxruntime`` -> ``onnx``)."""
-    from ..exporters.pipeline.targets import TARGETS
 
     rt = resolve_runtime(runtime)
     for name, info in TARGETS.items():
@@ -179,7 +181,6 @@ def cached_artifact(model: str, target: str, precision: str, checkpoint: str | P
     the benchmarks' export cache (the entries ``edgerep bench`` uses). ``calibration`` for int8: (a
     label that identifies the images, a function returning the normalized (N, 3, H, W) batch).
     ``work``: the model's workload when the caller already built it (a TorchEmbedder's)."""
-    from ..exporters.pipeline.cache import ExportCache, export_cached
     from ..bench.workload import Workload
 
     work = work if work is not None else Workload.from_registry(model, checkpoint)

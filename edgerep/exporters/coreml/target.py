@@ -21,9 +21,11 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from edgerep._optional import require
 
@@ -33,9 +35,7 @@ from ..pipeline.precision import Precision
 from ..pipeline.targets import Target
 from ..pipeline.torch_fold import fold_constants
 
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
+# coremltools and PIL (optional extras) are imported where used: edgerep runs without them.
 
 DEFAULT_DEPLOYMENT_TARGET = "iOS16"
 # ML Programs need iOS15 / macOS12 or newer; int8 weights (constexpr ops) iOS16 / macOS13.
@@ -68,7 +68,6 @@ def deployment_target(options: ExportOptions) -> str:
 
 def convert(model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
     """Convert ``model`` (fused, eval, wrapped) to an .mlpackage at ``path``."""
-    import torch
 
     ct = _coremltools()
     target_name = deployment_target(options)

@@ -24,8 +24,10 @@ from torch import nn
 from edgerep._optional import require
 
 from ..._io import quiet
+from ..pipeline.int8_torch import per_layer_drift, quantized_layers
 from ..pipeline.options import ExportOptions
 from ..pipeline.targets import Target
+from . import int8 as onnx_int8
 from .fold import constant_nodes, fold_constants
 from .int8 import int8_facts
 from .runtime import OnnxSession
@@ -82,8 +84,6 @@ def _float_layers(model: nn.Module, options: ExportOptions) -> list[str]:
     """The Linear layers the "linear" recipe keeps float on onnxruntime: the
     :data:`~.onnx_int8.FLOAT_LINEAR_LAYERS` whose int8 alone costs the most on the calibration images
     (:func:`.int8_torch.per_layer_drift`)."""
-    from . import int8 as onnx_int8
-    from ..pipeline.int8_torch import per_layer_drift, quantized_layers
 
     x = options.calibration[:onnx_int8.SWEEP_IMAGES].float()
     with torch.no_grad():
@@ -109,7 +109,6 @@ def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
                    workdir: Path, recipe: str = "conv", float_layers: list[str] | None = None) -> tuple[str, list[str]]:
     """Static QDQ int8 of the float file ``src`` into ``dst`` (recipe and its measurements:
     :mod:`.onnx_int8`); returns the scheme and the notes of the float-graph rewrites."""
-    from . import int8 as onnx_int8
 
     if calibration is None:
         raise ValueError("int8 export needs a calibration batch")
@@ -136,7 +135,6 @@ def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[di
 class OnnxTarget(Target):
     """ONNX through torch's dynamo exporter, one self-contained file, run with onnxruntime (CPU)."""
 
-    default_precision = "fp32"
     options = frozenset({"opset", "calibration"})
     runtime = "onnxruntime"
     runtime_title = "onnxruntime"

@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 from ..._text import format_table
 from .checks import Audit, Verification
+from .int8 import describe, speed_note
+from .targets import get_target
 
 
 def audit_line(a: Audit) -> str:
@@ -64,16 +66,11 @@ def summary_table(results: Sequence[Any]) -> str:
 
 
 def _int8_cell(r: Any) -> str:
-    from .int8 import describe
-    from .targets import get_target
-
     return describe(get_target(r.target).int8_facts(r.path)) if r.precision.is_integer else "-"
 
 
 def notes(r: Any) -> list[str]:
     """The notes of a result: its metadata's, and for int8 whether int8 pays on its runtime."""
-    from .int8 import speed_note
-    from .targets import get_target
 
     note = speed_note(r.model, get_target(r.target), r.metadata.get("family")) if r.precision.is_integer else None
     return [*r.metadata.get("notes", []), *([note] if note else [])]
@@ -115,8 +112,6 @@ def failure_reason(r: Any) -> str:
 
 
 def next_steps(results: Sequence[Any]) -> list[str]:
-    from .targets import get_target
-
     lines = []
     for r in results:
         target = get_target(r.target)

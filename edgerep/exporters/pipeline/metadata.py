@@ -16,6 +16,8 @@ from typing import Any
 
 from edgerep._version import __version__
 
+# edgerep.counting (torch) is imported where used: reading an artifact's metadata stays torch-free.
+
 SIDECAR_SUFFIX = ".json"
 _JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 KEY_PREFIX = "edgerep."

@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
-from edgerep._text import one_line
-
+from edgerep.checkpoints import CheckpointError, WrongFormError, load_checkpoint
+from edgerep.counting import to_meta
+from edgerep.factory import create_model
 from edgerep.layers.base import conv_like
+from edgerep.registry import built_from
+from edgerep.reparam import fusion_report, reparameterize
+from edgerep.weights import check_batchnorm_statistics, check_finite, random_weights_note
 
 from .options import ModelIdentity
 
@@ -89,10 +93,6 @@ def first_conv(model: nn.Module, input_size: tuple[int, int]) -> tuple[str | Non
     Found by running the model once on the meta device (no compute): every ATen op that takes the
     input tensor itself is recorded, and a forward pre-hook names the Conv2d module it enters.
     """
-    from torch.utils._python_dispatch import TorchDispatchMode
-    from torch.utils._pytree import tree_leaves
-
-    from edgerep.counting import to_meta
 
     try:
         probe = to_meta(model)
@@ -228,9 +228,6 @@ def prepare(model_or_name: Any, identity: ModelIdentity, checkpoint: Any) -> Pre
     normalization). A model built here from its name is fused in place (its unfused twin for the
     op count is built on the meta device); a module passed in is fused on a copy and left as it was.
     """
-    from edgerep.registry import built_from
-    from edgerep.reparam import fusion_report, reparameterize
-    from edgerep.weights import check_batchnorm_statistics, check_finite, random_weights_note
 
     spec, name = identity.spec, identity.name
     ckpt_info = None
@@ -243,7 +240,6 @@ def prepare(model_or_name: Any, identity: ModelIdentity, checkpoint: Any) -> Pre
     else:
         model = model_or_name
         if checkpoint is not None:
-            from edgerep.checkpoints import load_checkpoint
 
             model = copy.deepcopy(model)
             ckpt_info = _checkpoint_info(load_checkpoint(model, checkpoint))
@@ -269,8 +265,6 @@ def prepare(model_or_name: Any, identity: ModelIdentity, checkpoint: Any) -> Pre
 
 def _build(name: str, checkpoint: Any) -> tuple[nn.Module, dict | None]:
     """Build ``name``, loading ``checkpoint`` in whichever form (training or fused) it holds."""
-    from edgerep.checkpoints import CheckpointError, WrongFormError, load_checkpoint
-    from edgerep.factory import create_model
 
     if checkpoint is None:
         return create_model(name), None

@@ -21,11 +21,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from edgerep import _optional
+
+from ..._files import check_regular
+from ..._io import (
+    check_distinct, check_output, check_writable, failed_path, quiet, raise_if_terminated, remove_empty_dirs,
+    staged, tree_bytes, write_json,
+)
 from . import console
+from . import metadata as md
 from .checks import Audit, Verification
+from .metadata import sidecar_path
 from .options import ExportOptions, ModelIdentity, check_common, check_target_options, output_name
 from .precision import Precision
 from .targets import TARGETS, Target, resolve_targets, supported_by
+
+# torch, numpy and the steps that import torch (prepare, calibration, int8_torch, verify, registry,
+# weights) are imported where used: planning an export, its errors and the CLI stay torch-free.
 
 if TYPE_CHECKING:
     from torch import nn
@@ -135,7 +147,6 @@ def export(
     identity = identify(model_or_name, input_size, l2_normalize, image_input)
     check_common(precision=precision, batch=batch, calibration=calibration, input_size=identity.input_size)
     if isinstance(calibration, (str, os.PathLike)) and not Path(calibration).is_dir():
-        from ..._files import check_regular
 
         check_regular(calibration, "calibration", limit="array")  # missing, FIFO, device: before any work
 
@@ -158,8 +169,6 @@ def export(
         return _run(model_or_name, identity, jobs, checkpoint, calibration, verify, many,
                     log or (lambda line: None))
     except BaseException:
-        from ..._io import remove_empty_dirs
-
         remove_empty_dirs(created)  # a failed export leaves no folder it created
         raise
 
@@ -254,7 +263,6 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
         return DEFAULT_OUTPUT_DIR / filename
     out = Path(output)
     if out.exists() and not out.is_dir():
-        from ..._io import check_output
 
         check_output(out)  # a device or pipe (/dev/null) is refused, never used as a stem for NAME.suffix
     if many or str(output).endswith(("/", "\\")) or (out.is_dir() and out.suffix != target.suffix):
@@ -271,10 +279,6 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
 
 
 def _require(target: Target) -> None:
-    from edgerep import _optional
-
-    from ..._io import quiet
-
     for module in target.info.requires:
         with quiet():
             try:
@@ -288,8 +292,6 @@ def _require(target: Target) -> None:
 
 def _check_outputs(jobs: list, created: list[Path]) -> None:
     """Refuse bad outputs before any work; create the folders, adding them to ``created``."""
-    from ..._io import check_distinct, check_output, check_writable, failed_path
-    from .metadata import sidecar_path
 
     for t, _, dest in jobs:
         for path in (dest, failed_path(dest)):  # a failed verification writes beside (failed_path)
@@ -382,8 +384,6 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibra
 def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Path,
                 calib: Calibration | None, *, verify: bool, fuse_s: float,
                 emit: Callable[[str], None]) -> ExportResult:
-    from . import metadata as md
-    from ..._io import failed_path, quiet, staged, tree_bytes, write_json
 
     job = _plan(prep, target, options, calib)
     timings = {"fuse": fuse_s}
@@ -442,8 +442,6 @@ def _convert(job: _Job, tmp: Path) -> dict:
     except (ValueError, TypeError, ImportError, OSError):
         raise
     except Exception as exc:
-        from ..._io import raise_if_terminated
-
         raise_if_terminated()  # a signal the converter wrapped in its own error (torch.export does): not a failure
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise ExportError(f"{job.target.name} conversion of {job.prep.name} failed: "
@@ -452,7 +450,6 @@ def _convert(job: _Job, tmp: Path) -> dict:
 
 def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], Audit]:
     """The artifact's op histogram and audit, with the torch op counts unfused vs fused."""
-    from ..._io import quiet
     from .verify import audit, count_torch_ops
 
     with quiet():
@@ -481,7 +478,6 @@ def _unfused_ops(prep: Prepared, shape: tuple[int, ...]) -> dict[str, int] | Non
 
 def _verify(job: _Job, tmp: Path, graph_audit: Audit) -> Verification:
     """Numeric parity on random inputs, or the structure check where the runtime is missing."""
-    from ..._io import quiet
     from .verify import verify_numeric
 
     with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")

@@ -12,6 +12,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from edgerep.counting import to_meta
+from edgerep.face.matching import DEFAULT_THRESHOLD
 
 from .checks import Audit, Verification
 from .precision import Precision
@@ -155,7 +156,6 @@ def int8_metrics(outputs: list[np.ndarray], references: list[np.ndarray], task: 
     if task == "classification":
         result["top1_agreement"] = float((out.argmax(1) == ref.argmax(1)).mean())
     elif task == "face-embedding" and len(out) > 1:
-        from edgerep.face.matching import DEFAULT_THRESHOLD
 
         a, b = out / np.maximum(on, 1e-300)[:, None], ref / np.maximum(rn, 1e-300)[:, None]
         i, j = np.triu_indices(len(out), 1)

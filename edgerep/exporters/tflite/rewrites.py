@@ -36,6 +36,8 @@ import numpy as np
 
 from .flatbuffer import pack_model, schema, unpack_model
 
+# ai_edge_litert (the tflite extra) is imported where used: edgerep runs without it.
+
 # The largest depthwise kernel (in taps) XNNPACK's f32 single-pass kernels cover (its 5x5 tile).
 MAX_FAST_DEPTHWISE_TAPS = 25
 _SMALL_TILE = 9  # XNNPACK's next smaller depthwise tile (3x3)

@@ -34,11 +34,13 @@ from ..pipeline.options import ExportOptions
 from ..pipeline.precision import Precision
 from ..pipeline.targets import Target
 from ..pipeline.verify import rel_error
-from . import rewrites
+from . import int8 as tflite_int8, rewrites
 from .flatbuffer import builtin_code, builtin_names, metadata_entries, read_model, schema, unpack_model, with_metadata
 from .int8 import int8_facts
-from .rewrites import Rewritten, drop_orphan_tensors, rewrite_for_litert
+from .rewrites import Rewritten, _Subgraph, drop_orphan_tensors, rewrite_for_litert, slow_depthwise_kernel
 from .runtime import TFLiteSession, invoke, io_signature, session
+
+# ai_edge_litert's interpreter (the tflite extra) is imported where used, inside quiet(): it logs at import.
 
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of each rewritten op's output (see _check_rewrite)
 REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verification bound
@@ -146,7 +148,6 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
     Intermediate tensors are only readable with TFLite's builtin kernels (XNNPACK keeps its own), so
     the check runs without the delegate; verification then runs on XNNPACK.
     """
-    from .rewrites import _Subgraph, slow_depthwise_kernel
 
     x = torch.randn(sample.shape, generator=torch.Generator().manual_seed(0)).numpy()
     model = unpack_model(converted)
@@ -246,7 +247,6 @@ def _quantize(path: Path, precision: Precision, calibration: list[np.ndarray] | 
     op = qt.TFLOperationName.ALL_SUPPORTED
     notes: list[str] = []
     if precision.is_integer and recipe != "linear":
-        from . import int8 as tflite_int8
 
         data, notes = tflite_int8.mark_float_ops(path.read_bytes())
         path.write_bytes(data)
@@ -258,7 +258,6 @@ def _quantize(path: Path, precision: Precision, calibration: list[np.ndarray] | 
         )
         scheme = "float16 weights, dequantized to float32 at load; float32 activations and I/O"
     else:
-        from . import int8 as tflite_int8
 
         scheme = tflite_int8.configure(quantizer, aeq, recipe)
     with quiet():
@@ -281,7 +280,6 @@ def _signature_input(path: Path) -> tuple[str, str]:
 class TFLiteTarget(Target):
     """TFLite files from litert-torch, rewritten for XNNPACK, run with ai-edge-litert."""
 
-    default_precision = "fp32"
     options = frozenset({"channels_last", "calibration"})
     runtime = "litert"
     runtime_title = "LiteRT"
