@@ -326,15 +326,16 @@ def test_export_closing_notes_come_from_the_recorded_table():
     from types import SimpleNamespace
 
     from edgerep.exporters.pipeline.console import notes
+    from edgerep.exporters.pipeline.precision import Precision
 
-    def result(model, target, precision="int8", family=None):
+    def result(model, target, precision=Precision.INT8, family=None):
         return SimpleNamespace(model=model, target=target, precision=precision, metadata={"family": family})
 
     (note,) = notes(result("repnext_m0", "onnx", family="repnext"))  # int8 slower than fp32 there
     assert f"{int8.MEASURED['repnext_m0']['onnx']:.2f}x" in note and "use LiteRT" in note
     (family_note,) = notes(result("fastvit_custom", "tflite", family="fastvit"))  # a user's own variant
     assert "measured on fastvit_t8" in family_note
-    assert notes(result("fastvit_t8", "onnx", precision="fp32")) == []
+    assert notes(result("fastvit_t8", "onnx", precision=Precision.FP32)) == []
     assert int8.MEASURED["mobileone_s1"]["tflite"] <= get_target("tflite").int8_goal
     assert notes(result("mobileone_s1", "tflite", family="mobileone")) == []  # meets the goal: no note
 
