@@ -148,8 +148,8 @@ def model_rows(name: str, clients: list[Client], pythons: dict[str, str], opset:
                     record["rel_error"] = rel_error(output, ref)
                 rows.append({"model": name, "target": target, "client": cl.name,
                              "opset": result.metadata["options"].get("opset"), "nodes": result.nodes,
-                             "constant_ops": result.audit.get("constant_ops"),
-                             "verified": result.verification.get("rel_error"), "export_s": export_s,
+                             "constant_ops": result.audit.constant_ops,
+                             "verified": result.verification.rel_error, "export_s": export_s,
                              **record})
                 print(f"  {name:22s} {cl.name:18s} {_cell(rows[-1])}", file=sys.stderr, flush=True)
     return rows

@@ -28,7 +28,7 @@ import edgerep
 
 
 def _row(name: str, target: str, out_dir: str, precision: str = "default") -> list[str]:
-    from edgerep.exporters.targets import get_target
+    from edgerep.exporters.pipeline.targets import get_target
 
     start = time.perf_counter()
     label = precision
@@ -40,14 +40,14 @@ def _row(name: str, target: str, out_dir: str, precision: str = "default") -> li
         reason = " ".join(str(exc).split())[:120] or type(exc).__name__
         return [name, target, label, "FAIL", reason, "-", "-", "-", "-", f"{time.perf_counter() - start:.1f}", "-"]
     v = r.verification
-    err = v.get("rel_error")
-    parity = f"{err:.1e}" if isinstance(err, float) else str(v.get("runtime", "structure"))
-    if isinstance(err, float) and r.precision == "int8":
-        parity += f" (cos {v['cosine']:.4f})"
-    facts = get_target(target).int8_facts(r.path) if r.precision == "int8" else None
+    err = v.rel_error
+    parity = f"{err:.1e}" if isinstance(err, float) else str(v.runtime or "structure")
+    if isinstance(err, float) and r.precision.is_integer:
+        parity += f" (cos {v.cosine:.4f})"
+    facts = get_target(target).int8_facts(r.path) if r.precision.is_integer else None
     share = (facts or {}).get("int8_share")
     return [
-        name, target, label, "pass" if r.passed else "FAIL", parity, str(r.nodes), str(r.audit.get("constant_ops", "-")),
+        name, target, label, "pass" if r.passed else "FAIL", parity, str(r.nodes), str(r.audit.constant_ops),
         str(r.nodes_unfused if r.nodes_unfused is not None else "-"), f"{r.size_mb:.1f}", f"{r.seconds:.1f}",
         "-" if share is None else f"{share:.0%}",
     ]

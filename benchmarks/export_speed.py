@@ -6,7 +6,7 @@
 Per model (random weights, no download), in one process:
 
 1. Export with ``edgerep.export`` to TFLite (NHWC, fp32, with the export-time rewrites of
-   edgerep/exporters/tflite_rewrites.py) and ONNX, timing each export end to end (fuse, convert,
+   edgerep/exporters/tflite/rewrites.py) and ONNX, timing each export end to end (fuse, convert,
    audit, verify, metadata) and its conversion step alone. Every export path runs
    ``--export-repeats`` times (default 3), the paths interleaved; medians are reported.
 2. The by-hand paths on timm's reparameterized model (timm is a test dependency; skipped when it is
@@ -39,7 +39,7 @@ import torch
 
 import edgerep
 from edgerep.bench.records import host_machine
-from edgerep.exporters.metadata import dist_version
+from edgerep.exporters.pipeline.metadata import dist_version
 from edgerep.registry import get_spec
 
 SUFFIX = {"tflite": ".tflite", "onnx": ".onnx", "coreml": ".mlpackage"}
@@ -103,7 +103,7 @@ class ExportPath:
         self.seconds.append(r.seconds)
         self.convert.append(r.timings.get("convert", float("nan")))
         v = r.verification
-        self.parity = f"{v['rel_error']:.1e}" if "rel_error" in v else v.get("runtime", "-")
+        self.parity = f"{v.rel_error:.1e}" if v.rel_error is not None else (v.runtime or "-")
 
     def row(self, paths: list["ExportPath"]) -> list[str]:
         if self.skipped or not self.seconds:

@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from edgerep.exporters.metadata import dist_version  # noqa: E402
+from edgerep.exporters.pipeline.metadata import dist_version  # noqa: E402
 
 TARGETS = ("onnx", "tflite")
 PRECISIONS = ("fp32", "fp16", "int8")

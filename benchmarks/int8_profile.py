@@ -63,7 +63,7 @@ def onnx_profile(path: Path, runs: int) -> tuple[dict, list]:
 
 
 def _one_op_models(data: bytes) -> list[tuple[int, str, str, bytes]]:
-    from edgerep.exporters.tflite_rewrites import pack_model, schema, unpack_model
+    from edgerep.exporters.tflite.flatbuffer import pack_model, schema, unpack_model
 
     s = schema()
     names = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}

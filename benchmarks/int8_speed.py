@@ -11,7 +11,7 @@ Per model, in one process:
    each branch's activations 1e-8 of the residual's, a scale ratio XNNPACK's int8 ADD refuses (it
    then runs on TFLite's slow reference ADD) and an activation range no trained model has.
 2. ``edgerep.export`` of that checkpoint to ONNX and TFLite, fp32 and int8, int8 calibrated on the
-   ``"calibration"`` split of edgerep/exporters/samples.py (photos shipped with scikit-image; LFW faces
+   ``"calibration"`` split of edgerep/exporters/pipeline/samples.py (photos shipped with scikit-image; LFW faces
    for face models).
 3. Latency, 1 thread: the four artifacts loaded once, warmed up, then ``--rounds`` rounds in which
    each runs once in turn (ORT fp32, ORT int8, LiteRT fp32, LiteRT int8), so that load from other
@@ -46,10 +46,10 @@ sys.path.insert(0, str(REPO))
 
 import edgerep  # noqa: E402
 from edgerep.exporters import export  # noqa: E402
-from edgerep.exporters import samples  # noqa: E402
-from edgerep.exporters.int8 import describe  # noqa: E402
-from edgerep.exporters.targets import get_target  # noqa: E402
-from edgerep.exporters.metadata import dist_version  # noqa: E402
+from edgerep.exporters.pipeline import samples  # noqa: E402
+from edgerep.exporters.pipeline.int8 import describe  # noqa: E402
+from edgerep.exporters.pipeline.targets import get_target  # noqa: E402
+from edgerep.exporters.pipeline.metadata import dist_version  # noqa: E402
 from edgerep.registry import get_spec  # noqa: E402
 from tests.helpers import randomize  # noqa: E402
 
@@ -147,7 +147,7 @@ def bench_model(name: str, rounds: int, workdir: Path) -> dict:
                        calibration=calib if precision == "int8" else None)
             info["exports"][f"{target}-{precision}"] = {
                 "seconds": round(time.perf_counter() - t, 1), "verified": r.passed,
-                "cosine_random_inputs": r.verification.get("cosine"),
+                "cosine_random_inputs": r.verification.cosine,
                 "facts": get_target(target).int8_facts(r.path) if precision == "int8" else None}
             runners[(target, precision)] = Runner(target, r.path)
     info["drift"] = {}

@@ -45,9 +45,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from edgerep.exporters import export  # noqa: E402
-from edgerep.exporters.metadata import dist_version  # noqa: E402
-from edgerep.exporters.pipeline import identify  # noqa: E402
-from edgerep.exporters.prepare import normalize, prepare  # noqa: E402
+from edgerep.exporters.pipeline.metadata import dist_version  # noqa: E402
+from edgerep.exporters.pipeline.run import identify  # noqa: E402
+from edgerep.exporters.pipeline.prepare import normalize, prepare  # noqa: E402
 
 from benchmarks.int8_speed import Runner  # noqa: E402
 
@@ -86,7 +86,7 @@ def imagenet_split(root: Path, workdir: Path, n_eval: int) -> tuple[Path, list[P
 
 def photos(files: list[Path], prep) -> torch.Tensor:  # noqa: ANN001
     """Raw pixels as edgerep's calibration loader reads a folder (resize, centre crop)."""
-    from edgerep.exporters.calibration import _load_images
+    from edgerep.exporters.pipeline.calibration import _load_images
 
     out = []
     for f in files:
@@ -132,7 +132,7 @@ def metrics(task: str, ref: np.ndarray, out: np.ndarray, labels: np.ndarray | No
 
 def coreml_weights(model: torch.nn.Module) -> torch.nn.Module:
     """``model`` with coremltools' 8-bit linear_symmetric weights (per output channel), fp32 compute."""
-    from edgerep.exporters.int8_torch import round_nearest
+    from edgerep.exporters.pipeline.int8_torch import round_nearest
 
     model = copy.deepcopy(model)
     for m in model.modules():
@@ -177,7 +177,7 @@ def bench(name: str, root: Path, work: Path, n_eval: int, rounds: int) -> dict:
             v = r.verification
             info["exports"][f"{target}-{precision}"] = {
                 "seconds": round(time.perf_counter() - t, 1), "passed": r.passed,
-                "check": {k: v.get(k) for k in ("int8", "domain", "missed", "worst_layers", "criterion")},
+                "check": {k: getattr(v, k) for k in ("int8", "domain", "missed", "worst_layers", "criterion")},
                 "notes": r.metadata.get("notes", [])}
             runners[(target, precision)] = Runner(target, r.path)
     for target in ("onnx", "tflite"):
@@ -185,7 +185,8 @@ def bench(name: str, root: Path, work: Path, n_eval: int, rounds: int) -> dict:
             run = runners[(target, precision)]
             out = np.concatenate([run.run(x[i:i + 1].numpy()) for i in range(len(x))])
             info["accuracy"][f"{target}-{precision}"] = metrics(task, ref, out, labels)
-    from edgerep.exporters import calibration, int8_torch
+    from edgerep.exporters.pipeline import calibration
+    from edgerep.exporters.pipeline import int8_torch
 
     images = normalize(prep, calibration.load(str(cal), prep).images)
     gptq, _ = int8_torch.round_weights(prep.fused, images, int8_torch.quantized_layers(prep.fused, "conv"))

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from ._files import check_regular, check_zip
 from ._io import file_sha256, staged
 from ._text import one_line
-from .registry import built_from
+from .registry import BuiltFrom, built_from
 from .safe_pickle import is_torchscript_archive, read_torchscript_tensors
 from .weights import check_state_dict
 
@@ -305,7 +305,7 @@ def load_checkpoint(model: nn.Module, source: Source) -> LoadResult:
 
 
 def _load(model: nn.Module, sd: StateDict, source: Source, name: str) -> LoadResult:
-    origin = built_from(model)
+    origin = built_from(model)  # the model's identity, resolved once for the whole load
     model_name = origin.name if origin else None
     family = origin.spec.family if origin else None
     target = model.state_dict()
@@ -319,7 +319,7 @@ def _load(model: nn.Module, sd: StateDict, source: Source, name: str) -> LoadRes
     fused_model = _is_fused(model)
     reference = _FAMILIES.get(family) if family else None
     if fused_model and reference and reference.reference_fused_types and model_name:
-        scratch = _reference_fused_scratch(model, reference)
+        scratch = _reference_fused_scratch(origin, reference)
         scratch_keys = set(scratch.state_dict())
         for layout, conv in candidates:
             if set(conv) == scratch_keys:
@@ -331,9 +331,9 @@ def _load(model: nn.Module, sd: StateDict, source: Source, name: str) -> LoadRes
                 return _result(layout, True, source, ["completed the fusion of a partially fused checkpoint"])
 
     if model_name:  # fused checkpoint into a training-form model, or the other way round
-        other = _other_form_keys(model, fused_model)
+        other = _other_form_keys(origin, fused_model)
         for layout, conv in candidates:
-            if set(conv) == other or (reference and _matches_reference(conv, model, reference)):
+            if set(conv) == other or (reference and _matches_reference(conv, model, origin, reference)):
                 want = "inference_mode=False" if fused_model else "inference_mode=True"
                 form = "training-form (unfused)" if fused_model else "fused"
                 raise WrongFormError(
@@ -356,8 +356,8 @@ def _result(layout: str, fused: bool, source: Source, notes: list[str] | None = 
     return LoadResult(layout, fused, path or "state dict", sha, notes or [])
 
 
-def _reference_fused_scratch(model: nn.Module, ref: FamilyLayouts) -> nn.Module:
-    scratch = built_from(model).build(inference_mode=False)
+def _reference_fused_scratch(origin: BuiltFrom, ref: FamilyLayouts) -> nn.Module:
+    scratch = origin.build(inference_mode=False)
     blocks = [m for m in scratch.modules() if isinstance(m, ref.reference_fused_types)]
     with torch.no_grad():
         for m in blocks:
@@ -365,14 +365,14 @@ def _reference_fused_scratch(model: nn.Module, ref: FamilyLayouts) -> nn.Module:
     return scratch
 
 
-def _other_form_keys(model: nn.Module, fused_model: bool) -> set[str]:
-    return set(built_from(model).build(inference_mode=not fused_model, device="meta").state_dict())
+def _other_form_keys(origin: BuiltFrom, fused_model: bool) -> set[str]:
+    return set(origin.build(inference_mode=not fused_model, device="meta").state_dict())
 
 
-def _matches_reference(conv: StateDict, model: nn.Module, ref: FamilyLayouts) -> bool:
+def _matches_reference(conv: StateDict, model: nn.Module, origin: BuiltFrom, ref: FamilyLayouts) -> bool:
     if not ref.reference_fused_types or _is_fused(model):
         return False
-    scratch = built_from(model).build(inference_mode=False, device="meta")
+    scratch = origin.build(inference_mode=False, device="meta")
     for m in [m for m in scratch.modules() if isinstance(m, ref.reference_fused_types)]:
         m.reparameterize()
     return set(conv) == set(scratch.state_dict())

@@ -17,7 +17,7 @@ from ._text import format_table, one_line
 from ._version import __version__
 
 # Modules that add a subcommand: each has ``register(subparsers)`` setting ``func`` on its parser.
-_COMMAND_MODULES = ("edgerep.exporters.command", "edgerep.bench.command", "edgerep.face.command",
+_COMMAND_MODULES = ("edgerep.exporters.pipeline.command", "edgerep.bench.command", "edgerep.face.command",
                     "edgerep.classify.command")
 
 

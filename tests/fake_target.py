@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from edgerep.exporters.targets import Target
+from edgerep.exporters.pipeline.targets import Target
 
 _MODELS: dict[str, torch.nn.Module] = {}
 

@@ -13,7 +13,7 @@ from torch import nn
 import edgerep
 from edgerep.bench import benchmark, load_reports
 from edgerep.bench import ceiling
-from edgerep.bench.cache import ExportCache
+from edgerep.exporters.pipeline.cache import ExportCache
 from edgerep.bench.memory import PeakMemory
 from edgerep.bench.workload import Workload
 from edgerep.cli import main
@@ -96,12 +96,12 @@ def test_onnxruntime_runner_exports_once(cache_dir, monkeypatch):
     assert rec.backend == "CPUExecutionProvider" and rec.artifact_bytes > 0
     assert rec.params == tiny().counts("fused")[0]
 
-    import edgerep.exporters
+    from edgerep.exporters.pipeline import cache as export_cache
 
     def no_export(*args, **kwargs):
         raise AssertionError("exported again although the artifact is cached")
 
-    monkeypatch.setattr(edgerep.exporters, "export", no_export)
+    monkeypatch.setattr(export_cache, "export", no_export)
     [again] = benchmark([tiny()], runtimes="ort", cache_dir=cache_dir, **QUICK).records
     assert again.status == "ok" and again.artifact_bytes == rec.artifact_bytes
     # Another precision is another cache entry: it exports, here into the failing stub.
@@ -110,7 +110,7 @@ def test_onnxruntime_runner_exports_once(cache_dir, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("edgerep.exporters.tflite") is None
+@pytest.mark.skipif(importlib.util.find_spec("edgerep.exporters.tflite.target") is None
                     or importlib.util.find_spec("ai_edge_litert") is None, reason="TFLite export not available")
 def test_litert_runner(cache_dir):
     [rec] = benchmark([tiny()], runtimes="litert", cache_dir=cache_dir, **QUICK).records
@@ -127,12 +127,12 @@ def test_coreml_runner_reports_why_it_cannot_run(cache_dir):
 
 
 def test_failures_and_unsupported_precisions_do_not_stop_the_run(cache_dir, monkeypatch):
-    import edgerep.exporters
+    from edgerep.exporters.pipeline import cache as export_cache
 
     def broken(*args, **kwargs):
         raise RuntimeError("converter crashed")
 
-    monkeypatch.setattr(edgerep.exporters, "export", broken)
+    monkeypatch.setattr(export_cache, "export", broken)
     work = tiny("tinynet_broken")
     records = benchmark([work], runtimes="onnxruntime,torch", precision="fp32,fp16",
                         cache_dir=cache_dir, **QUICK).records

@@ -13,8 +13,8 @@ from torch import nn
 
 import edgerep
 from edgerep.exporters import ExportError, export
-from edgerep.exporters.prepare import Prepared, build_graph, fold_input_std, graph_input, normalize
-from edgerep.exporters.targets import get_target, resolve_targets
+from edgerep.exporters.pipeline.prepare import Prepared, build_graph, fold_input_std, graph_input, normalize
+from edgerep.exporters.pipeline.targets import get_target, resolve_targets
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD
 
 from .export_helpers import TINY, TINY_FACE, TinyNet
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("tiny_models")
 
 def test_import_and_cli_registration_stay_light():
     code = (
-        "import sys, edgerep, edgerep.exporters, edgerep.exporters.command as c;"
+        "import sys, edgerep, edgerep.exporters, edgerep.exporters.pipeline.command as c;"
         "from edgerep.cli import build_parser; build_parser().parse_args(['export', 'm', '-t', 'onnx']);"
         "heavy = [m for m in ('coremltools', 'onnxruntime', 'litert_torch', 'onnx') if m in sys.modules];"
         "assert not heavy, heavy; assert 'torch' not in sys.modules, 'torch imported at registration'"
@@ -136,7 +136,7 @@ def test_unwritable_output_leaves_nothing(capsys, tmp_path):
 
 @pytest.mark.parametrize("error", [RuntimeError("converter exploded"), KeyboardInterrupt()])
 def test_failed_conversion_leaves_nothing(tmp_path, monkeypatch, error):
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx import target as onnx_target
 
     def convert(model, example, path, options):
         path.write_bytes(b"half-written")  # the temp artifact exists when the failure happens
@@ -223,9 +223,9 @@ def test_module_is_fused_on_a_copy(tmp_path):
     keys = set(model.state_dict())
     result = export(model, "onnx", output=tmp_path, input_size=(32, 32))
     assert set(model.state_dict()) == keys and not model.stem.fused  # the caller's module unchanged
-    assert result.verification["passed"] and result.model == "TinyNet"
+    assert result.verification.passed and result.model == "TinyNet"
     assert result.path == tmp_path / "TinyNet.onnx"
-    assert result.nodes_unfused > result.audit["torch_ops_fused"]
+    assert result.nodes_unfused > result.audit.torch_ops_fused
 
 
 def test_module_needs_input_size():
@@ -261,10 +261,10 @@ def test_metadata_carries_what_a_device_record_needs(tmp_path):
 
 
 def test_cli_fails_with_status_1_when_verification_fails(capsys, tmp_path, monkeypatch):
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx.target import OnnxTarget
 
-    real_run = onnx_target.run
-    monkeypatch.setattr(onnx_target, "run", lambda path, x: real_run(path, x) * 1.01)
+    real_run = OnnxTarget.run
+    monkeypatch.setattr(OnnxTarget, "run", lambda self, path, x: real_run(self, path, x) * 1.01)
     code, out, err = run_cli(capsys, "export", TINY, "--target", "onnx", "-o", str(tmp_path))
     assert code == 1
     assert "FAILED" in out and "verification FAILED for onnx" in err
@@ -279,7 +279,7 @@ def test_default_output_path(tmp_path, monkeypatch):
     result = export(TINY, "onnx", precision="fp16", verify=False)
     assert result.path == Path("exports") / f"{TINY}_fp16.onnx"
     assert result.path.is_file() and result.sidecar == Path("exports") / f"{TINY}_fp16.onnx.json"
-    assert result.verification["runtime"] == "skipped"
+    assert result.verification.runtime == "skipped"
 
 
 def test_edgerep_export_is_the_function():

@@ -14,8 +14,9 @@ pytest.importorskip("coremltools")
 from edgerep import create_model  # noqa: E402
 from edgerep.cli import main  # noqa: E402
 from edgerep.exporters import export  # noqa: E402
-from edgerep.exporters.coreml import load_spec, read_metadata  # noqa: E402
-from edgerep.exporters.metadata import unflatten  # noqa: E402
+from edgerep.exporters.coreml.target import load_spec  # noqa: E402
+from edgerep.exporters.pipeline.targets import get_target  # noqa: E402
+from edgerep.exporters.pipeline.metadata import unflatten  # noqa: E402
 from edgerep.registry import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 
 from .export_helpers import TINY, TINY_FACE  # noqa: E402
@@ -55,15 +56,15 @@ def test_structure_verified(tiny_mlpackage):
     ops = _ops(spec)
     assert "conv" in ops and not [o for o in ops if "batch_norm" in o or "dropout" in o]
     if LINUX:
-        assert r.verification["runtime"] == "structure-only" and r.verification["passed"]
-        assert "macOS" in r.verification["reason"]
+        assert r.verification.runtime == "structure-only" and r.verification.passed
+        assert "macOS" in r.verification.reason
     else:
-        assert r.verification["rel_error"] <= 1e-2
+        assert r.verification.rel_error <= 1e-2
 
 
 def test_metadata_and_descriptions(tiny_mlpackage):
     r = tiny_mlpackage
-    meta = unflatten(read_metadata(r.path))
+    meta = unflatten(get_target("coreml").read_metadata(r.path))
     sidecar = json.loads(r.sidecar.read_text())
     assert meta["model"] == TINY and meta["precision"] == "fp16" and meta["fused"] is True
     assert meta["verification"] == sidecar["verification"]
@@ -92,7 +93,7 @@ def test_image_input_is_an_imagetype_with_mean_bias_and_std_folded(tmp_path):
                for v in scale_consts)
     assert not any(v.size == 3 and np.allclose(v.ravel(), IMAGENET_STD) for v in scale_consts)
     assert "conv" in ops
-    assert r.input_layout == "image" and r.verification["passed"]
+    assert r.input_layout == "image" and r.verification.passed
     assert "1/std folded into stem.reparam_conv" in " ".join(r.metadata["notes"])
 
 
@@ -123,9 +124,7 @@ def test_int8_weights(tmp_path):
     assert r.path.name == f"{TINY_FACE}_int8.mlpackage"
     assert "8-bit" in r.metadata["conversion"]["int8"]
     # The closing table's facts: the head (4096 weights) in 8 bits, the small convs left fp16.
-    from edgerep.exporters.coreml import int8_facts
-
-    facts = int8_facts(r.path)
+    facts = get_target("coreml").int8_facts(r.path)
     assert facts["int8_weights"] == sum(n for o, n in r.op_histogram.items() if o.startswith("constexpr"))
     assert facts["int8_weights"] >= 1 and facts["float_weights"] >= 1 and 0 < facts["int8_share"] < 1
 

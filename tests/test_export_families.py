@@ -25,17 +25,17 @@ LINUX = sys.platform != "darwin"
 def test_smallest_variant_exports_verified(name: str, target: str, tmp_path) -> None:
     result = edgerep.export(name, target, output=tmp_path / f"{name}{'.mlpackage' if target == 'coreml' else '.' + target}")
     assert result.passed, result.verification
-    assert result.audit["passed"], result.audit
+    assert result.audit.passed, result.audit
     # No op left that computes only from constants: the exporters fold them (EdgeFace's positional
     # encoding was 4 such ONNX nodes, 21 TFLite operators and 3 Core ML operations before).
-    assert result.audit["constant_ops"] == 0, result.audit
+    assert result.audit.constant_ops == 0, result.audit
     assert not any("batch" in op.lower() and "norm" in op.lower() for op in result.op_histogram)
     v = result.verification
     if target == "coreml" and LINUX:
-        assert v["runtime"] == "structure-only" and v.get("rel_error") is None
+        assert v.runtime == "structure-only" and v.rel_error is None
     else:
         bound = 1e-4 if result.precision == "fp32" else 1e-2
-        assert v["rel_error"] <= bound
+        assert v.rel_error <= bound
     assert result.path.exists() and result.sidecar.exists()
     info = edgerep.model_info(name)
     out = 512 if info["task"] == "face-embedding" else info["num_classes"]

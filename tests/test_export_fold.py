@@ -19,7 +19,7 @@ import edgerep
 pytest.importorskip("onnxruntime")
 import onnx  # noqa: E402
 
-from edgerep.exporters.onnx_fold import constant_nodes  # noqa: E402
+from edgerep.exporters.onnx.fold import constant_nodes  # noqa: E402
 
 SIZE = (32, 32)
 
@@ -57,9 +57,9 @@ def test_onnx_export_folds_a_shape_only_subgraph(tmp_path):
     assert "Conv" in left  # the premise: the exporter's own folder leaves the projection
 
     result = edgerep.export(ShapeTable(), "onnx", input_size=SIZE, output=tmp_path / "folded.onnx")
-    assert result.passed and result.verification["rel_error"] <= 1e-4
+    assert result.passed and result.verification.rel_error <= 1e-4
     graph = onnx.load(str(result.path)).graph
-    assert constant_nodes(graph) == [] and result.audit["constant_ops"] == 0
+    assert constant_nodes(graph) == [] and result.audit.constant_ops == 0
     assert result.metadata["conversion"]["folded_nodes"] >= len(left)
     assert result.nodes == len(plain.graph.node) - len(left)
     assert "Sin" not in result.op_histogram and result.op_histogram["Conv"] == 1
@@ -87,7 +87,7 @@ def test_fold_keeps_a_broadcast_that_would_grow_the_file():
     from onnx import TensorProto, helper
     from onnxscript import ir
 
-    from edgerep.exporters.onnx_fold import OUTPUT_LIMIT, fold_constants
+    from edgerep.exporters.onnx.fold import OUTPUT_LIMIT, fold_constants
 
     big = OUTPUT_LIMIT * 2
     inits = [helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0]),
@@ -115,12 +115,13 @@ def test_fold_keeps_a_broadcast_that_would_grow_the_file():
 
 def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
     pytest.importorskip("litert_torch")
-    from edgerep.exporters import tflite
-    from edgerep.exporters.tflite_rewrites import constant_ops, unpack_model
+    from edgerep.exporters.pipeline.targets import get_target
+    from edgerep.exporters.tflite.flatbuffer import unpack_model
+    from edgerep.exporters.tflite.rewrites import constant_ops
 
     result = edgerep.export(ShapeTable(), "tflite", input_size=SIZE, output=tmp_path / "folded.tflite")
-    assert result.passed and result.verification["rel_error"] <= 1e-4
-    assert result.audit["constant_ops"] == 0 == len(constant_ops(unpack_model(result.path.read_bytes())))
+    assert result.passed and result.verification.rel_error <= 1e-4
+    assert result.audit.constant_ops == 0 == len(constant_ops(unpack_model(result.path.read_bytes())))
     assert result.op_histogram["CONV_2D"] == 1
     assert any("computed only from constants" in n for n in result.metadata["conversion"]["rewrites"])
     # The folded operators leave no tensor behind that nothing reads or writes: ai-edge-quantizer's
@@ -137,7 +138,7 @@ def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
         wrapped = litert_torch.to_channel_last_io(ShapeTable().eval(), args=[0]).eval()
         litert_torch.convert(wrapped, (torch.randn(1, *SIZE, 3),)).export(str(plain))
     left = constant_ops(unpack_model(plain.read_bytes()))
-    hist = tflite.op_histogram(plain)
+    hist = get_target("tflite").op_histogram(plain)
     assert hist["CONV_2D"] == 2 and len(left) >= 1, (hist, left)
     assert result.nodes == sum(hist.values()) - len(left)
     assert result.size_mb * 1e6 < plain.stat().st_size + 64 * 1024  # the folded 8x32x32 table, no more
@@ -145,7 +146,7 @@ def test_tflite_export_folds_a_shape_only_subgraph(tmp_path):
 
 def test_coreml_export_folds_a_shape_only_subgraph(tmp_path):
     pytest.importorskip("coremltools")
-    from edgerep.exporters.torch_fold import constant_nodes, fold_constants
+    from edgerep.exporters.pipeline.torch_fold import constant_nodes, fold_constants
 
     x = torch.randn(1, 3, *SIZE)
     with torch.no_grad():
@@ -158,13 +159,13 @@ def test_coreml_export_folds_a_shape_only_subgraph(tmp_path):
         torch.testing.assert_close(folded.module()(x), ShapeTable().eval()(x), rtol=1e-5, atol=1e-6)
 
     result = edgerep.export(ShapeTable(), "coreml", input_size=SIZE, output=tmp_path / "folded.mlpackage")
-    assert result.passed and result.audit["constant_ops"] == 0
+    assert result.passed and result.audit.constant_ops == 0
     assert result.metadata["conversion"]["folded_nodes"] == len(left)
     assert result.op_histogram["conv"] == 1  # the projection of the table is gone
 
 
 def test_fold_refuses_a_changed_output(monkeypatch):
-    from edgerep.exporters import torch_fold
+    from edgerep.exporters.pipeline import torch_fold
 
     x = torch.randn(1, 3, *SIZE)
     with torch.no_grad():

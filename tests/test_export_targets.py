@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from edgerep.exporters import targets
-from edgerep.exporters.metadata import unflatten
-from edgerep.exporters.targets import TARGETS, TargetInfo
+from edgerep.exporters.pipeline import targets
+from edgerep.exporters.pipeline.metadata import unflatten
+from edgerep.exporters.pipeline.targets import TARGETS, TargetInfo
 
 from .export_helpers import TINY, registered
 from .helpers import one_line_error, run_cli

@@ -12,16 +12,19 @@ import pytest
 import torch
 from torch import nn
 
-from edgerep.exporters.tflite_rewrites import (
-    MAX_FAST_DEPTHWISE_TAPS, kernel_pieces, rewrite_for_litert, unpack_model,
-)
+from edgerep.exporters.tflite.flatbuffer import unpack_model
+from edgerep.exporters.tflite.rewrites import MAX_FAST_DEPTHWISE_TAPS, kernel_pieces, rewrite_for_litert
 
 from .helpers import randomize, rel_err
 
 litert_torch = pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")
 
-from edgerep.exporters import tflite  # noqa: E402
+from edgerep.exporters.pipeline.targets import get_target  # noqa: E402
+from edgerep.exporters.tflite import runtime  # noqa: E402
+from edgerep.exporters.tflite.target import _depthwise_same, convert  # noqa: E402
+
+TFLITE = get_target("tflite")
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -74,7 +77,7 @@ def _litert_bytes(module: nn.Module, shape: tuple[int, ...]) -> bytes:
 def _run_bytes(data: bytes, x: torch.Tensor) -> np.ndarray:
     from ai_edge_litert.interpreter import Interpreter
 
-    return tflite._invoke(Interpreter(model_content=data, num_threads=1), _nhwc(x))
+    return runtime.invoke(Interpreter(model_content=data, num_threads=1), _nhwc(x))
 
 
 def _depthwise_kernels(data: bytes) -> list[tuple[int, int, tuple[int, int]]]:
@@ -122,7 +125,7 @@ def test_flatbuffer_split_computes_the_same_function(kernel, mult, bias, relu, t
     pieces = kernel_pieces(*kernel)
     assert _depthwise_kernels(rewritten) == [(len(p.rows), len(p.cols), p.dilation) for p in pieces]
     (tmp_path / "split.tflite").write_bytes(rewritten)
-    hist = tflite.op_histogram(tmp_path / "split.tflite")
+    hist = TFLITE.op_histogram(tmp_path / "split.tflite")
     assert hist.get("ADD", 0) == len(pieces) - 1 and "RELU" not in hist  # the fused ReLU moved to the last ADD
     for seed in range(2):
         x = torch.randn(1, 8, 13, 17, generator=torch.Generator().manual_seed(seed))
@@ -177,26 +180,28 @@ class ScaledBranch(nn.Module):
 
 
 def test_convert_checks_each_split_conv_not_just_the_output(monkeypatch, tmp_path):
-    from edgerep.exporters import tflite_rewrites
+    from edgerep.exporters.tflite import rewrites as tflite_rewrites
 
     model, example = ScaledBranch().eval(), torch.randn(1, 8, 16, 16)
-    info = tflite.convert(model, example, tmp_path / "ok.tflite", precision="fp32")
+    info = convert(model, example, tmp_path / "ok.tflite", precision="fp32")
     assert info["rewrites"] and 0 < info["rewrite_rel_error"] < 1e-6
     # A split that loses taps changes the logits by ~1e-6 relative here (under the 1e-5 bound), but
     # the conv's own output by far more: the check must catch it and leave no file behind.
     real = tflite_rewrites.kernel_pieces
     monkeypatch.setattr(tflite_rewrites, "kernel_pieces", lambda kh, kw: real(kh, kw)[:-1])
     with pytest.raises(RuntimeError, match="rewrites changed the model's output"):
-        tflite.convert(model, example, tmp_path / "broken.tflite", precision="fp32")
+        convert(model, example, tmp_path / "broken.tflite", precision="fp32")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.tflite"]
 
 
 def test_split_check_fails_on_a_non_finite_error(monkeypatch, tmp_path):
     """A NaN error is a failure: ``max`` would have kept the finite errors before it."""
     model, example = ScaledBranch().eval(), torch.randn(1, 8, 16, 16)
-    monkeypatch.setattr(tflite, "_depthwise_same", lambda x, *args: np.full(x.shape, np.nan))
+    from edgerep.exporters.tflite import target as tflite_target
+
+    monkeypatch.setattr(tflite_target, "_depthwise_same", lambda x, *args: np.full(x.shape, np.nan))
     with pytest.raises(RuntimeError, match=r"relative error nan at a rewritten op"):
-        tflite.convert(model, example, tmp_path / "nan.tflite", precision="fp32")
+        convert(model, example, tmp_path / "nan.tflite", precision="fp32")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -206,7 +211,7 @@ def test_split_check_reference_is_the_depthwise_conv(kh, kw, multiplier, act):
     [1, kh, kw, C * m] kernel layout, bias, fused activation)."""
     from types import SimpleNamespace
 
-    from edgerep.exporters.tflite_rewrites import schema
+    from edgerep.exporters.tflite.flatbuffer import schema
 
     g = torch.Generator().manual_seed(kh * kw + multiplier)
     x = torch.randn(1, 3, 9, 12, generator=g, dtype=torch.float64)
@@ -217,7 +222,7 @@ def test_split_check_reference_is_the_depthwise_conv(kh, kw, multiplier, act):
     options = SimpleNamespace(depthMultiplier=multiplier,
                               fusedActivationFunction=getattr(schema().ActivationFunctionType, act))
     kernel = weight.permute(1, 2, 3, 0).numpy()  # [1, kh, kw, C * m]
-    out = tflite._depthwise_same(x.permute(0, 2, 3, 1).numpy(), kernel, bias.numpy(), options)
+    out = _depthwise_same(x.permute(0, 2, 3, 1).numpy(), kernel, bias.numpy(), options)
     assert out.shape == ref.shape and rel_err(out, ref) < 1e-12
 
 
@@ -259,7 +264,7 @@ def tiny_files(tiny, tmp_path_factory):
     files = {}
     for channels_last in (True, False):
         path = directory / f"tiny_{'nhwc' if channels_last else 'nchw'}.tflite"
-        info = tflite.convert(tiny, example, path, precision="fp32", channels_last=channels_last)
+        info = convert(tiny, example, path, precision="fp32", channels_last=channels_last)
         files[channels_last] = (path, info)
     return files
 
@@ -273,7 +278,7 @@ def test_tiny_model_matches_torch(tiny, tiny_files, channels_last):
         x = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
             ref = tiny(x).numpy()
-        out = tflite.run(path, _nhwc(x) if channels_last else x.numpy())
+        out = runtime.run(path, _nhwc(x) if channels_last else x.numpy())
         assert out.shape == ref.shape
         assert rel_err(out, ref) <= 1e-4
 
@@ -282,14 +287,14 @@ def test_op_histogram_matches_the_interpreter(tiny_files):
     from ai_edge_litert.interpreter import Interpreter
 
     for channels_last, (path, _) in tiny_files.items():
-        hist = tflite.op_histogram(path)
+        hist = TFLITE.op_histogram(path)
         interp = Interpreter(model_path=str(path))
         assert hist == dict(collections.Counter(op["op_name"] for op in interp._get_ops_details()))
         assert hist["DEPTHWISE_CONV_2D"] == len(kernel_pieces(7, 7))  # the 7x7 conv, split
         assert hist["FULLY_CONNECTED"] == 1 and hist["GELU"] == 1
         assert not any("BATCH_NORM" in op for op in hist)
     # NHWC input: the layout pass removes the transpose in front of the convolutions (exactly that one).
-    nhwc, nchw = (tflite.op_histogram(tiny_files[layout][0]) for layout in (True, False))
+    nhwc, nchw = (TFLITE.op_histogram(tiny_files[layout][0]) for layout in (True, False))
     assert nhwc["TRANSPOSE"] == nchw["TRANSPOSE"] - 1
 
 
@@ -298,16 +303,16 @@ def test_metadata_round_trip_keeps_the_model_running(tiny_files, tmp_path):
     path = tmp_path / "meta.tflite"
     path.write_bytes(src.read_bytes())
     x = _nhwc(torch.randn(1, 3, 32, 32))
-    before = tflite.run(path, x)
+    before = runtime.run(path, x)
     meta = {"edgerep.model": "tiny", "edgerep.input": '{"layout": "NHWC", "shape": [1, 32, 32, 3]}',
             "edgerep.note": "ünïcode ok"}
-    tflite.embed_metadata(path, meta)
-    read = tflite.read_metadata(path)
+    TFLITE.embed_metadata(path, meta)
+    read = TFLITE.read_metadata(path)
     assert {k: read[k] for k in meta} == meta
     assert read["min_runtime_version"]  # the converter's own entries are kept
-    np.testing.assert_array_equal(tflite.run(path, x), before)
-    tflite.embed_metadata(path, {"edgerep.model": "renamed"})  # same name: replaced, not duplicated
-    read = tflite.read_metadata(path)
+    np.testing.assert_array_equal(runtime.run(path, x), before)
+    TFLITE.embed_metadata(path, {"edgerep.model": "renamed"})  # same name: replaced, not duplicated
+    read = TFLITE.read_metadata(path)
     assert read["edgerep.model"] == "renamed" and read["edgerep.note"] == meta["edgerep.note"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["meta.tflite"]  # no temp file left
 
@@ -322,12 +327,12 @@ def test_fp16_and_int8_files_work_and_report_their_error(tiny, tmp_path, record_
     # int8 takes its calibration batch from the caller (edgerep.export supplies random images when
     # the user gives none: one default, in one place).
     with pytest.raises(ValueError, match="int8' needs a calibration batch"):
-        tflite.convert(tiny, example, tmp_path / "no_calibration.tflite", precision="int8")
+        convert(tiny, example, tmp_path / "no_calibration.tflite", precision="int8")
     for precision, calib in [("fp32", None), ("fp16", None), ("int8", calibration)]:
         path = tmp_path / f"tiny_{precision}_{calib is None}.tflite"
-        info = tflite.convert(tiny, example, path, precision=precision, channels_last=True, calibration=calib)
+        info = convert(tiny, example, path, precision=precision, channels_last=True, calibration=calib)
         sizes[precision] = path.stat().st_size
-        out = np.concatenate([tflite.run(path, _nhwc(x[i:i + 1])) for i in range(len(x))])
+        out = np.concatenate([runtime.run(path, _nhwc(x[i:i + 1])) for i in range(len(x))])
         rel, cos = rel_err(out, ref), _cosine(out, ref)
         record_property(f"{precision}_{'random' if calib is None else 'given'}_calibration",
                         {"rel_error": rel, "cosine": cos})
@@ -338,8 +343,8 @@ def test_fp16_and_int8_files_work_and_report_their_error(tiny, tmp_path, record_
         if precision != "fp32":
             assert info["quantization"]
         if precision == "int8":
-            assert "QUANTIZE" in tflite.op_histogram(path)
-            assert tflite.io_signature(path)["inputs"][0]["dtype"] == "float32"
+            assert "QUANTIZE" in TFLITE.op_histogram(path)
+            assert runtime.io_signature(path)["inputs"][0]["dtype"] == "float32"
             assert info["calibration"] == "the given batch (16 images)"
     record_property("file_bytes", sizes)  # the tiny file is mostly header and quantization params
     assert sizes["fp16"] < sizes["fp32"]
@@ -362,20 +367,20 @@ def test_fastvit_t8_matches_torch(channels_last, tmp_path):
     size = get_spec("fastvit_t8").test_input_size[1:]
     x = torch.randn(2, 3, *size)
     path = tmp_path / "fastvit_t8.tflite"
-    info = tflite.convert(fused, x[:1], path, precision="fp32", channels_last=channels_last)
+    info = convert(fused, x[:1], path, precision="fp32", channels_last=channels_last)
     assert info["rewrites"][0].startswith("10 ")  # one 7x7 depthwise conv per ConvFFN: 2+2+4+2 blocks
     large = [k for k in _depthwise_kernels(path.read_bytes()) if k[0] * k[1] > MAX_FAST_DEPTHWISE_TAPS]
     strided = [m for m in fused.modules() if isinstance(m, nn.Conv2d) and m.groups == m.in_channels > 1
                and m.kernel_size[0] * m.kernel_size[1] > MAX_FAST_DEPTHWISE_TAPS and m.stride != (1, 1)]
     assert len(large) == len(strided) > 0  # only the downsampling convs, which run fast
     assert rewrite_for_litert(path.read_bytes()).notes == []  # nothing slow left (strided 7x7s are fine)
-    hist = tflite.op_histogram(path)
+    hist = TFLITE.op_histogram(path)
     assert hist["DEPTHWISE_CONV_2D"] > 10 and not any("BATCH_NORM" in op for op in hist)
     with torch.no_grad():
         ref = fused(x).numpy()
     for i in range(2):
         xi = x[i:i + 1]
-        out = tflite.run(path, _nhwc(xi) if channels_last else xi.numpy())
+        out = runtime.run(path, _nhwc(xi) if channels_last else xi.numpy())
         assert rel_err(out, ref[i:i + 1]) <= 1e-4
 
 
@@ -383,17 +388,17 @@ def test_fastvit_t8_matches_torch(channels_last, tmp_path):
 def test_export_pipeline_writes_verified_tflite_with_metadata(tmp_path):
     """edgerep.export wires this module in: verification, audit and in-file metadata."""
     import edgerep
-    from edgerep.exporters.metadata import unflatten
+    from edgerep.exporters.pipeline.metadata import unflatten
     from edgerep.registry import get_spec
 
     name = "mobileone_s0"
     size = get_spec(name).test_input_size[1:]
     result = edgerep.export(name, "tflite", output=tmp_path / "m.tflite", input_size=size)
-    assert result.verification["passed"] and result.verification["rel_error"] <= 1e-4
+    assert result.verification.passed and result.verification.rel_error <= 1e-4
     assert result.input_shape == (1, *size, 3)
-    meta = unflatten(tflite.read_metadata(result.path))
+    meta = unflatten(TFLITE.read_metadata(result.path))
     assert meta["model"] == name and meta["input"]["layout"] == "NHWC"
-    assert meta["op_histogram"] == tflite.op_histogram(result.path)
+    assert meta["op_histogram"] == TFLITE.op_histogram(result.path)
 
 
 # ------------------------------------------------------------------------------------ user errors
@@ -411,9 +416,9 @@ def test_convert_rejects_bad_options(kwargs, error, match, tmp_path):
     model = nn.Conv2d(3, 4, 3).eval()
     kwargs = {"channels_last": True, "calibration": None, **kwargs}
     with pytest.raises(error, match=match):
-        tflite.convert(model, torch.randn(1, 3, 8, 8), tmp_path / "x.tflite", **kwargs)
+        convert(model, torch.randn(1, 3, 8, 8), tmp_path / "x.tflite", **kwargs)
     with pytest.raises(ValueError, match=r"example must be an NCHW tensor"):
-        tflite.convert(model, torch.randn(3, 8, 8), tmp_path / "x.tflite", precision="fp32")
+        convert(model, torch.randn(3, 8, 8), tmp_path / "x.tflite", precision="fp32")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -423,27 +428,27 @@ def test_failed_conversion_leaves_nothing(tmp_path):
             return torch.linalg.eigvals(x[0, 0]).real  # no TFLite lowering
 
     with pytest.raises(Exception):
-        tflite.convert(Broken().eval(), torch.randn(1, 3, 8, 8), tmp_path / "x.tflite", precision="fp32")
+        convert(Broken().eval(), torch.randn(1, 3, 8, 8), tmp_path / "x.tflite", precision="fp32")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_run_and_readers_reject_wrong_inputs(tiny_files, tmp_path):
     path, _ = tiny_files[True]
     with pytest.raises(ValueError, match=r"inputs have shape \(1, 3, 32, 32\) but .* takes \(1, 32, 32, 3\)"):
-        tflite.run(path, np.zeros((1, 3, 32, 32), np.float32))
+        runtime.run(path, np.zeros((1, 3, 32, 32), np.float32))
     with pytest.raises(ValueError, match="threads must be a positive integer"):
-        tflite.run(path, np.zeros((1, 32, 32, 3), np.float32), threads=0)
+        runtime.run(path, np.zeros((1, 32, 32, 3), np.float32), threads=0)
     bogus = tmp_path / "not.tflite"
     bogus.write_bytes(b"\x00" * 64)
     with pytest.raises(ValueError, match="not a TFLite flatbuffer"):
-        tflite.op_histogram(bogus)
+        TFLITE.op_histogram(bogus)
     with pytest.raises(TypeError, match="metadata must be a dict of str to str"):
-        tflite.embed_metadata(path, {"edgerep.x": 1})
+        TFLITE.embed_metadata(path, {"edgerep.x": 1})
 
 
 def test_convert_does_not_modify_the_model(tiny, tmp_path):
     before = copy.deepcopy(tiny.state_dict())
-    tflite.convert(tiny, torch.randn(1, 3, 16, 16), tmp_path / "t.tflite", precision="fp32")
+    convert(tiny, torch.randn(1, 3, 16, 16), tmp_path / "t.tflite", precision="fp32")
     after = tiny.state_dict()
     assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
     assert isinstance(tiny.dw, nn.Conv2d)

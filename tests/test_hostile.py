@@ -70,7 +70,7 @@ def test_an_eps_named_jpg_never_reaches_ghostscript(tmp_path, fake_ghostscript, 
 
 
 def test_eps_in_a_calibration_folder_never_reaches_ghostscript(tmp_path, fake_ghostscript):
-    from edgerep.exporters.calibration import _read_image
+    from edgerep.exporters.pipeline.calibration import _read_image
     from PIL import Image
 
     (tmp_path / "c.png").write_bytes(EPS)
@@ -98,7 +98,7 @@ def test_a_sliver_image_is_refused_before_any_resize(tmp_path, capsys, size):
 
 
 def test_a_sliver_calibration_image_is_refused(tmp_path):
-    from edgerep.exporters.calibration import _read_image
+    from edgerep.exporters.pipeline.calibration import _read_image
     from PIL import Image
 
     (tmp_path / "s.png").write_bytes(_png(60000, 1))
@@ -350,7 +350,7 @@ def test_export_to_dev_null_is_refused_and_writes_nothing_into_dev(capsys, _regi
 
 
 def test_an_empty_home_is_not_a_cache_location(monkeypatch):
-    from edgerep.bench.cache import ExportCache
+    from edgerep.exporters.pipeline.cache import ExportCache
 
     monkeypatch.delenv("EDGEREP_CACHE", raising=False)
     monkeypatch.setenv("HOME", "")
@@ -359,7 +359,7 @@ def test_an_empty_home_is_not_a_cache_location(monkeypatch):
 
 
 def test_edgerep_cache_naming_a_file_is_refused(monkeypatch, tmp_path):
-    from edgerep.bench.cache import ExportCache
+    from edgerep.exporters.pipeline.cache import ExportCache
 
     (tmp_path / "f").write_text("x")
     monkeypatch.setenv("EDGEREP_CACHE", str(tmp_path / "f"))
@@ -588,7 +588,7 @@ _BAD_CALIBRATION = {
 
 @pytest.mark.parametrize("case", list(_BAD_CALIBRATION))
 def test_calibration_tensors_that_are_not_images_are_refused_in_one_line(tmp_path, case):
-    from edgerep.exporters.calibration import load
+    from edgerep.exporters.pipeline.calibration import load
 
     make, expected = _BAD_CALIBRATION[case]
     path = tmp_path / "c.pt"
@@ -604,7 +604,7 @@ def test_calibration_tensors_that_are_not_images_are_refused_in_one_line(tmp_pat
     b"\x93NUMPY\x01\x00",
 ])
 def test_truncated_or_lying_npy_headers_are_refused(tmp_path, header):
-    from edgerep.exporters.calibration import load
+    from edgerep.exporters.pipeline.calibration import load
 
     (tmp_path / "c.npy").write_bytes(header.ljust(128, b" ") if len(header) > 20 else header)
     with pytest.raises(ValueError, match="c.npy"):
@@ -612,7 +612,7 @@ def test_truncated_or_lying_npy_headers_are_refused(tmp_path, header):
 
 
 def test_a_fifo_as_calibration_is_refused(tmp_path):
-    from edgerep.exporters.calibration import load
+    from edgerep.exporters.pipeline.calibration import load
 
     os.mkfifo(tmp_path / "c.npy")
     with pytest.raises(ValueError, match="c.npy.*FIFO"):
@@ -641,7 +641,7 @@ def _interrupting_convert(monkeypatch, first: int, then: list[int], wrap: bool =
     the next of ``then`` (signals arriving during the cleanup). With ``wrap``, the converter wraps
     the signal's exception in its own error, as torch.export does."""
     from edgerep import _io
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx import target as onnx_target
 
     def convert(self, model, example, path, options):  # noqa: ANN001, ANN202
         Path(path).write_bytes(b"half an artifact")  # what the cleanup must remove
@@ -705,13 +705,16 @@ def test_sigterm_wrapped_by_the_converter_is_not_reported_as_a_failed_conversion
 def _int8_result(target: str = "tflite"):  # noqa: ANN202
     from types import SimpleNamespace
 
+    from edgerep.exporters.pipeline.checks import Verification
+    from edgerep.exporters.pipeline.precision import Precision
+
     return SimpleNamespace(target=target, model="mobileone_s0", path=Path("exports/mobileone_s0_int8.tflite"),
-                           precision="int8", sidecar=Path("exports/mobileone_s0_int8.tflite.json"),
-                           verification={"passed": True, "rel_error": 0.44, "cosine": 0.9907, "runtime": "litert"})
+                           precision=Precision.INT8, sidecar=Path("exports/mobileone_s0_int8.tflite.json"),
+                           verification=Verification(passed=True, rel_error=0.44, cosine=0.9907, runtime="litert"))
 
 
 def test_int8_parity_reads_as_a_cosine_not_a_large_error():
-    from edgerep.exporters.console import _parity
+    from edgerep.exporters.pipeline.console import _parity
 
     cell = _parity(_int8_result())
     assert cell.startswith("cos 0.9907") and "judged by cosine" in cell
@@ -719,7 +722,7 @@ def test_int8_parity_reads_as_a_cosine_not_a_large_error():
 
 @pytest.mark.parametrize("target", ["tflite", "onnx"])
 def test_the_next_step_benchmarks_the_precision_just_exported(target):
-    from edgerep.exporters.console import next_steps
+    from edgerep.exporters.pipeline.console import next_steps
 
     first = next_steps([_int8_result(target)])[0]
     assert "edgerep bench mobileone_s0" in first and "--precision int8" in first

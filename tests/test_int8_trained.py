@@ -40,10 +40,10 @@ def portraits(testdata: Path) -> torch.Tensor:
 
 def _face_drift(result, portraits: torch.Tensor, checkpoint: Path) -> dict:
     """The int8 artifact against the fused fp32 model on the portraits (issue 21's face metrics)."""
-    from edgerep.exporters.pipeline import identify
-    from edgerep.exporters.prepare import normalize, prepare
-    from edgerep.exporters.targets import get_target
-    from edgerep.exporters.verify import int8_metrics
+    from edgerep.exporters.pipeline.run import identify
+    from edgerep.exporters.pipeline.prepare import normalize, prepare
+    from edgerep.exporters.pipeline.targets import get_target
+    from edgerep.exporters.pipeline.verify import int8_metrics
 
     prep = prepare(result.model, identify(result.model, None, False, False), checkpoint)
     x = normalize(prep, portraits)
@@ -72,7 +72,7 @@ def test_edgeface_litert_int8_meets_the_targets_on_portraits(testdata: Path, edg
     pytest.importorskip("ai_edge_litert")
     r = edgeface_int8["tflite"]
     assert r.passed, r.verification  # its own check, on faces held out of the groups photos
-    assert "aligned faces from" in r.verification["domain"]
+    assert "aligned faces from" in r.verification.domain
     d = _face_drift(r, portraits, testdata / XXS[1])
     # Measured (RESULTS.md): cosine min 0.9966, mean 0.9981, 0/496 flips; the issue: 0.98, 0.99, 1 %.
     assert d["cosine_min"] >= 0.99 and d["cosine_mean"] >= 0.995, d
@@ -94,15 +94,16 @@ def test_export_check_fails_a_bad_recipe_and_names_the_worst_layer(testdata: Pat
     """EdgeFace quantized like a conv network (every op on the residual stream in int8): the export's
     own check sees it on held-out faces and fails, naming the layer that alone costs the most."""
     from edgerep import create_model
-    from edgerep.exporters import export, int8_torch
-    from edgerep.exporters.console import failure_reason
+    from edgerep.exporters import export
+    from edgerep.exporters.pipeline import int8_torch
+    from edgerep.exporters.pipeline.console import failure_reason
 
     monkeypatch.setattr(int8_torch, "recipe", lambda model: "conv")
     r = export(XXS[0], "onnx", checkpoint=testdata / XXS[1], precision="int8", output=f"{tmp_path}/",
                calibration=testdata / "faces" / "groups")
     assert not r.passed
     v = r.verification
-    assert v["int8"]["cosine_mean"] < 0.9 and "cosine mean" in " ".join(v["missed"])
-    worst = v["worst_layers"][0]["layer"]
+    assert v.int8["cosine_mean"] < 0.9 and "cosine mean" in " ".join(v.missed)
+    worst = v.worst_layers[0]["layer"]
     assert worst in dict(create_model("edgeface_xxs").named_modules())
     assert f"worst layer alone: {worst}" in failure_reason(r)

@@ -23,7 +23,7 @@ from edgerep.bench.records import Record
 from edgerep.bench.schema import schema
 from edgerep.bench.stats import summarize
 from edgerep.cli import main
-from edgerep.exporters.metadata import unflatten
+from edgerep.exporters.pipeline.metadata import unflatten
 
 from .syntax_trees import node_text, parse, syntax_errors, walk
 
@@ -248,13 +248,13 @@ def test_metadata_fixture_has_the_form_edgerep_exports_write(tmp_path: Path) -> 
     """The Swift core parses these keys and JSON members: a live export must still write them."""
     pytest.importorskip("coremltools")
     from edgerep.exporters import export
-    from edgerep.exporters.coreml import read_metadata
+    from edgerep.exporters.pipeline.targets import get_target
 
     from .export_helpers import TINY, registered
 
     with registered():
         result = export(TINY, "coreml", output=tmp_path, verify=False)
-    live = read_metadata(result.path)
+    live = get_target("coreml").read_metadata(result.path)
     fixture = _metadata_fixture()
     for key in ("model", "family", "task", "baseline", "fused", "params", "macs", "precision", "input", "output",
                 "preprocessing", "edgerep_version"):

@@ -45,10 +45,10 @@ def test_bench_runtime_requested_without_its_extra_is_exit_2(capsys, monkeypatch
 
 
 def test_bench_default_runtimes_with_a_missing_extra_exit_1(capsys, monkeypatch, tmp_path):
-    from edgerep.exporters import coreml
+    from edgerep.exporters.coreml.target import CoreMLTarget
 
     monkeypatch.setattr(runners, "available", lambda module: module not in ("onnxruntime", "ai_edge_litert"))
-    monkeypatch.setattr(coreml, "unavailable", lambda: "Core ML prediction needs macOS")  # also on a Mac
+    monkeypatch.setattr(CoreMLTarget, "runtime_unavailable", lambda self: "Core ML prediction needs macOS")  # also on a Mac
     code, out, err = run_cli(capsys, "bench", TINY, "--runtime", "torch,coreml", *QUICK,
                              "--cache-dir", tmp_path)
     assert code == 0, err  # coreml off macOS is a documented platform reason: not a failure

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 import edgerep
-from edgerep.exporters.verify import compare, verify_numeric
+from edgerep.exporters.pipeline.verify import compare, verify_numeric
 
 from .export_helpers import TINY
 from .helpers import files_in, one_line_error, run_cli
@@ -61,16 +61,16 @@ def test_weights_beyond_float16_are_refused_for_fp16(capsys, tmp_path):
 
 
 def test_nan_artifact_output_fails_verification_and_keeps_the_artifact(capsys, tmp_path, monkeypatch):
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx.target import OnnxTarget
 
-    real_run = onnx_target.run
+    real_run = OnnxTarget.run
 
-    def half_nan(path, x):  # noqa: ANN001
-        y = real_run(path, x)
+    def half_nan(self, path, x):  # noqa: ANN001
+        y = real_run(self, path, x)
         y[..., ::2] = np.nan
         return y
 
-    monkeypatch.setattr(onnx_target, "run", half_nan)
+    monkeypatch.setattr(OnnxTarget, "run", half_nan)
     code, out, err = run_cli(capsys, "export", TINY, "-t", "onnx", "-o", tmp_path / "m.onnx")
     assert code == 1
     fail = [line for line in err.splitlines() if line.strip()]
@@ -98,8 +98,8 @@ def test_non_finite_torch_reference_fails_verification(tmp_path):
     result = edgerep.export(_Overflows(), "onnx", input_size=(8, 8), output=tmp_path / "m.onnx")
     assert not result.passed
     v = result.verification
-    assert v["non_finite"]["side"] == "the torch reference"
-    assert "the torch reference's output 'logits' went non-finite: 12 of 12 values" in v["reason"]
+    assert v.non_finite["side"] == "the torch reference"
+    assert "the torch reference's output 'logits' went non-finite: 12 of 12 values" in v.reason
 
 
 def test_a_nan_in_a_later_batch_does_not_vanish():
@@ -110,8 +110,8 @@ def test_a_nan_in_a_later_batch_does_not_vanish():
     outs = iter(out)
     result = verify_numeric(lambda a: next(outs), lambda x: torch.ones(2, 4), [torch.zeros(2), torch.zeros(2)],
                             lambda x: x.numpy(), "fp32", "fake")
-    assert result["passed"] is False
-    assert result["non_finite"] == {"side": "the fake artifact", "count": 1, "size": 16,
+    assert result.passed is False
+    assert result.non_finite == {"side": "the fake artifact", "count": 1, "size": 16,
                                     "first_sample": 3, "first_element": 1}
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("tiny_models")
 @pytest.fixture
 def no_conversion(monkeypatch):
     """Fail the test if a conversion starts: the refusals below must come before any work."""
-    from edgerep.exporters import onnx as onnx_target
+    from edgerep.exporters.onnx import target as onnx_target
 
     def boom(*args, **kwargs):  # noqa: ANN002, ANN003
         raise AssertionError("conversion started")

@@ -82,11 +82,14 @@ def test_tflite_metadata_matches_a_real_export_reader(tmp_path: Path) -> None:
     """with_metadata is what embed_metadata writes: the same entries come back from a file."""
     import base64
 
-    from edgerep.exporters.tflite import embed_metadata, metadata_entries, read_metadata
+    from edgerep.exporters.pipeline.targets import get_target
+    from edgerep.exporters.tflite.flatbuffer import metadata_entries
+
+    tflite = get_target("tflite")
 
     doc = json.loads(vectors.render()["tflite_metadata.json"])
     data = base64.b64decode(doc["cases"][2]["tflite_base64"])  # foreign: no edgerep entries yet
     path = tmp_path / "m.tflite"
     path.write_bytes(data)
-    embed_metadata(path, {"edgerep.model": "m", "edgerep.macs": "12"})
-    assert read_metadata(path) == {**metadata_entries(data), "edgerep.model": "m", "edgerep.macs": "12"}
+    tflite.embed_metadata(path, {"edgerep.model": "m", "edgerep.macs": "12"})
+    assert tflite.read_metadata(path) == {**metadata_entries(data), "edgerep.model": "m", "edgerep.macs": "12"}

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._optional import require
 from .._io import quiet
-from .cache import ExportCache
+from ..exporters.pipeline.cache import ExportCache
 
 N = 1024
 MACS = N ** 3
@@ -103,7 +103,7 @@ class _Gemm:
 
 
 def litert_gemm(threads: int | None, cache: ExportCache, reps: int = 10) -> float:
-    from edgerep.exporters.tflite import TFLiteSession
+    from edgerep.exporters.tflite.runtime import TFLiteSession
 
     def build(directory: Path) -> Path:
         import torch

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .._io import raise_if_terminated
 from .._text import one_line
-from ..exporters.options import check_precision
+from ..exporters.pipeline.precision import Precision
 from .records import Record, Report, host_machine
 from .stats import DEFAULT, QUICK, Protocol, get_protocol, summarize
 from .suites import SUITES, suite_models
@@ -76,15 +76,13 @@ def benchmark(
         keep_samples: keep every timed sample in the records (``samples_ms``).
         progress: called as ``progress(done, total, label)`` before each record and at the end.
     """
-    from .cache import ExportCache
+    from ..exporters.pipeline.cache import ExportCache
     from .runners import resolve_runtimes, split_names
     from .runners import runners as known_runners
     from .workload import Workload
 
     _check_threads(threads)
-    precisions = split_names(precision, "precision")
-    for p in precisions:
-        check_precision(p)
+    precisions = [Precision.parse(p) for p in split_names(precision, "precision")]
     proto = _resolve_protocol(protocol, quick, rounds=rounds, iterations=iterations,
                               warmup=warmup, trim=trim)
     known = known_runners()

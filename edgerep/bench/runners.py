@@ -13,14 +13,13 @@ from __future__ import annotations
 import contextlib
 import platform
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable
 
 import numpy as np
 
 from .._optional import available
+from ..exporters.pipeline.cache import CachedArtifact, ExportCache, export_cached
 from . import ceiling
-from .cache import CachedArtifact, ExportCache
 from .workload import Workload
 
 Predict = Callable[[], Any]
@@ -82,35 +81,6 @@ class Runner(ABC):
         """GMAC/s of the reference GEMM on this runtime at ``threads``."""
 
 
-def export_cached(work: Workload, target: str, precision: str, cache: ExportCache, *,
-                  calibration: tuple[str, Callable[[], Any]] | None = None,
-                  log: Callable[[str], None] | None = None) -> CachedArtifact:
-    """The ``target`` artifact of ``work`` at ``precision``, exported once into ``cache``.
-
-    ``calibration`` (int8): a label identifying the images, and a function returning them (anything
-    ``edgerep.export`` takes as ``calibration``); without it int8 calibrates on random images.
-    """
-    identity = {**work.identity, "target": target, "precision": precision,
-                "input_size": list(work.input_size), "batch": 1}
-    calibrated = precision == "int8" and calibration is not None
-    if calibrated:
-        identity["calibration"] = calibration[0]
-
-    def build(directory: Path) -> Path:
-        from ..exporters import export
-
-        if log:
-            log(f"export    {work.name} -> {target} ({precision}) into the cache")
-        # verify=False: ``edgerep export`` verifies numerics; here only speed matters.
-        # The Workload's fused model: exporting fuses again, which finds nothing left to fuse.
-        result = export(work.reference("fused"), target, output=f"{directory}/", precision=precision,
-                        input_size=tuple(work.input_size[1:]), verify=False,
-                        calibration=calibration[1]() if calibrated else None)
-        return Path(result.path)
-
-    return cache.get(f"{work.name}-{target}-{precision}", identity, build)
-
-
 class TorchRunner(Runner):
     """PyTorch eager on CPU, in both forms: the speedup of fusion without any exporter."""
 
@@ -160,10 +130,10 @@ def _random_input(shape: list[int] | tuple[int, ...], dtype: Any) -> np.ndarray:
 
 class ArtifactRunner(Runner):
     """A runtime that runs an export target's artifact, loaded the way the target loads it
-    (:meth:`edgerep.exporters.targets.Target.open`): onnxruntime, LiteRT, Core ML, ..."""
+    (:meth:`edgerep.exporters.pipeline.targets.Target.open`): onnxruntime, LiteRT, Core ML, ..."""
 
     def __init__(self, target: str) -> None:
-        from edgerep.exporters.targets import TARGETS
+        from edgerep.exporters.pipeline.targets import TARGETS
 
         self.info = TARGETS[target]
         impl = self.info.load()
@@ -219,7 +189,7 @@ RUNTIME_ORDER = ("torch", "onnxruntime", "litert", "coreml")
 
 def runners() -> dict[str, Callable[[], Runner]]:
     """Every runtime the bench can measure on: torch, and each export target's runtime."""
-    from edgerep.exporters.targets import TARGETS
+    from edgerep.exporters.pipeline.targets import TARGETS
 
     found: dict[str, Callable[[], Runner]] = {"torch": TorchRunner}
     for name, info in TARGETS.items():
@@ -230,7 +200,7 @@ def runners() -> dict[str, Callable[[], Runner]]:
 
 def aliases() -> dict[str, str]:
     """Other spellings of runtime names: a target's name and aliases name its runtime."""
-    from edgerep.exporters.targets import TARGETS
+    from edgerep.exporters.pipeline.targets import TARGETS
 
     out = {"pytorch": "torch", "eager": "torch"}
     for info in TARGETS.values():

@@ -66,8 +66,8 @@ def _names(value: str, what: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from .._io import write_atomic
     from ..bench.report import check_outputs
-    from ..exporters.options import PRECISIONS
-    from ..exporters.targets import get_target
+    from ..exporters.pipeline.precision import PRECISIONS, Precision
+    from ..exporters.pipeline.targets import get_target
     from ..weights import random_weights_note
     from .evaluate import MIN_AGREEMENT, MIN_COSINE, classifier_spec, evaluate, render
     from .photos import scan
@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     bad = [p for p in precisions if p not in PRECISIONS]
     if bad:
         raise ValueError(f"--precision takes {', '.join(PRECISIONS)} (comma-separated); got {args.precision!r}")
+    precisions = [Precision(p) for p in precisions]
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit must be a positive count, got {args.limit}")
     photos = scan(args.images, spec.num_classes, labels=not args.no_labels)

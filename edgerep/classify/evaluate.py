@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .._text import one_line
+from ..exporters.pipeline.precision import Precision
 from .photos import Photos, load_crops, normalize
 
 MIN_AGREEMENT = 0.95
@@ -150,7 +151,7 @@ def evaluate(model: str, photos: Photos, *, checkpoint: str | Path | None = None
     for path, target, precision in _artifacts(work, targets, precisions, artifacts, calibration, result, emit):
         row = result.rows[-1]
         try:
-            from ..exporters.artifact import Artifact
+            from ..exporters.pipeline.artifact import Artifact
 
             art = Artifact(path)
             if art.model != spec.name:
@@ -179,12 +180,11 @@ def _artifacts(work: Any, targets: Sequence[str], precisions: Sequence[str], art
     """Yield each artifact to evaluate, after appending its row to ``result`` (rows that cannot be
     made are appended as unavailable / failed and not yielded). Exports are made from ``work``, the
     workload torch ran (built and loaded once), into the benchmarks' export cache."""
-    from ..bench.cache import ExportCache
-    from ..bench.runners import export_cached
-    from ..exporters.targets import get_target
+    from ..exporters.pipeline.cache import ExportCache, export_cached
+    from ..exporters.pipeline.targets import get_target
 
     if artifacts:
-        from ..exporters.artifact import target_for
+        from ..exporters.pipeline.artifact import target_for
 
         for path in artifacts:
             impl = target_for(Path(path)).load()
@@ -207,7 +207,7 @@ def _artifacts(work: Any, targets: Sequence[str], precisions: Sequence[str], art
                 row.status, row.reason = "unavailable", impl.runtime_unavailable()
                 continue
             try:
-                path = export_cached(work, target, precision, cache, log=emit,
+                path = export_cached(work, target, Precision.parse(precision), cache, log=emit,
                                      calibration=None if label is None else (label, lambda: calibration)).path
             except ImportError as exc:
                 row.status, row.reason = "unavailable", one_line(exc, 200)

@@ -14,6 +14,27 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from .._files import check_regular
+from .._io import write_atomic
+from .._text import is_blank, printable
+from ..bench.report import check_outputs
+from ..exporters.pipeline.precision import PRECISIONS, Precision
+from ..exporters.pipeline.targets import get_target
+from .alignment import align
+from .detect import Face, MTCNN, largest, load_faces_json, parse_landmarks
+from .embed import ArtifactEmbedder, check_compatible, load_embedder, resolve_runtime
+from .gallery import Gallery
+from .images import decode_image, list_images, load_image, save_png
+from .matching import DEFAULT_THRESHOLD, check_threshold, same_person
+from .parity import (
+    FACES_LABEL, MAX_FLIP_RATE, MIN_COSINE, TARGETS, calibration_batch, default_faces, parity, render_parity,
+)
+
+# The registry, the weights check and .verification import torch: imported where used, so that
+# detect, align and the gallery commands run without torch.
+
 _EPILOG = """\
 examples:
   edgerep face detect photo.jpg --json > faces.json
@@ -41,7 +62,7 @@ def _add_embedding_options(p: argparse.ArgumentParser, model_required: bool = Fa
     src.add_argument("--artifact", metavar="FILE", help="an exported model (.onnx, .tflite, .mlpackage) to embed with")
     src.add_argument("--runtime", metavar="R", default="torch",
                      help="torch (default), onnxruntime or litert: export on the fly (cached) and embed there")
-    p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
                    help="precision of the on-the-fly export with --runtime (default fp32)")
 
 
@@ -137,14 +158,10 @@ def register(subparsers: Any) -> None:
 
 
 def _check_outputs(paths: list[str | None], force: bool) -> None:
-    from ..bench.report import check_outputs
-
     check_outputs(paths, force)
 
 
 def _given_faces(args: argparse.Namespace) -> list[Any] | None:
-    from .detect import Face, load_faces_json, parse_landmarks
-
     if getattr(args, "landmarks", None) is not None:  # an empty --landmarks "" is an error, not "detect"
         lm = parse_landmarks(args.landmarks)
         return [Face((*lm.min(0), *lm.max(0)), 1.0, lm)]  # type: ignore[arg-type]
@@ -155,7 +172,6 @@ def _given_faces(args: argparse.Namespace) -> list[Any] | None:
 
 def _face_of(image: Any, source: str, faces: list[Any] | None, detector: Any) -> tuple[Any, int]:
     """The face to use in ``image``: the largest given or detected one, and how many there were."""
-    from .detect import largest
 
     found = faces if faces is not None else detector.detect(image)
     face = largest(found)
@@ -165,17 +181,16 @@ def _face_of(image: Any, source: str, faces: list[Any] | None, detector: Any) ->
 
 
 def _embedder(args: argparse.Namespace, flip: bool) -> Any:
-    from .embed import load_embedder, resolve_runtime
-
     runtime = resolve_runtime(args.runtime)
-    if args.artifact is None and runtime != "torch" and args.precision == "int8":
+    precision = Precision(args.precision)  # one of argparse's choices
+    if args.artifact is None and runtime != "torch" and precision.is_integer:
         calibration = _default_calibration(args.model)
     else:
         calibration = None
-    if args.artifact is None and runtime == "torch" and args.precision != "fp32":
-        raise ValueError(f"--precision {args.precision} applies to exports: add --runtime onnxruntime or litert")
+    if args.artifact is None and runtime == "torch" and precision is not Precision.FP32:
+        raise ValueError(f"--precision {precision} applies to exports: add --runtime onnxruntime or litert")
     return _noted(load_embedder(args.model, checkpoint=args.checkpoint, artifact=args.artifact, runtime=runtime,
-                                precision=args.precision, flip_sum=flip, calibration=calibration, log=_stderr))
+                                precision=precision, flip_sum=flip, calibration=calibration, log=_stderr))
 
 
 _RANDOM_FACES = "embeddings, matches and thresholds mean nothing, only parity between runtimes does"
@@ -210,7 +225,6 @@ def _noted(embedder: Any) -> Any:
 
 def _default_calibration(model: str | None) -> Any:
     """int8 exports made by the face commands are calibrated on scikit-image's faces (see parity)."""
-    from .parity import FACES_LABEL, calibration_batch, default_faces
 
     def batch() -> Any:
         from ..registry import get_spec
@@ -225,9 +239,6 @@ def _default_calibration(model: str | None) -> Any:
 
 
 def _detect(args: argparse.Namespace) -> int:
-    from .detect import MTCNN
-    from .images import load_image
-
     image = load_image(args.image)
     faces = MTCNN(min_face=args.min_face).detect(image)
     if args.json:
@@ -244,10 +255,6 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _align(args: argparse.Namespace) -> int:
-    from .alignment import align
-    from .detect import MTCNN
-    from .images import load_image, save_png
-
     _check_outputs([args.output], args.force)
     if not str(args.output).lower().endswith(".png"):
         raise ValueError(f"--output writes a PNG; got {args.output!r}: use a .png file name")
@@ -261,20 +268,11 @@ def _align(args: argparse.Namespace) -> int:
 
 
 def _photo_faces(photo: Path) -> list[Any] | None:
-    from .detect import load_faces_json
-
     sidecar = photo.with_name(photo.name + ".json")
     return load_faces_json(sidecar) if sidecar.exists() else None  # a FIFO or folder there is refused
 
 
 def _enroll(args: argparse.Namespace) -> int:
-    from .alignment import align
-    from .detect import MTCNN
-    from .gallery import Gallery
-    from .images import list_images, load_image
-    from .._text import printable
-    from .matching import DEFAULT_THRESHOLD
-
     _check_outputs([args.output], args.force)
     root = Path(args.directory)
     if not root.is_dir():
@@ -282,7 +280,6 @@ def _enroll(args: argparse.Namespace) -> int:
     people = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not people:
         raise ValueError(f"{root} holds no identity folders: put each person's photos in DIR/<name>/")
-    from .._text import is_blank
 
     blank = [p.name for p in people if is_blank(p.name)]
     if blank:  # refused before any work: the folder name is the identity's name
@@ -310,8 +307,6 @@ def _enroll(args: argparse.Namespace) -> int:
         if not crops:
             empty.append(person.name)
             continue
-        import numpy as np
-
         gallery.enroll(person.name, embedder(np.stack(crops)), sources)
         _stderr(f"[{n}/{len(people)}] {printable(person.name)}: {len(crops)} of {len(photos)} photos "
                 f"({time.monotonic() - start:.1f}s)")
@@ -327,7 +322,6 @@ def _enroll(args: argparse.Namespace) -> int:
 
 def _gallery_embedder(gallery: Any, args: argparse.Namespace) -> Any:
     """The embedder that made ``gallery`` (its model and runtime), checked against its record."""
-    from .embed import ArtifactEmbedder, check_compatible, load_embedder
 
     spec = gallery.spec
     if args.artifact is not None:
@@ -340,7 +334,7 @@ def _gallery_embedder(gallery: Any, args: argparse.Namespace) -> Any:
             raise ValueError(f"{args.gallery} was enrolled with a checkpoint (sha256 {spec.checkpoint_sha256[:12]}...); "
                              "pass it with --checkpoint")
         runtime = spec.runtime if spec.runtime in ("torch", "onnxruntime", "litert", "coreml") else "torch"
-        calibration = _default_calibration(spec.model) if spec.precision == "int8" and runtime != "torch" else None
+        calibration = _default_calibration(spec.model) if Precision.parse(spec.precision).is_integer and runtime != "torch" else None
         emb = load_embedder(spec.model, checkpoint=args.checkpoint, runtime=runtime,
                             precision=spec.precision if runtime != "torch" else "fp32",
                             flip_sum=spec.flip_sum, calibration=calibration, log=_stderr)
@@ -349,18 +343,12 @@ def _gallery_embedder(gallery: Any, args: argparse.Namespace) -> Any:
 
 
 def _embed_image(path: str, embedder: Any, faces: list[Any] | None) -> tuple[Any, int]:
-    from .alignment import align
-    from .detect import MTCNN
-    from .images import load_image
-
     image = load_image(path)
     face, count = _face_of(image, path, faces, MTCNN() if faces is None else None)
     return embedder(align(image, face.landmarks, embedder.size, source=path))[0], count
 
 
 def _identify(args: argparse.Namespace) -> int:
-    from .gallery import Gallery
-
     gallery = Gallery.load(args.gallery)
     embedder = _gallery_embedder(gallery, args)
     emb, count = _embed_image(args.image, embedder, _given_faces(args))
@@ -370,7 +358,6 @@ def _identify(args: argparse.Namespace) -> int:
         print(json.dumps({"image": args.image, "identity": match.name, "best": match.best, "score": match.score,
                           "threshold": match.threshold, "faces": count, "scores": dict(ranked)}, indent=1))
         return 0
-    from .._text import printable  # names come from folders and files: never print them raw
 
     if match.best is None:
         print(f"{args.image}: unknown (the gallery is empty)")
@@ -385,8 +372,6 @@ def _identify(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .matching import DEFAULT_THRESHOLD, check_threshold, same_person
-
     threshold = check_threshold(DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
     if args.model is None and args.artifact is None:
         raise ValueError("give --model MODEL (and --checkpoint) or --artifact FILE")
@@ -404,16 +389,12 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from .images import decode_image
     from .verification import load_bin, verification_metrics
 
     _check_outputs([args.json], args.force)
     files = [f.strip() for f in args.bin.split(",") if f.strip()]
     if not files:
         raise ValueError("--bin needs at least one .bin file")
-    from .._files import check_regular
 
     for f in files:
         check_regular(f, ".bin file", limit="bin")
@@ -450,7 +431,6 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"{Path(r['file']).name:24} {r['pairs']:6d}  {acc:>16}  {r['threshold_sq_l2']:9.3f}  "
               f"{r['threshold_cosine']:7.4f}  {100 * r['tar_at_far']:11.2f}%")
     if args.json:
-        from .._io import write_atomic
 
         doc = {"model": embedder.spec.model, "runtime": embedder.spec.runtime, "precision": embedder.spec.precision,
                "artifact_sha256": embedder.spec.artifact_sha256, "flip_sum": args.flip, "results": results}
@@ -460,15 +440,11 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _parity(args: argparse.Namespace) -> int:
-    from ..exporters.options import PRECISIONS
-    from .parity import MAX_FLIP_RATE, MIN_COSINE, TARGETS, parity, render_parity
-
     _check_outputs([args.json], args.force)
     if args.max_flips is not None and not 0 <= args.max_flips <= 100:
         raise ValueError(f"--max-flips is a percentage between 0 and 100, got {args.max_flips}")
     targets = [t.strip().lower() for t in args.targets.split(",") if t.strip()]
     precisions = [p.strip().lower() for p in args.precision.split(",") if p.strip()]
-    from ..exporters.targets import get_target
 
     targets = list(dict.fromkeys(get_target(t).name for t in targets))
     bad = [p for p in precisions if p not in PRECISIONS]
@@ -486,7 +462,6 @@ def _parity(args: argparse.Namespace) -> int:
                     max_flip_rate=MAX_FLIP_RATE if args.max_flips is None else args.max_flips / 100)
     print(render_parity(result), end="")
     if args.json:
-        from .._io import write_atomic
 
         write_atomic(args.json, json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
         _stderr(f"wrote {args.json}")
@@ -494,12 +469,6 @@ def _parity(args: argparse.Namespace) -> int:
 
 
 def _crops_of_folder(directory: Path) -> Any:
-    import numpy as np
-
-    from .alignment import align
-    from .detect import MTCNN, largest
-    from .images import list_images, load_image
-
     if not directory.is_dir():
         raise FileNotFoundError(f"--images {directory} is not a directory")
     photos = [p for sub in [directory, *sorted(d for d in directory.iterdir() if d.is_dir())] for p in list_images(sub)]

@@ -21,7 +21,9 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
+from .._files import load_json
 from .._optional import require
+from .._ort import session_options
 from .images import resize
 
 LANDMARK_NAMES = ("eye on the image's left", "eye on the image's right", "nose tip",
@@ -119,8 +121,6 @@ def faces_from_json(doc: Any, source: str = "<json>") -> list[Face]:
 
 
 def load_faces_json(path: str | Path) -> list[Face]:
-    from .._files import load_json
-
     path = Path(path)
     doc = load_json(path, "landmarks file")  # regular file, size, depth and finite numbers checked
     return faces_from_json(doc, str(path))
@@ -217,7 +217,6 @@ class MTCNN:
         if self._sessions is None:
             ort = require("onnxruntime")
             directory = _mtcnn_weights()
-            from .._ort import session_options
 
             opts = session_options(ort, self.threads)  # edgerep's one onnxruntime configuration
             self._sessions = {n: ort.InferenceSession(str(directory / f"{n}.onnx"), opts,

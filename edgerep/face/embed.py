@@ -7,7 +7,7 @@ EdgeFace); an artifact exported with raw-pixel input gets raw pixels. ``flip_sum
 and its mirror image and sums the two outputs before normalizing (the InsightFace protocol).
 
 Artifacts run through the export targets' own runners (``Target.run`` of
-:mod:`edgerep.exporters.targets`: onnxruntime, LiteRT, Core ML on macOS), the code that verifies
+:mod:`edgerep.exporters.pipeline.targets`: onnxruntime, LiteRT, Core ML on macOS), the code that verifies
 exports and that the benchmarks load, not a copy of it. Torch models are built as the benchmarks
 build them (:class:`edgerep.bench.workload.Workload`: seeded random weights unless a checkpoint is
 given), so separate runs embed with the same weights, and exports made for the face commands
@@ -21,9 +21,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .._io import tree_sha256
+from .._io import file_sha256, tree_sha256
+from ..exporters.pipeline.artifact import Artifact
+from ..exporters.pipeline.cache import ExportCache, export_cached
+from ..exporters.pipeline.precision import Precision
+from ..exporters.pipeline.targets import TARGETS
 from .gallery import EmbeddingSpec
 from .matching import l2_normalize
+
+# torch, the registry and bench's workload/runners (torch) are imported where used: an ArtifactEmbedder
+# runs without torch.
 
 RUNTIMES = ("torch", "onnxruntime", "litert", "coreml")
 
@@ -103,7 +110,6 @@ class TorchEmbedder(Embedder):
 
         from ..bench.workload import Workload
         from ..registry import get_spec
-        from .._io import file_sha256
 
         registered = get_spec(model)
         if registered.task != "face-embedding":
@@ -130,8 +136,6 @@ class ArtifactEmbedder(Embedder):
     """An exported face model (.onnx, .tflite, .mlpackage) run by its target's runtime."""
 
     def __init__(self, path: str | Path, flip_sum: bool = False):
-        from ..exporters.artifact import Artifact
-
         self.artifact = art = Artifact(path)
         self.path, self.target = art.path, art.target
         if art.task != "face-embedding":
@@ -162,7 +166,6 @@ def resolve_runtime(runtime: str) -> str:
 
 def runtime_target(runtime: str) -> str:
     """The export target whose artifacts a runtime runs (``onnxruntime`` -> ``onnx``)."""
-    from ..exporters.targets import TARGETS
 
     rt = resolve_runtime(runtime)
     for name, info in TARGETS.items():
@@ -178,13 +181,11 @@ def cached_artifact(model: str, target: str, precision: str, checkpoint: str | P
     the benchmarks' export cache (the entries ``edgerep bench`` uses). ``calibration`` for int8: (a
     label that identifies the images, a function returning the normalized (N, 3, H, W) batch).
     ``work``: the model's workload when the caller already built it (a TorchEmbedder's)."""
-    from ..bench.cache import ExportCache
-    from ..bench.runners import export_cached
     from ..bench.workload import Workload
 
     work = work if work is not None else Workload.from_registry(model, checkpoint)
     cache = cache if cache is not None else ExportCache()
-    return export_cached(work, target, precision, cache, calibration=calibration, log=log).path
+    return export_cached(work, target, Precision.parse(precision), cache, calibration=calibration, log=log).path
 
 
 def load_embedder(model: str | None = None, *, checkpoint: str | Path | None = None,
@@ -202,7 +203,7 @@ def load_embedder(model: str | None = None, *, checkpoint: str | Path | None = N
         raise ValueError("give a model (--model NAME) or an exported artifact (--artifact FILE)")
     rt = resolve_runtime(runtime)
     if rt == "torch":
-        if precision != "fp32":
+        if Precision.parse(precision) is not Precision.FP32:
             raise ValueError(f"the torch runtime embeds in fp32; precision {precision!r} needs an export "
                              "(--runtime onnxruntime or litert)")
         return TorchEmbedder(model, checkpoint, flip_sum=flip_sum)

@@ -18,11 +18,14 @@ import functools
 import json
 import math
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from .._files import JsonLimitError, parse_json, read_text
+from .._io import write_atomic
 from .._schema import SchemaError, check_versioned
 from .._text import is_blank
 from .alignment import template
@@ -177,7 +180,6 @@ class Gallery:
 
     def save(self, path: str | Path) -> Path:
         """Write the gallery atomically (never half-written)."""
-        from .._io import write_atomic
 
         path = Path(path)
         write_atomic(path, self.to_json())
@@ -202,8 +204,6 @@ class Gallery:
 
     @classmethod
     def load(cls, path: str | Path) -> "Gallery":
-        from .._files import JsonLimitError, parse_json, read_text
-
         path = Path(path)
         try:
             text = read_text(path, "gallery", limit="json")  # a regular file of sane size, never a FIFO
@@ -222,7 +222,6 @@ class Gallery:
 @functools.lru_cache(maxsize=None)
 def schema() -> dict[str, Any]:
     """The JSON Schema of ``edgerep.gallery/1`` (gallery.schema.json beside this module)."""
-    from importlib import resources
 
     return json.loads(resources.files("edgerep.face").joinpath("gallery.schema.json").read_text("utf-8"))
 

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .._images import open_raster, read_image_file
+from .._io import write_atomic
 from .._optional import require
+
+# PIL (the face extra) is imported where used: edgerep runs without it.
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 
@@ -27,7 +31,6 @@ def _pil():  # noqa: ANN202
 def decode_image(data: bytes, source: str = "<bytes>") -> np.ndarray:
     """Encoded image bytes (JPEG, PNG, ...) as H x W x 3 uint8 RGB (raster formats only, sizes
     checked before decoding: :mod:`edgerep._images`)."""
-    from .._images import open_raster
 
     _, ImageOps = _pil()
     with open_raster(data, source) as img:
@@ -37,14 +40,12 @@ def decode_image(data: bytes, source: str = "<bytes>") -> np.ndarray:
 
 def load_image(path: str | Path) -> np.ndarray:
     """The image at ``path`` as H x W x 3 uint8 RGB, upright."""
-    from .._images import read_image_file
 
     return decode_image(read_image_file(path), str(path))
 
 
 def save_png(image: np.ndarray, path: str | Path) -> Path:
     """Write an H x W x 3 uint8 RGB array as PNG, atomically."""
-    from .._io import write_atomic
 
     Image, _ = _pil()
     buf = io.BytesIO()

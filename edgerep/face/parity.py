@@ -25,9 +25,16 @@ import numpy as np
 
 from .._optional import require
 from .._text import one_line
-from ..exporters.options import PRECISIONS
+from ..exporters.pipeline.precision import PRECISIONS
+from ..exporters.pipeline.targets import get_target
 from .alignment import align, estimate_norm, to_uint8, warp_affine
+from .detect import MTCNN, largest
+from .embed import ArtifactEmbedder, TorchEmbedder, cached_artifact
 from .frames import landmarks_to_view
+from .images import resize
+from .matching import DEFAULT_THRESHOLD, check_threshold
+
+# torch and scikit-image (its sample faces; optional) are imported where used: edgerep runs without them.
 
 FACES_LABEL = "skimage-astronaut24-lfw100"
 # A row passes when its mean cosine to torch reaches MIN_COSINE and at most MAX_FLIP_RATE of the
@@ -41,8 +48,6 @@ def default_faces(size: int = 112, detector: Any = None, variations: int = 23) -
     """Aligned real faces from scikit-image's data: (N x size x size x 3 uint8, labels)."""
     require("skimage")
     from skimage import data
-
-    from .detect import MTCNN, largest
 
     photo = np.ascontiguousarray(data.astronaut())
     face = largest((detector or MTCNN()).detect(photo))
@@ -63,7 +68,6 @@ def default_faces(size: int = 112, detector: Any = None, variations: int = 23) -
         crops.append(to_uint8(values))
         labels.append(f"astronaut_{k}{'_mirrored' if flip else ''}")
     lfw = data.lfw_subset()[:100]  # the first 100 are faces, the rest are not
-    from .images import resize
 
     for i, grey in enumerate(lfw):
         rgb = np.repeat(np.round(grey * 255).astype(np.uint8)[..., None], 3, axis=2)
@@ -99,7 +103,6 @@ class ParityRow:
     @property
     def flip_rate(self) -> float | None:
         return None if self.flips is None or not self.pairs else self.flips / self.pairs
-
 
     def judge(self, min_cosine: float, max_flip_rate: float) -> None:
         """Fail this measured row when it misses a bound (NaN misses every bound)."""
@@ -153,8 +156,6 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
     for name, bound in (("min_cosine", min_cosine), ("max_flip_rate", max_flip_rate)):
         if not 0.0 <= bound <= 1.0:
             raise ValueError(f"{name} must be between 0 and 1, got {bound}")
-    from .embed import ArtifactEmbedder, TorchEmbedder, cached_artifact
-    from .matching import DEFAULT_THRESHOLD, check_threshold
 
     emit = log or (lambda line: None)
     torch_emb = TorchEmbedder(model, checkpoint)
@@ -182,8 +183,6 @@ def parity(model: str, *, checkpoint: Any = None, targets: Sequence[str] = TARGE
     calibration = (label, lambda: calibration_batch(calib_crops, torch_emb.spec.mean, torch_emb.spec.std))
     for target in targets:
         for precision in precisions:
-            from ..exporters.targets import get_target
-
             impl = get_target(target)
             row = ParityRow(result.model, target, precision, impl.runtime, "ok")
             if impl.runtime_unavailable() is not None:

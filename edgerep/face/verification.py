@@ -34,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from .._files import read_bytes
 from ..safe_pickle import PLAIN_BYTES_GLOBALS, UnsafePickleError, loads
+from .matching import l2_normalize
 
 FAR_TARGET = 1e-3
 
@@ -47,7 +49,6 @@ def _unpickle(data: bytes, encoding: str) -> Any:
 
 def load_bin(path: str | Path) -> tuple[list[bytes], np.ndarray]:
     """``(images, issame)`` of an InsightFace ``.bin`` file: 2N encoded images and N booleans."""
-    from .._files import read_bytes
 
     path = Path(path)
     data = read_bytes(path, ".bin file", limit="bin")  # a regular file of sane size, never a FIFO
@@ -116,7 +117,6 @@ def verification_metrics(emb_a: Any, emb_b: Any, issame: Any, folds: int = 10) -
 
     Embeddings are normalized here (pass flip-summed ones for the protocol's figures).
     """
-    from .matching import l2_normalize
 
     a, b = l2_normalize(emb_a, "emb_a"), l2_normalize(emb_b, "emb_b")
     same = np.asarray(issame, dtype=bool)

@@ -6,7 +6,7 @@ import org.json.JSONObject
 
 /**
  * What an edgerep artifact says about itself in its `edgerep.*` metadata entries
- * (edgerep/exporters/metadata.py `flatten`: scalars as text, nested values as compact JSON): the
+ * (edgerep/exporters/pipeline/metadata.py `flatten`: scalars as text, nested values as compact JSON): the
  * identity a record carries and the input a harness must build.
  *
  * @property macs multiply-accumulates of one image through the fused graph.

@@ -11,7 +11,7 @@ enum class Layout {
 }
 
 /**
- * How the input relates to the image (edgerep/exporters/prepare.py `Graph.input_kind`):
+ * How the input relates to the image (edgerep/exporters/pipeline/prepare.py `Graph.input_kind`):
  * [TENSOR] takes the normalized image `(x/255 - mean) / std` (or `x/127.5 - 1` for models without
  * mean/std); [RAW] takes RGB pixels 0..255 with the normalization inside the graph.
  */

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import torch
+import torch.fx as fx
 import torch.nn.functional as F
 from torch import nn
 
@@ -209,7 +210,6 @@ def round_weights(model: nn.Module, inputs: torch.Tensor, layers: list[str], *,
 def relu_chains(model: nn.Module) -> list[tuple[str, str]]:
     """(A, B) conv pairs where A's output reaches B through one ReLU and nothing else (identities
     aside): the pairs :func:`equalize` may rescale. Empty when the model does not trace."""
-    import torch.fx as fx
 
     try:
         graph = fx.symbolic_trace(model).graph

@@ -1,4 +1,4 @@
-"""The on-disk cache of exported artifacts, so that a second benchmark run does not re-export.
+"""The on-disk cache of exported artifacts, so that a second run (bench, eval, face) does not re-export.
 
 An entry is a directory named after the model, target and precision plus a hash of everything that
 changes the artifact (model identity and weights' seed or checkpoint hash, target, precision, input
@@ -16,12 +16,25 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
-from .._io import staged, tree_bytes, tree_sha256
-from .._version import __version__
+from ..._io import staged, tree_bytes, tree_sha256
+from ..._version import __version__
+from .precision import Precision
+from .run import export
 
 _ENTRY = "entry.json"
+
+
+class Exportable(Protocol):
+    """What :func:`export_cached` exports (a bench :class:`~edgerep.bench.workload.Workload`)."""
+
+    name: str
+    identity: dict[str, Any]
+    input_size: tuple[int, int, int]  # (C, H, W)
+
+    def reference(self, form: str) -> Any:
+        """The model in ``form`` ("fused" here)."""
 
 
 def default_cache_dir() -> Path:
@@ -105,3 +118,30 @@ class ExportCache:
             tree_bytes(p) for p in entry.iterdir()
             if p != path and p.name.startswith(path.name) and not p.name.endswith(".json"))
         return CachedArtifact(path, size, created=False)
+
+
+def export_cached(work: Exportable, target: str, precision: Precision, cache: ExportCache, *,
+                  calibration: tuple[str, Callable[[], Any]] | None = None,
+                  log: Callable[[str], None] | None = None) -> CachedArtifact:
+    """The ``target`` artifact of ``work`` at ``precision``, exported once into ``cache``.
+
+    ``calibration`` (int8): a label identifying the images, and a function returning them (anything
+    ``edgerep.export`` takes as ``calibration``); without it int8 calibrates on random images.
+    """
+    identity = {**work.identity, "target": target, "precision": precision,
+                "input_size": list(work.input_size), "batch": 1}
+    calibrated = precision.is_integer and calibration is not None
+    if calibrated:
+        identity["calibration"] = calibration[0]
+
+    def build(directory: Path) -> Path:
+        if log:
+            log(f"export    {work.name} -> {target} ({precision}) into the cache")
+        # verify=False: ``edgerep export`` verifies numerics; here only speed matters.
+        # The Workload's fused model: exporting fuses again, which finds nothing left to fuse.
+        result = export(work.reference("fused"), target, output=f"{directory}/", precision=precision,
+                        input_size=tuple(work.input_size[1:]), verify=False,
+                        calibration=calibration[1]() if calibrated else None)
+        return Path(result.path)
+
+    return cache.get(f"{work.name}-{target}-{precision}", identity, build)

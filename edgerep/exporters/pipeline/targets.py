@@ -1,7 +1,7 @@
 """The export targets: one interface every target implements, and the registry of targets.
 
-A target is one module (``edgerep/exporters/<name>.py``) holding a :class:`Target` subclass, plus
-one row in :data:`TARGETS`. The row is light (names, file suffix, where the class lives, which extra
+A target is one package (``edgerep/exporters/<name>/``) whose ``target`` module holds a :class:`Target`
+subclass, plus one row in :data:`TARGETS`. The row is light (names, file suffix, where the class lives, which extra
 installs it), so listing targets and parsing a command line import nothing heavy; the class is
 imported on first use. Everything else that depends on the format (conversion, options, input
 layout, default precision, how its artifacts are loaded and run, metadata, what to do next) is
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .._io import reuse_last_load
-from .._text import closest
-from .options import PRECISIONS, ExportOptions
+from ..._io import reuse_last_load
+from ..._text import closest
+from .options import ExportOptions
+from .precision import PRECISIONS, Precision
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,12 +44,12 @@ class Target(ABC):
     """What a target knows: how to write its format, check it, load it and describe it."""
 
     info: TargetInfo  # the registry row (set when the registry loads the class)
-    default_precision: str = "fp32"
-    precisions: tuple[str, ...] = PRECISIONS
+    default_precision: Precision = Precision.FP32
+    precisions: tuple[Precision, ...] = PRECISIONS
     options: frozenset[str] = frozenset()  # target-specific ExportOptions fields it accepts
     is_directory: bool = False  # the artifact is a folder (an .mlpackage)
     # Precisions whose artifact holds or computes float16 weights (fp32 weights above 65504 overflow).
-    float16_precisions: tuple[str, ...] = ("fp16",)
+    float16_precisions: tuple[Precision, ...] = (Precision.FP16,)
     runtime: str = ""  # the runtime that loads its artifacts (a bench runtime name)
     runtime_title: str = ""  # how people write it: "onnxruntime", "LiteRT", "Core ML"
     int8_goal: float | None = None  # int8 should run in at most this fraction of fp32's latency
@@ -170,6 +171,10 @@ def _implementation(info: TargetInfo) -> Target:
     if info.name not in _LOADED:
         target = getattr(importlib.import_module(info.module), info.cls)()
         target.info = info
+        # A target may spell its precisions as text: parsed here, once, like any value entering edgerep.
+        target.precisions = tuple(Precision.parse(p) for p in target.precisions)
+        target.default_precision = Precision.parse(target.default_precision, target.precisions, who=info.name)
+        target.float16_precisions = tuple(Precision.parse(p) for p in target.float16_precisions)
         _LOADED[info.name] = target
     return _LOADED[info.name]
 
@@ -177,12 +182,12 @@ def _implementation(info: TargetInfo) -> Target:
 TARGETS: dict[str, TargetInfo] = {
     t.name: t
     for t in (
-        TargetInfo("onnx", ("ort", "onnxruntime"), ".onnx", "edgerep.exporters.onnx", "OnnxTarget",
+        TargetInfo("onnx", ("ort", "onnxruntime"), ".onnx", "edgerep.exporters.onnx.target", "OnnxTarget",
                    "onnx", ("onnx", "onnxscript", "onnxruntime"),
                    "ONNX (dynamo exporter), verified with onnxruntime"),
-        TargetInfo("coreml", ("mlpackage", "ios", "macos", "apple"), ".mlpackage", "edgerep.exporters.coreml",
+        TargetInfo("coreml", ("mlpackage", "ios", "macos", "apple"), ".mlpackage", "edgerep.exporters.coreml.target",
                    "CoreMLTarget", "coreml", ("coremltools",), "Core ML ML Program (torch.export path)"),
-        TargetInfo("tflite", ("litert", "android"), ".tflite", "edgerep.exporters.tflite", "TFLiteTarget",
+        TargetInfo("tflite", ("litert", "android"), ".tflite", "edgerep.exporters.tflite.target", "TFLiteTarget",
                    "tflite", ("litert_torch", "ai_edge_litert"),
                    "TFLite via litert-torch, verified with ai-edge-litert"),
     )

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .._files import check_regular, load_json
-from .._io import quiet
-from .._optional import require
+from ..._files import check_regular, load_json
+from ..._io import quiet
+from ..._optional import require
 from . import metadata as md
 from .targets import TARGETS, TargetInfo
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any, Callable
 
 import numpy as np
@@ -11,14 +12,12 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from edgerep.counting import to_meta
+from edgerep.face.matching import DEFAULT_THRESHOLD
 
-# Pass criteria per precision: (metric, bound). fp32 must reproduce torch; fp16 and int8 change the
-# numbers by design, so they pass on a bound that still catches a broken conversion.
-CRITERIA: dict[str, tuple[str, float]] = {
-    "fp32": ("rel_error", 1e-4),
-    "fp16": ("rel_error", 1e-2),
-    "int8": ("cosine", 0.99),
-}
+from .checks import Audit, Verification
+from .precision import Precision
+
+# The pass criterion per precision (metric, bound) is Precision.bound.
 
 # int8 against fp32 on held-out images of the calibration domain, per task (issue 21's targets):
 # classifiers keep their top-1 and their logits' direction, face embedders their embeddings and the
@@ -82,15 +81,15 @@ def compare(outputs: list[np.ndarray], references: list[np.ndarray]) -> dict[str
     return {"rel_error": rel, "cosine": cos, "max_abs_error": max_abs}
 
 
-def criterion(precision: str) -> str:
+def criterion(precision: Precision | str) -> str:
     """The pass bound for ``precision`` as text, e.g. ``rel_error <= 0.0001``."""
-    metric, bound = CRITERIA[precision]
+    metric, bound = Precision(precision).bound
     return f"{metric} {'<=' if metric == 'rel_error' else '>='} {bound:g}"
 
 
-def verdict(precision: str, metrics: dict[str, float]) -> tuple[bool, str]:
+def verdict(precision: Precision | str, metrics: dict[str, float]) -> tuple[bool, str]:
     """Whether ``metrics`` pass the bound for ``precision``, and the bound as text."""
-    metric, bound = CRITERIA[precision]
+    metric, bound = Precision(precision).bound
     value = metrics[metric]
     ok = np.isfinite(value) and (value <= bound if metric == "rel_error" else value >= bound)
     return bool(ok), criterion(precision)
@@ -101,18 +100,19 @@ def verify_numeric(
     reference: Callable[[torch.Tensor], torch.Tensor],
     inputs: list[torch.Tensor],
     to_runtime: Callable[[torch.Tensor], np.ndarray],
-    precision: str,
+    precision: Precision | str,
     runtime: str,
     output_name: str = "output",
     task: str | None = None,
     domain: str | None = None,
-) -> dict[str, Any] | None:
+) -> Verification | None:
     """Run ``inputs`` through the artifact and the torch reference; None when ``run`` has no runtime.
 
     A NaN or Inf on either side fails the verification, saying which side, where first and how many.
     int8 is judged by :func:`int8_verdict` for ``task`` on ``inputs`` (real images: ``domain`` says
     which), not by a bound on the worst sample.
     """
+    precision = Precision(precision)
     outs, refs = [], []
     for x in inputs:
         out = run(to_runtime(x))
@@ -121,29 +121,25 @@ def verify_numeric(
         outs.append(np.asarray(out))
         with torch.no_grad():
             refs.append(reference(x).float().numpy())
-    result: dict[str, Any] = {
-        "runtime": runtime,
-        "criterion": criterion(precision),
-        "n_samples": sum(int(x.shape[0]) for x in inputs),
-    }
+    result = Verification(passed=None, runtime=runtime, criterion=criterion(precision),
+                          n_samples=sum(int(x.shape[0]) for x in inputs))
     for side, arrays in (("the torch reference", refs), (f"the {runtime} artifact", outs)):
         bad = non_finite(arrays)
         if bad is not None:
             reason = (f"{side}'s output {output_name!r} went non-finite: {bad['count']} of {bad['size']} "
                       f"values are NaN or Inf, first at sample {bad['first_sample']}, element "
                       f"{bad['first_element']}")
-            if precision == "fp16" and side != "the torch reference":
+            if precision.is_float16 and side != "the torch reference":
                 reason += " (float16 overflow: activations beyond 65504; export fp32)"
-            return {"passed": False, **result, "reason": reason, "non_finite": {"side": side, **bad}}
+            return replace(result, passed=False, reason=reason, non_finite={"side": side, **bad})
     metrics = compare(outs, refs)
-    if precision == "int8":
+    if precision.is_integer:
         drift = int8_metrics(outs, refs, task or "custom")
         passed, bounds, missed = int8_verdict(task or "custom", drift)
-        result["criterion"] = bounds + f" on {domain or 'random inputs'}"
-        return {"passed": passed, **result, **metrics, "int8": drift, "missed": missed,
-                "domain": domain or "random inputs"}
+        return replace(result, passed=passed, criterion=bounds + f" on {domain or 'random inputs'}", **metrics,
+                       int8=drift, missed=missed, domain=domain or "random inputs")
     passed, _ = verdict(precision, metrics)
-    return {"passed": passed, **result, **metrics}
+    return replace(result, passed=passed, **metrics)
 
 
 def int8_metrics(outputs: list[np.ndarray], references: list[np.ndarray], task: str) -> dict[str, float]:
@@ -160,7 +156,6 @@ def int8_metrics(outputs: list[np.ndarray], references: list[np.ndarray], task: 
     if task == "classification":
         result["top1_agreement"] = float((out.argmax(1) == ref.argmax(1)).mean())
     elif task == "face-embedding" and len(out) > 1:
-        from edgerep.face.matching import DEFAULT_THRESHOLD
 
         a, b = out / np.maximum(on, 1e-300)[:, None], ref / np.maximum(rn, 1e-300)[:, None]
         i, j = np.triu_indices(len(out), 1)
@@ -185,7 +180,7 @@ def int8_verdict(task: str, metrics: dict[str, float]) -> tuple[bool, str, list[
     return not missed, ", ".join(text), missed
 
 
-def audit(op_histogram: dict[str, int]) -> dict[str, Any]:
+def audit(op_histogram: dict[str, int]) -> Audit:
     """BatchNorm and Dropout left in an exported graph (there must be none) and its node count."""
     found: dict[str, int] = {}
     for op, n in op_histogram.items():
@@ -193,12 +188,8 @@ def audit(op_histogram: dict[str, int]) -> dict[str, Any]:
         for key, label in _FORBIDDEN.items():
             if key.replace("_", "") in low:
                 found[label] = found.get(label, 0) + n
-    return {
-        "nodes": sum(op_histogram.values()),
-        "batchnorm": found.get("BatchNorm", 0),
-        "dropout": found.get("Dropout", 0),
-        "passed": not found,
-    }
+    return Audit(nodes=sum(op_histogram.values()), batchnorm=found.get("BatchNorm", 0),
+                 dropout=found.get("Dropout", 0), passed=not found)
 
 
 class _OpCounter(TorchDispatchMode):

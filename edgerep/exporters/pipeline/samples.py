@@ -21,6 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from edgerep.face.alignment import estimate_norm, to_uint8, warp_affine
+from edgerep.face.detect import MTCNN, largest
+from edgerep.face.frames import landmarks_to_view
+
+from ..._images import open_raster, read_image_file
+
+# PIL (the face extra) is imported where used: edgerep runs without it.
+
 SPLITS = ("calibration", "evaluation")
 PHOTOS = {
     "calibration": ("astronaut.png", "coffee.png", "chelsea.png", "hubble_deep_field.jpg", "ihc.png",
@@ -59,8 +67,6 @@ def photos(split: str, size: tuple[int, int]) -> np.ndarray:
     """Raw RGB crops (N, 3, H, W) float32 in [0, 255] of the ``split`` photos, resized to ``size``."""
     from PIL import Image
 
-    from .._images import open_raster, read_image_file
-
     _check_split(split)
     folder = _require_dir()
     h, w = size
@@ -91,10 +97,6 @@ def faces(split: str, size: tuple[int, int]) -> np.ndarray:
     if not _detector_available() or size[0] != size[1]:
         return lfw_faces(split, size)
     from PIL import Image
-
-    from edgerep.face.alignment import estimate_norm, to_uint8, warp_affine
-    from edgerep.face.detect import MTCNN, largest
-    from edgerep.face.frames import landmarks_to_view
 
     with Image.open(_require_dir() / "astronaut.png") as im:
         photo = np.ascontiguousarray(np.asarray(im.convert("RGB")))

@@ -38,6 +38,7 @@ float between a dequantize and a quantize, so it costs its float time plus both 
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,10 @@ import numpy as np
 
 from edgerep._optional import require
 
-from .int8 import facts
+from ..._io import quiet
+from ..pipeline.int8 import facts
+
+# onnx and onnxruntime (the onnx extra) are imported where used: edgerep runs without them.
 
 GELU_SIGMOID_ALPHA = 1.702  # x * sigmoid(1.702 x), Hendrycks & Gimpel (2016), eq. 3
 PER_CHANNEL_OPS = ("Conv", "Gemm")
@@ -67,7 +71,7 @@ QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
 # stay out, which also avoids the quantizer's "shared mode is not supported for weight" failure on
 # GroupNorm's reshape.
 QUANTIZED_OPS = (INT8_OPS | MOVE_OPS) - {"Identity"}
-# The "linear" recipe (networks with LayerNorm, :func:`edgerep.exporters.int8_torch.recipe`): only these.
+# The "linear" recipe (networks with LayerNorm, :func:`edgerep.exporters.pipeline.int8_torch.recipe`): only these.
 LINEAR_OPS = frozenset({"MatMul", "Gemm"})
 # Activation ranges: the 99.99th percentile of each tensor's calibration values (item 4).
 CALIB_PERCENTILE = 99.99
@@ -220,8 +224,6 @@ def quantize(src: Path, dst: Path, batches: list[dict[str, np.ndarray]], workdir
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from .._io import quiet
-
     linear = recipe == "linear"
     model = onnx.load(str(src))
     kept = nodes_of_modules(model, float_layers or [])
@@ -315,7 +317,6 @@ def gemm_weights_rows_out(model: Any) -> int:
 def nodes_of_modules(model: Any, modules: list[str]) -> set[str]:
     """Names of the nodes the dynamo exporter made for the torch ``modules`` (its ``name_scopes``
     metadata: the module path of each node)."""
-    import ast
 
     wanted, out = set(modules), set()
     for node in model.graph.node:

@@ -21,20 +21,21 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from edgerep._optional import require
 
-from .._io import quiet
-from .options import ExportOptions
-from .targets import Target
-from .torch_fold import fold_constants
+from ..._io import quiet
+from ..pipeline.options import ExportOptions
+from ..pipeline.precision import Precision
+from ..pipeline.targets import Target
+from ..pipeline.torch_fold import fold_constants
 
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
+# coremltools and PIL (optional extras) are imported where used: edgerep runs without them.
 
 DEFAULT_DEPLOYMENT_TARGET = "iOS16"
 # ML Programs need iOS15 / macOS12 or newer; int8 weights (constexpr ops) iOS16 / macOS13.
@@ -57,7 +58,7 @@ def deployment_target(options: ExportOptions) -> str:
             f"deployment target {requested!r} is not supported for ML Programs; allowed: "
             f"{', '.join(DEPLOYMENT_TARGETS)} (default {DEFAULT_DEPLOYMENT_TARGET})"
         )
-    if options.precision == "int8" and canonical in ("iOS15", "macOS12"):
+    if options.precision.is_integer and canonical in ("iOS15", "macOS12"):
         raise ValueError(
             f"int8 weights need deployment target iOS16/macOS13 or newer, got {requested!r}; "
             "pass --deployment-target iOS16"
@@ -65,13 +66,8 @@ def deployment_target(options: ExportOptions) -> str:
     return canonical
 
 
-def validate(options: ExportOptions) -> None:
-    deployment_target(options)
-
-
 def convert(model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
     """Convert ``model`` (fused, eval, wrapped) to an .mlpackage at ``path``."""
-    import torch
 
     ct = _coremltools()
     target_name = deployment_target(options)
@@ -84,7 +80,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
         )]
     else:
         inputs = [ct.TensorType(name=options.input_name, shape=shape, dtype=np.float32)]
-    precision = ct.precision.FLOAT32 if options.precision == "fp32" else ct.precision.FLOAT16
+    precision = ct.precision.FLOAT32 if options.precision is Precision.FP32 else ct.precision.FLOAT16
     with quiet(), torch.no_grad():
         program = torch.export.export(model, (example,)).run_decompositions({})
         program, folded = fold_constants(program, example)
@@ -93,7 +89,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             outputs=[ct.TensorType(name=options.output_name, dtype=np.float32)],
             convert_to="mlprogram", minimum_deployment_target=target, compute_precision=precision,
         )
-        if options.precision == "int8":
+        if options.precision.is_integer:
             from coremltools.optimize.coreml import (
                 OpLinearQuantizerConfig, OptimizationConfig, linear_quantize_weights,
             )
@@ -104,25 +100,18 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
     info = {
         "format": "ML Program (.mlpackage)",
         "deployment_target": target_name,
-        "compute_precision": "float32" if options.precision == "fp32" else "float16",
+        "compute_precision": "float32" if options.precision is Precision.FP32 else "float16",
         "input_type": "ImageType RGB, scale 1/255, bias -mean" if options.image_input else "TensorType float32",
         "folded_nodes": folded,
     }
-    if options.precision == "int8":
+    if options.precision.is_integer:
         info["int8"] = ("8-bit linear symmetric weight quantization (coremltools.optimize), fp16 "
                         "compute; tensors under 2048 elements stay fp16")
     return info
 
 
-def unavailable() -> str | None:
-    """Why Core ML cannot predict here: it needs macOS."""
-    if sys.platform != "darwin":
-        return "Core ML prediction needs macOS"
-    return None
-
-
 class CoreMLSession:
-    """A loaded Core ML model (macOS only; see :class:`edgerep.exporters.targets.Session`)."""
+    """A loaded Core ML model (macOS only; see :class:`edgerep.exporters.pipeline.targets.Session`)."""
 
     def __init__(self, path: Path, compute_units: str = "ALL") -> None:
         ct = _coremltools()
@@ -150,13 +139,6 @@ class CoreMLSession:
         return np.asarray(self._model.predict({self.input_name: x.astype(np.float32)})[self._output])
 
 
-def run(path: Path, inputs: np.ndarray) -> np.ndarray | None:
-    """Predict with Core ML on the CPU (macOS only, reproducible for verification); None elsewhere."""
-    if unavailable() is not None:
-        return None
-    return CoreMLSession(path, compute_units="CPU_ONLY").run(inputs)
-
-
 def _spec_file(path: Path) -> Path:
     manifest = path / "Manifest.json"
     if manifest.is_file():
@@ -178,23 +160,6 @@ def load_spec(path: Path) -> Any:
     return spec
 
 
-def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
-    """Write ``metadata`` into user_defined_metadata, plus model/input/output descriptions."""
-    spec = load_spec(path)
-    meta = spec.description.metadata
-    for key, value in metadata.items():
-        meta.userDefined[key] = value
-    meta.author = "edgerep"
-    meta.versionString = metadata.get("edgerep.edgerep_version", "")
-    model = metadata.get("edgerep.model", "model")
-    meta.shortDescription = f"{model} (fused, exported by edgerep)"
-    _describe(spec, metadata)
-    spec_file = _spec_file(path)
-    tmp = spec_file.with_name(spec_file.name + ".tmp")
-    tmp.write_bytes(spec.SerializeToString())
-    os.replace(tmp, spec_file)
-
-
 def _describe(spec: Any, metadata: dict[str, str]) -> None:
     try:
         inp = json.loads(metadata.get("edgerep.input", "{}"))
@@ -212,10 +177,6 @@ def _describe(spec: Any, metadata: dict[str, str]) -> None:
         spec.description.output[0].shortDescription = metadata["edgerep.output_meaning"]
 
 
-def read_metadata(path: Path) -> dict[str, str]:
-    return dict(load_spec(path).description.metadata.userDefined)
-
-
 def _operations(block: Any) -> list:
     ops = []
     for op in block.operations:
@@ -223,87 +184,6 @@ def _operations(block: Any) -> list:
         for inner in op.blocks:
             ops.extend(_operations(inner))
     return ops
-
-
-def op_histogram(path: Path) -> dict[str, int]:
-    spec = load_spec(path)
-    counts: Counter[str] = Counter()
-    for function in spec.mlProgram.functions.values():
-        for block in function.block_specializations.values():
-            counts.update(op.type for op in _operations(block) if op.type != "const")
-    return dict(counts.most_common())
-
-
-def constant_ops(path: Path) -> int:
-    """Operations that compute only from constants (``const`` ops, inline values and other such
-    operations); weight decompression (``constexpr_*``, int8 weights) is constant on purpose."""
-    spec = load_spec(path)
-    count = 0
-    for function in spec.mlProgram.functions.values():
-        for block in function.block_specializations.values():
-            constant: set[str] = set()
-            for op in _operations(block):
-                args = [a for inp in op.inputs.values() for a in inp.arguments]
-                if op.type == "const" or op.type.startswith("constexpr_"):
-                    constant.update(o.name for o in op.outputs)
-                elif args and all(a.WhichOneof("binding") == "value" or a.name in constant for a in args):
-                    constant.update(o.name for o in op.outputs)
-                    count += 1
-    return count
-
-
-def check_structure(path: Path, expected: dict) -> dict[str, Any]:
-    """Check the saved package without running it: the model loads (spec only), names, shapes, types.
-
-    ``expected``: input_name, input_shape, input_kind ("image" | "tensor"), output_name, output_shape.
-    Returns the problems found (none: an empty list).
-    """
-    ct = _coremltools()
-    problems: list[str] = []
-    with quiet():
-        ct.models.MLModel(str(path), skip_model_load=True)  # raises if the package is malformed
-    spec = load_spec(path)
-    if spec.WhichOneof("Type") != "mlProgram":
-        problems.append(f"model type is {spec.WhichOneof('Type')}, not mlProgram")
-    ins, outs = spec.description.input, spec.description.output
-    if [i.name for i in ins] != [expected["input_name"]]:
-        problems.append(f"inputs {[i.name for i in ins]} != [{expected['input_name']!r}]")
-    elif expected["input_kind"] == "image":
-        img = ins[0].type.imageType
-        if ins[0].type.WhichOneof("Type") != "imageType" or (img.height, img.width) != tuple(
-                expected["input_shape"][-2:]):
-            problems.append("input is not an RGB image of the expected size")
-    else:
-        arr = ins[0].type.multiArrayType
-        if list(arr.shape) != list(expected["input_shape"]) or arr.dataType != arr.FLOAT32:
-            problems.append(f"input shape/dtype {list(arr.shape)} != {list(expected['input_shape'])} float32")
-    if [o.name for o in outs] != [expected["output_name"]]:
-        problems.append(f"outputs {[o.name for o in outs]} != [{expected['output_name']!r}]")
-    else:
-        arr = outs[0].type.multiArrayType
-        if arr.shape and list(arr.shape) != list(expected["output_shape"]):
-            problems.append(f"output shape {list(arr.shape)} != {list(expected['output_shape'])}")
-        if arr.dataType != arr.FLOAT32:
-            problems.append("output is not float32")
-    return problems
-
-
-def int8_facts(path: Path) -> dict[str, Any]:
-    """What of an int8 (8-bit weight) package is int8: the weight tensors stored in 8 bits (constexpr
-    dequantize ops) against those left fp16 (tensors under 2048 elements); compute is fp16 throughout.
-    Returns ``{"int8_weights", "float_weights", "int8_share", "compute"}``."""
-    spec = load_spec(path)
-    int8 = floats = 0
-    for function in spec.mlProgram.functions.values():
-        for block in function.block_specializations.values():
-            for op in _operations(block):
-                if op.type.startswith("constexpr_"):
-                    int8 += 1
-                elif op.type == "const" and _is_weight(op):
-                    floats += 1
-    total = int8 + floats
-    return {"int8_weights": int8, "float_weights": floats,
-            "int8_share": round(int8 / total, 3) if total else 0.0, "compute": "fp16"}
 
 
 def _is_weight(op: Any) -> bool:
@@ -321,11 +201,11 @@ def _is_weight(op: Any) -> bool:
 class CoreMLTarget(Target):
     """Core ML ML Program packages; predicted with Core ML on macOS only."""
 
-    default_precision = "fp16"  # Apple's advice: fp16 compute, compared with the source
-    precisions = ("fp16", "fp32", "int8")
+    default_precision = Precision.FP16  # Apple's advice: fp16 compute, compared with the source
+    precisions = (Precision.FP16, Precision.FP32, Precision.INT8)
     options = frozenset({"deployment_target"})
     is_directory = True
-    float16_precisions = ("fp16", "int8")  # int8 weights over fp16 compute
+    float16_precisions = (Precision.FP16, Precision.INT8)  # int8 weights over fp16 compute
     runtime = "coreml"
     backend = "ALL"  # compute units
     takes_threads = False
@@ -333,7 +213,7 @@ class CoreMLTarget(Target):
     tools = ("torch", "coremltools", "numpy")
 
     def validate(self, options: ExportOptions) -> None:
-        validate(options)
+        deployment_target(options)
 
     def input_layout(self, options: ExportOptions) -> str:
         return "image" if options.image_input else "NCHW"
@@ -343,7 +223,7 @@ class CoreMLTarget(Target):
 
     def describe(self, options: ExportOptions, info: dict) -> str:
         return (f"ML Program, {info.get('deployment_target')}, {info.get('compute_precision')} compute"
-                + (", int8 weights" if options.precision == "int8" else "")
+                + (", int8 weights" if options.precision.is_integer else "")
                 + (", ImageType input" if options.image_input else ""))
 
     def recorded_options(self, options: ExportOptions, info: dict) -> dict:
@@ -352,32 +232,116 @@ class CoreMLTarget(Target):
     def next_step(self, model: str, path: Path) -> str:
         return f"on a Mac: edgerep bench {model} --runtime coreml   (or open {path} in Xcode > Performance)"
 
-    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
-        embed_metadata(path, metadata)
-
-    def read_metadata(self, path: Path) -> dict[str, str]:
-        return read_metadata(path)
-
-    def op_histogram(self, path: Path) -> dict[str, int]:
-        return op_histogram(path)
-
-    def constant_ops(self, path: Path) -> int:
-        return constant_ops(path)
-
-    def check_structure(self, path: Path, expected: dict) -> list[str]:
-        return check_structure(path, expected)
-
-    def int8_facts(self, path: Path) -> dict[str, Any] | None:
-        return int8_facts(path)
-
-    def runtime_unavailable(self) -> str | None:
-        return unavailable()
-
     def runtime_version(self) -> str | None:
         return _coremltools().__version__
 
     def open(self, path: Path, threads: int | None = None) -> CoreMLSession:
         return CoreMLSession(path, compute_units=self.backend)
 
+    def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
+        """Write ``metadata`` into user_defined_metadata, plus model/input/output descriptions."""
+        spec = load_spec(path)
+        meta = spec.description.metadata
+        for key, value in metadata.items():
+            meta.userDefined[key] = value
+        meta.author = "edgerep"
+        meta.versionString = metadata.get("edgerep.edgerep_version", "")
+        model = metadata.get("edgerep.model", "model")
+        meta.shortDescription = f"{model} (fused, exported by edgerep)"
+        _describe(spec, metadata)
+        spec_file = _spec_file(path)
+        tmp = spec_file.with_name(spec_file.name + ".tmp")
+        tmp.write_bytes(spec.SerializeToString())
+        os.replace(tmp, spec_file)
+
+    def read_metadata(self, path: Path) -> dict[str, str]:
+        return dict(load_spec(path).description.metadata.userDefined)
+
+    def op_histogram(self, path: Path) -> dict[str, int]:
+        spec = load_spec(path)
+        counts: Counter[str] = Counter()
+        for function in spec.mlProgram.functions.values():
+            for block in function.block_specializations.values():
+                counts.update(op.type for op in _operations(block) if op.type != "const")
+        return dict(counts.most_common())
+
+    def constant_ops(self, path: Path) -> int:
+        """Operations that compute only from constants (``const`` ops, inline values and other such
+        operations); weight decompression (``constexpr_*``, int8 weights) is constant on purpose."""
+        spec = load_spec(path)
+        count = 0
+        for function in spec.mlProgram.functions.values():
+            for block in function.block_specializations.values():
+                constant: set[str] = set()
+                for op in _operations(block):
+                    args = [a for inp in op.inputs.values() for a in inp.arguments]
+                    if op.type == "const" or op.type.startswith("constexpr_"):
+                        constant.update(o.name for o in op.outputs)
+                    elif args and all(a.WhichOneof("binding") == "value" or a.name in constant for a in args):
+                        constant.update(o.name for o in op.outputs)
+                        count += 1
+        return count
+
+    def check_structure(self, path: Path, expected: dict) -> list[str]:
+        """Check the saved package without running it: the model loads (spec only), names, shapes, types.
+
+        ``expected``: input_name, input_shape, input_kind ("image" | "tensor"), output_name, output_shape.
+        Returns the problems found (none: an empty list).
+        """
+        ct = _coremltools()
+        problems: list[str] = []
+        with quiet():
+            ct.models.MLModel(str(path), skip_model_load=True)  # raises if the package is malformed
+        spec = load_spec(path)
+        if spec.WhichOneof("Type") != "mlProgram":
+            problems.append(f"model type is {spec.WhichOneof('Type')}, not mlProgram")
+        ins, outs = spec.description.input, spec.description.output
+        if [i.name for i in ins] != [expected["input_name"]]:
+            problems.append(f"inputs {[i.name for i in ins]} != [{expected['input_name']!r}]")
+        elif expected["input_kind"] == "image":
+            img = ins[0].type.imageType
+            if ins[0].type.WhichOneof("Type") != "imageType" or (img.height, img.width) != tuple(
+                    expected["input_shape"][-2:]):
+                problems.append("input is not an RGB image of the expected size")
+        else:
+            arr = ins[0].type.multiArrayType
+            if list(arr.shape) != list(expected["input_shape"]) or arr.dataType != arr.FLOAT32:
+                problems.append(f"input shape/dtype {list(arr.shape)} != {list(expected['input_shape'])} float32")
+        if [o.name for o in outs] != [expected["output_name"]]:
+            problems.append(f"outputs {[o.name for o in outs]} != [{expected['output_name']!r}]")
+        else:
+            arr = outs[0].type.multiArrayType
+            if arr.shape and list(arr.shape) != list(expected["output_shape"]):
+                problems.append(f"output shape {list(arr.shape)} != {list(expected['output_shape'])}")
+            if arr.dataType != arr.FLOAT32:
+                problems.append("output is not float32")
+        return problems
+
+    def int8_facts(self, path: Path) -> dict[str, Any]:
+        """What of an int8 (8-bit weight) package is int8: the weight tensors stored in 8 bits (constexpr
+        dequantize ops) against those left fp16 (tensors under 2048 elements); compute is fp16 throughout.
+        Returns ``{"int8_weights", "float_weights", "int8_share", "compute"}``."""
+        spec = load_spec(path)
+        int8 = floats = 0
+        for function in spec.mlProgram.functions.values():
+            for block in function.block_specializations.values():
+                for op in _operations(block):
+                    if op.type.startswith("constexpr_"):
+                        int8 += 1
+                    elif op.type == "const" and _is_weight(op):
+                        floats += 1
+        total = int8 + floats
+        return {"int8_weights": int8, "float_weights": floats,
+                "int8_share": round(int8 / total, 3) if total else 0.0, "compute": "fp16"}
+
+    def runtime_unavailable(self) -> str | None:
+        """Why Core ML cannot predict here: it needs macOS."""
+        if sys.platform != "darwin":
+            return "Core ML prediction needs macOS"
+        return None
+
     def run(self, path: Path, inputs: np.ndarray) -> np.ndarray | None:
-        return run(path, inputs)
+        """Predict with Core ML on the CPU (macOS only, reproducible for verification); None elsewhere."""
+        if self.runtime_unavailable() is not None:
+            return None
+        return CoreMLSession(path, compute_units="CPU_ONLY").run(inputs)

@@ -21,9 +21,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from edgerep import _optional
+
+from ..._files import check_regular
+from ..._io import (
+    check_distinct, check_output, check_writable, failed_path, quiet, raise_if_terminated, remove_empty_dirs,
+    staged, tree_bytes, write_json,
+)
 from . import console
-from .options import ExportOptions, check_common, check_precision, check_target_options, output_name
+from . import metadata as md
+from .checks import Audit, Verification
+from .metadata import sidecar_path
+from .options import ExportOptions, ModelIdentity, check_common, check_target_options, output_name
+from .precision import Precision
 from .targets import TARGETS, Target, resolve_targets, supported_by
+
+# torch, numpy and the steps that import torch (prepare, calibration, int8_torch, verify, registry,
+# weights) are imported where used: planning an export, its errors and the CLI stay torch-free.
 
 if TYPE_CHECKING:
     from torch import nn
@@ -44,7 +58,7 @@ class ExportResult:
     """One exported artifact and what is known about it.
 
     ``nodes`` counts the nodes (ops) of the exported graph in its own format; the fusion's effect is
-    in ``nodes_unfused`` vs ``audit["torch_ops_fused"]``: ATen ops one forward pass of the unfused and
+    in ``nodes_unfused`` vs ``audit.torch_ops_fused``: ATen ops one forward pass of the unfused and
     of the fused model executes (same counting method on both sides).
     """
 
@@ -54,24 +68,24 @@ class ExportResult:
     sidecar: Path
     size_mb: float
     seconds: float
-    precision: str
+    precision: Precision
     input_name: str
     input_shape: tuple[int, ...]
     input_layout: str  # "NCHW", "NHWC" or "image" (Core ML ImageType)
     output_name: str
     output_shape: tuple[int, ...]
-    verification: dict[str, Any]
+    verification: Verification
     nodes: int
     nodes_unfused: int | None
     op_histogram: dict[str, int]
-    audit: dict[str, Any]
+    audit: Audit
     metadata: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         """Verification passed (or was skipped on request) and the graph audit is clean."""
-        return self.verification.get("passed") is not False and bool(self.audit.get("passed"))
+        return self.verification.passed is not False and self.audit.passed
 
 
 def export(
@@ -125,29 +139,28 @@ def export(
     """
     targets = resolve_targets(target)
     many = len(targets) > 1
-    check_precision(precision)
+    precision = None if precision is None else Precision.parse(precision)  # the one check of its value
     given = {"opset": opset, "deployment_target": deployment_target,
              "channels_last": channels_last, "calibration": calibration}
     if not many:  # with "all", an option applies to the targets that support it
         check_target_options(targets[0], given, supported_by())
     identity = identify(model_or_name, input_size, l2_normalize, image_input)
-    check_common(precision=precision, batch=batch, calibration=calibration, input_size=identity["input_size"])
+    check_common(precision=precision, batch=batch, calibration=calibration, input_size=identity.input_size)
     if isinstance(calibration, (str, os.PathLike)) and not Path(calibration).is_dir():
-        from .._files import check_regular
 
         check_regular(calibration, "calibration", limit="array")  # missing, FIFO, device: before any work
 
     jobs = []
     for t in targets:
         options = ExportOptions(
-            precision=precision or t.default_precision, batch=batch, image_input=image_input,
-            l2_normalize=l2_normalize, mean=identity["mean"], std=identity["std"],
-            output_name=output_name(identity["task"]),
+            precision=Precision.parse(precision or t.default_precision, t.precisions, who=t.name),
+            batch=batch, image_input=image_input,
+            l2_normalize=l2_normalize, mean=identity.mean, std=identity.std,
+            output_name=output_name(identity.task),
             **{k: v for k, v in given.items() if k in t.options and k != "calibration"},
         )
-        check_precision(options.precision, t.precisions, who=t.name)
         t.validate(options)
-        jobs.append((t, options, destination(output, t, identity["name"], options.precision, many)))
+        jobs.append((t, options, destination(output, t, identity.name, options.precision, many)))
     for t, _, _ in jobs:
         _require(t)
     created: list[Path] = []
@@ -156,21 +169,19 @@ def export(
         return _run(model_or_name, identity, jobs, checkpoint, calibration, verify, many,
                     log or (lambda line: None))
     except BaseException:
-        from .._io import remove_empty_dirs
-
         remove_empty_dirs(created)  # a failed export leaves no folder it created
         raise
 
 
-def _run(model_or_name: Any, identity: dict[str, Any], jobs: list, checkpoint: Any, calibration: Any,
+def _run(model_or_name: Any, identity: ModelIdentity, jobs: list, checkpoint: Any, calibration: Any,
          verify: bool, many: bool, emit: Callable[[str], None]) -> ExportResult | list[ExportResult]:
     from edgerep.weights import check_float16_range
 
     from .prepare import prepare
 
-    h, w = identity["input_size"]
+    h, w = identity.input_size
     batch = jobs[0][1].batch
-    emit(f"export    {identity['name']} -> " + ", ".join(
+    emit(f"export    {identity.name} -> " + ", ".join(
         f"{t.name} ({o.precision})" for t, o, _ in jobs) + f", input {batch}x3x{h}x{w}")
     start = time.perf_counter()
     prep = prepare(model_or_name, identity, checkpoint)
@@ -182,7 +193,7 @@ def _run(model_or_name: Any, identity: dict[str, Any], jobs: list, checkpoint: A
         if options.precision in t.float16_precisions:
             check_float16_range(prep.fused, f"{t.name} {options.precision} export of {prep.name}")
     calib = None
-    if any(o.precision == "int8" and "calibration" in t.options for t, o, _ in jobs):
+    if any(o.precision.is_integer and "calibration" in t.options for t, o, _ in jobs):
         from . import calibration as calibration_data
 
         calib = calibration_data.default(prep) if calibration is None else calibration_data.load(calibration, prep)
@@ -196,7 +207,7 @@ def _run(model_or_name: Any, identity: dict[str, Any], jobs: list, checkpoint: A
 
 
 def identify(model_or_name: Any, input_size: Sequence[int] | None, l2_normalize: bool,
-             image_input: bool) -> dict[str, Any]:
+             image_input: bool) -> ModelIdentity:
     """Name, spec, task, input size and normalization, checked against the options (no torch)."""
     from edgerep.registry import built_from, get_spec
 
@@ -239,10 +250,10 @@ def identify(model_or_name: Any, input_size: Sequence[int] | None, l2_normalize:
     if image_input and mean is None:
         raise ValueError(f"image_input needs the model's normalization (mean/std), unknown for {name}; "
                          "register the model or feed normalized tensors")
-    return {"name": name, "spec": spec, "task": task, "input_size": size, "mean": mean, "std": std}
+    return ModelIdentity(name=name, spec=spec, task=task, input_size=size, mean=mean, std=std)
 
 
-def destination(output: str | Path | None, target: Target, name: str, precision: str, many: bool) -> Path:
+def destination(output: str | Path | None, target: Target, name: str, precision: Precision, many: bool) -> Path:
     """Where ``target``'s artifact goes: the one output-name rule."""
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
     if precision != target.default_precision:
@@ -252,7 +263,6 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
         return DEFAULT_OUTPUT_DIR / filename
     out = Path(output)
     if out.exists() and not out.is_dir():
-        from .._io import check_output
 
         check_output(out)  # a device or pipe (/dev/null) is refused, never used as a stem for NAME.suffix
     if many or str(output).endswith(("/", "\\")) or (out.is_dir() and out.suffix != target.suffix):
@@ -269,10 +279,6 @@ def destination(output: str | Path | None, target: Target, name: str, precision:
 
 
 def _require(target: Target) -> None:
-    from edgerep import _optional
-
-    from .._io import quiet
-
     for module in target.info.requires:
         with quiet():
             try:
@@ -286,8 +292,6 @@ def _require(target: Target) -> None:
 
 def _check_outputs(jobs: list, created: list[Path]) -> None:
     """Refuse bad outputs before any work; create the folders, adding them to ``created``."""
-    from .._io import check_distinct, check_output, check_writable, failed_path
-    from .metadata import sidecar_path
 
     for t, _, dest in jobs:
         for path in (dest, failed_path(dest)):  # a failed verification writes beside (failed_path)
@@ -349,7 +353,7 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibra
     notes = list(graph.notes)
     raw = reference_inputs(prep, options.batch, VERIFY_BATCHES)
     domain = None
-    if calib is not None and options.precision == "int8" and "calibration" in target.options:
+    if calib is not None and options.precision.is_integer and "calibration" in target.options:
         from . import int8_torch
 
         images = calib.graph_input(prep, graph)
@@ -380,8 +384,6 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibra
 def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Path,
                 calib: Calibration | None, *, verify: bool, fuse_s: float,
                 emit: Callable[[str], None]) -> ExportResult:
-    from . import metadata as md
-    from .._io import failed_path, quiet, staged, tree_bytes, write_json
 
     job = _plan(prep, target, options, calib)
     timings = {"fuse": fuse_s}
@@ -402,12 +404,12 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
         if verify:
             t = time.perf_counter()
             verification = _verify(job, tmp, graph_audit)
-            timings["verify"] = verification["seconds"] = round(time.perf_counter() - t, 3)
+            timings["verify"] = verification.seconds = round(time.perf_counter() - t, 3)
             emit(f"verify    {job.tag} {console.verification_line(verification)}  ({timings['verify']:.2f}s)")
         else:
-            verification = {"passed": None, "runtime": "skipped", "reason": "verify=False (--no-verify)"}
+            verification = Verification(passed=None, runtime="skipped", reason="verify=False (--no-verify)")
 
-        if verification.get("passed") is False or not graph_audit.get("passed"):
+        if verification.passed is False or not graph_audit.passed:
             # A failed artifact never takes the place of the one asked for (a good one may be there):
             # it is kept beside it, under a name that says so (docs/export.md, "Exit status").
             dest = failed_path(dest)
@@ -428,8 +430,8 @@ def _export_one(prep: Prepared, target: Target, options: ExportOptions, dest: Pa
         model=prep.name, target=target.name, path=dest, sidecar=sidecar, size_mb=size_mb,
         seconds=seconds, precision=job.options.precision, input_name=job.options.input_name,
         input_shape=job.input_shape, input_layout=job.layout, output_name=job.options.output_name,
-        output_shape=job.out_shape, verification=verification, nodes=graph_audit["nodes"],
-        nodes_unfused=graph_audit["torch_ops_unfused"], op_histogram=histogram, audit=graph_audit,
+        output_shape=job.out_shape, verification=verification, nodes=graph_audit.nodes,
+        nodes_unfused=graph_audit.torch_ops_unfused, op_histogram=histogram, audit=graph_audit,
         metadata=meta, timings=timings,
     )
 
@@ -440,29 +442,26 @@ def _convert(job: _Job, tmp: Path) -> dict:
     except (ValueError, TypeError, ImportError, OSError):
         raise
     except Exception as exc:
-        from .._io import raise_if_terminated
-
         raise_if_terminated()  # a signal the converter wrapped in its own error (torch.export does): not a failure
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise ExportError(f"{job.target.name} conversion of {job.prep.name} failed: "
                           f"{type(exc).__name__}: {first} (run with --debug for the traceback)") from exc
 
 
-def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], dict[str, Any]]:
+def _audit(job: _Job, tmp: Path) -> tuple[dict[str, int], Audit]:
     """The artifact's op histogram and audit, with the torch op counts unfused vs fused."""
-    from .._io import quiet
     from .verify import audit, count_torch_ops
 
     with quiet():
         histogram = job.target.op_histogram(tmp)
         constant_ops = job.target.constant_ops(tmp)  # computing only from constants: folded, so 0
-    result = audit(histogram)
-    result["constant_ops"] = constant_ops
     h, w = job.prep.input_size
     unfused = _unfused_ops(job.prep, (job.options.batch, 3, h, w))
-    result["torch_ops_fused"] = sum(count_torch_ops(job.graph.module, tuple(job.example.shape)).values())
-    result["torch_ops_unfused"] = sum(unfused.values()) if unfused else None
-    result["torch_batchnorm_unfused"] = sum(n for op, n in (unfused or {}).items() if "batch_norm" in op)
+    result = replace(
+        audit(histogram), constant_ops=constant_ops,
+        torch_ops_fused=sum(count_torch_ops(job.graph.module, tuple(job.example.shape)).values()),
+        torch_ops_unfused=sum(unfused.values()) if unfused else None,
+        torch_batchnorm_unfused=sum(n for op, n in (unfused or {}).items() if "batch_norm" in op))
     return histogram, result
 
 
@@ -477,9 +476,8 @@ def _unfused_ops(prep: Prepared, shape: tuple[int, ...]) -> dict[str, int] | Non
     return prep.unfused_ops[shape]
 
 
-def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
+def _verify(job: _Job, tmp: Path, graph_audit: Audit) -> Verification:
     """Numeric parity on random inputs, or the structure check where the runtime is missing."""
-    from .._io import quiet
     from .verify import verify_numeric
 
     with quiet():  # runtimes log to the console from C++ (e.g. "Created XNNPACK delegate")
@@ -488,21 +486,21 @@ def _verify(job: _Job, tmp: Path, graph_audit: dict) -> dict[str, Any]:
             job.options.precision, runtime=job.target.runtime, output_name=job.options.output_name,
             task=job.prep.task, domain=job.domain,
         )
-        if verification is not None and verification.get("missed") and not verification.get("passed"):
-            verification["worst_layers"] = _worst_layers(job)
+        if verification is not None and verification.missed and not verification.passed:
+            verification.worst_layers = _worst_layers(job)
         if verification is None:
             expected = {"input_name": job.options.input_name, "input_shape": job.input_shape,
                         "input_kind": "image" if job.layout == "image" else "tensor",
                         "output_name": job.options.output_name, "output_shape": job.out_shape}
             problems = job.target.check_structure(tmp, expected)
-            if not graph_audit["passed"]:
-                problems.append(f"BatchNorm x{graph_audit['batchnorm']} / Dropout x{graph_audit['dropout']} left")
-            verification = {
-                "passed": not problems, "runtime": "structure-only",
-                "reason": f"{job.target.runtime_unavailable()}; checked the saved package's structure instead",
-                "checks": ["spec loads without the model", "input/output names, shapes and dtypes",
-                           "no batch_norm or dropout op"],
-                "problems": problems}
+            if not graph_audit.passed:
+                problems.append(f"BatchNorm x{graph_audit.batchnorm} / Dropout x{graph_audit.dropout} left")
+            verification = Verification(
+                passed=not problems, runtime="structure-only",
+                reason=f"{job.target.runtime_unavailable()}; checked the saved package's structure instead",
+                checks=["spec loads without the model", "input/output names, shapes and dtypes",
+                        "no batch_norm or dropout op"],
+                problems=problems)
     return verification
 
 

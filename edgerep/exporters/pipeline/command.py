@@ -11,7 +11,9 @@ import argparse
 import sys
 from typing import Any
 
-from .options import PRECISIONS
+from . import console
+from .precision import PRECISIONS
+from .run import ExportError, export
 from .targets import TARGETS
 
 _EPILOG = """\
@@ -73,9 +75,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import console
-    from .pipeline import ExportError, export
-
     shown_notes: set[str] = set()
     try:
         results = export(

@@ -1,6 +1,6 @@
 """int8 at a glance: what of an artifact runs in int8, and whether int8 pays on its runtime.
 
-The facts come from the artifact itself (:meth:`~edgerep.exporters.targets.Target.int8_facts`, one
+The facts come from the artifact itself (:meth:`~edgerep.exporters.pipeline.targets.Target.int8_facts`, one
 small function in each target's module); the speed comes from a table measured once with
 benchmarks/int8_speed.py and recorded here (and in benchmarks/RESULTS.md, "Issue 15"): timing at
 export time would be slow and, on a busy machine, wrong.

@@ -39,8 +39,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .int8 import facts
-from .tflite_rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph, pack_model, unpack_model
+from ..pipeline.int8 import facts
+from .flatbuffer import builtin_code, builtin_names, pack_model, read_model, schema, unpack_model
+from .rewrites import MAX_FAST_DEPTHWISE_TAPS, _Subgraph
 
 # Ops that only move or reshape int8 data; counted neither as int8 nor as float compute.
 MOVE_OPS = frozenset({"RESHAPE", "TRANSPOSE", "CONCATENATION", "PAD", "SQUEEZE", "STRIDED_SLICE",
@@ -127,27 +128,24 @@ def int8_facts(path: Any) -> dict[str, Any]:
     transpose, ...) and the QUANTIZE/DEQUANTIZE conversions count in neither. Returns
     ``{"int8_ops", "float_ops", "int8_share", "float_by_type"}``.
     """
-    from .tflite import _read_model
-    from .tflite_rewrites import schema as _schema
-
-    schema = _schema()
-    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    model = _read_model(path)
-    int_types = {schema.TensorType.INT8, schema.TensorType.INT16, schema.TensorType.UINT8}
+    types = schema().TensorType
+    names = builtin_names()
+    model = read_model(path)
+    int_types = {types.INT8, types.INT16, types.UINT8}
     int8, floats = 0, Counter()
     for g in range(model.SubgraphsLength()):
         sub = model.Subgraphs(g)
         for i in range(sub.OperatorsLength()):
             op = sub.Operators(i)
             code = model.OperatorCodes(op.OpcodeIndex())
-            name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+            name = names.get(builtin_code(code), "CUSTOM")
             if name in MOVE_OPS or name in CONVERT_OPS:
                 continue
             first = op.Inputs(0) if op.InputsLength() else -1
             weight = op.Inputs(1) if op.InputsLength() > 1 else -1
             if first >= 0 and sub.Tensors(first).Type() in int_types:
                 int8 += 1
-            elif name in DYNAMIC_OPS and weight >= 0 and sub.Tensors(weight).Type() == schema.TensorType.INT8:
+            elif name in DYNAMIC_OPS and weight >= 0 and sub.Tensors(weight).Type() == types.INT8:
                 int8 += 1  # dynamic range: int8 weights, the float input quantized by the kernel per run
             else:
                 floats[name] += 1

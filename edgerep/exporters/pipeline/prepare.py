@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
-from edgerep._text import one_line
-
+from edgerep.checkpoints import CheckpointError, WrongFormError, load_checkpoint
+from edgerep.counting import to_meta
+from edgerep.factory import create_model
 from edgerep.layers.base import conv_like
+from edgerep.registry import built_from
+from edgerep.reparam import fusion_report, reparameterize
+from edgerep.weights import check_batchnorm_statistics, check_finite, random_weights_note
+
+from .options import ModelIdentity
 
 
 @dataclass
@@ -87,10 +93,6 @@ def first_conv(model: nn.Module, input_size: tuple[int, int]) -> tuple[str | Non
     Found by running the model once on the meta device (no compute): every ATen op that takes the
     input tensor itself is recorded, and a forward pre-hook names the Conv2d module it enters.
     """
-    from torch.utils._python_dispatch import TorchDispatchMode
-    from torch.utils._pytree import tree_leaves
-
-    from edgerep.counting import to_meta
 
     try:
         probe = to_meta(model)
@@ -219,18 +221,15 @@ def graph_input(prep: Prepared, graph: Graph, raw: torch.Tensor) -> torch.Tensor
 # ------------------------------------------------------------------------------ build, load, fuse
 
 
-def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Prepared:
+def prepare(model_or_name: Any, identity: ModelIdentity, checkpoint: Any) -> Prepared:
     """Build (or take) the model, load ``checkpoint``, check its weights, fuse it completely.
 
     ``identity`` is what planning found out about the model (name, spec, task, input size,
     normalization). A model built here from its name is fused in place (its unfused twin for the
     op count is built on the meta device); a module passed in is fused on a copy and left as it was.
     """
-    from edgerep.registry import built_from
-    from edgerep.reparam import fusion_report, reparameterize
-    from edgerep.weights import check_batchnorm_statistics, check_finite, random_weights_note
 
-    spec, name = identity["spec"], identity["name"]
+    spec, name = identity.spec, identity.name
     ckpt_info = None
     if isinstance(model_or_name, str):
         model, ckpt_info = _build(name, checkpoint)
@@ -241,7 +240,6 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
     else:
         model = model_or_name
         if checkpoint is not None:
-            from edgerep.checkpoints import load_checkpoint
 
             model = copy.deepcopy(model)
             ckpt_info = _checkpoint_info(load_checkpoint(model, checkpoint))
@@ -259,16 +257,14 @@ def prepare(model_or_name: Any, identity: dict[str, Any], checkpoint: Any) -> Pr
         notes.append(f"fusion incomplete: {len(report.batchnorms)} BatchNorm, "
                      f"{len(report.layer_scales)} layer scales, {len(report.unfused_blocks)} blocks left")
     return Prepared(
-        name=name, fused=fused, unfused=unfused, task=identity["task"],
-        input_size=identity["input_size"], mean=identity["mean"], std=identity["std"], spec=spec,
+        name=name, fused=fused, unfused=unfused, task=identity.task,
+        input_size=identity.input_size, mean=identity.mean, std=identity.std, spec=spec,
         checkpoint=ckpt_info, fusion=report.to_dict(), notes=notes,
     )
 
 
 def _build(name: str, checkpoint: Any) -> tuple[nn.Module, dict | None]:
     """Build ``name``, loading ``checkpoint`` in whichever form (training or fused) it holds."""
-    from edgerep.checkpoints import CheckpointError, WrongFormError, load_checkpoint
-    from edgerep.factory import create_model
 
     if checkpoint is None:
         return create_model(name), None

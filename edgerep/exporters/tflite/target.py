@@ -1,7 +1,7 @@
 """TFLite target: litert-torch conversion, LiteRT (ai-edge-litert) runtime, in-file metadata.
 
 litert-torch converts the fused model; the export-time rewrites of
-:mod:`edgerep.exporters.tflite_rewrites` then edit the converted float32 file (same function, a graph
+:mod:`edgerep.exporters.tflite.rewrites` then edit the converted float32 file (same function, a graph
 XNNPACK runs well) and are checked against it on the interpreter, before any quantization. NHWC
 input (``channels_last``, the default) is a transpose in front of the model that litert-torch's
 layout pass folds away: the graph runs NHWC throughout with no TRANSPOSE op.
@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -29,14 +28,19 @@ from torch import nn
 
 from edgerep._optional import require
 
-from .._io import quiet, reuse_last_load, staged, write_atomic
-from .metadata import dist_version
-from .options import ExportOptions, check_precision
-from .targets import Target
-from .tflite_rewrites import (
-    Rewritten, drop_orphan_tensors, pack_model, rewrite_for_litert, schema as _schema, unpack_model,
-)
-from .verify import rel_error
+from ..._io import quiet, staged, write_atomic
+from ..pipeline.metadata import dist_version
+from ..pipeline.options import ExportOptions
+from ..pipeline.precision import Precision
+from ..pipeline.targets import Target
+from ..pipeline.verify import rel_error
+from . import int8 as tflite_int8, rewrites
+from .flatbuffer import builtin_code, builtin_names, metadata_entries, read_model, schema, unpack_model, with_metadata
+from .int8 import int8_facts
+from .rewrites import Rewritten, _Subgraph, drop_orphan_tensors, rewrite_for_litert, slow_depthwise_kernel
+from .runtime import TFLiteSession, invoke, io_signature, session
+
+# ai_edge_litert's interpreter (the tflite extra) is imported where used, inside quiet(): it logs at import.
 
 REWRITE_TOLERANCE = 1e-5  # relative L2 error of each rewritten op's output (see _check_rewrite)
 REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verification bound
@@ -45,7 +49,7 @@ REWRITE_OUTPUT_TOLERANCE = 1e-4  # and of the model's outputs, the fp32 verifica
 # ------------------------------------------------------------------------------------- convert
 
 
-def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: str = "fp32",
+def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: Precision | str = "fp32",
             channels_last: bool = True, calibration: torch.Tensor | None = None,
             int8_recipe: str = "conv") -> dict[str, Any]:
     """Convert a fused, eval-mode ``model`` to a ``.tflite`` file at ``path`` (written atomically).
@@ -90,31 +94,31 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: s
             info["rewrite_rel_error"] = _check_rewrite(converted, rewritten, sample)
             tmp.write_bytes(drop_orphan_tensors(rewritten.data))
         data = None
-        if precision == "int8":
+        if precision.is_integer:
             data = _calibration_inputs(calibration, example, channels_last)
             info["calibration"] = f"the given batch ({sum(len(b) for b in data)} images)"
-        if precision != "fp32":
+        if precision is not Precision.FP32:
             info["quantization"] = _quantize(tmp, precision, data, int8_recipe)
     info["precision"] = precision
     return info
 
 
-def _check_args(model: nn.Module, example: torch.Tensor, precision: str, channels_last: bool,
-                calibration: torch.Tensor | None) -> tuple[str, torch.Tensor]:
+def _check_args(model: nn.Module, example: torch.Tensor, precision: Precision | str, channels_last: bool,
+                calibration: torch.Tensor | None) -> tuple[Precision, torch.Tensor]:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(example, torch.Tensor) or example.ndim != 4:
         shape = tuple(example.shape) if isinstance(example, torch.Tensor) else type(example).__name__
         raise ValueError(f"example must be an NCHW tensor (N, C, H, W), got {shape}; pass e.g. "
                          "torch.randn(1, 3, 224, 224)")
-    check_precision(precision, who="tflite")
+    precision = Precision.parse(precision, who="tflite")  # this function's own API: its edge
     if not isinstance(channels_last, bool):
         raise TypeError(f"channels_last must be True (NHWC input) or False (NCHW), got {channels_last!r}")
-    if precision == "int8" and calibration is None:
+    if precision.is_integer and calibration is None:
         raise ValueError("precision 'int8' needs a calibration batch (NCHW images like the example); "
                          "edgerep.export() supplies one (random images unless you give --calibration)")
     if calibration is not None:
-        if precision != "int8":
+        if not precision.is_integer:
             raise ValueError(f"calibration applies only to precision 'int8' (got {precision!r}); "
                              "drop the calibration batch or pass precision='int8'")
         if not isinstance(calibration, torch.Tensor) or calibration.ndim != 4 \
@@ -144,7 +148,6 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
     Intermediate tensors are only readable with TFLite's builtin kernels (XNNPACK keeps its own), so
     the check runs without the delegate; verification then runs on XNNPACK.
     """
-    from .tflite_rewrites import _Subgraph, slow_depthwise_kernel
 
     x = torch.randn(sample.shape, generator=torch.Generator().manual_seed(0)).numpy()
     model = unpack_model(converted)
@@ -165,7 +168,7 @@ def _check_rewrite(converted: bytes, rewritten: Rewritten, sample: torch.Tensor)
                 model_content=data, num_threads=1, experimental_preserve_all_tensors=True,
                 experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
             outputs = [(0, d["index"]) for d in interpreter.get_output_details()]
-            _invoke(interpreter, x)
+            invoke(interpreter, x)
             runs.append((interpreter, outputs))
     (before, outputs), (after, _) = runs
 
@@ -200,7 +203,7 @@ def _worst(errors: list[float]) -> float:
 def _depthwise_same(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, options: Any) -> np.ndarray:
     """A stride-1, SAME-padded depthwise conv of NHWC ``x`` with a ``[1, kh, kw, C * m]`` kernel, its
     bias and fused activation, in float64 (what :func:`slow_depthwise_kernel` selects)."""
-    schema = _schema()
+    kinds = schema().ActivationFunctionType
     _, kh, kw, _ = kernel.shape
     x = np.repeat(x, int(options.depthMultiplier or 1), axis=3)
     height, width = x.shape[1:3]
@@ -211,7 +214,6 @@ def _depthwise_same(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, 
     if bias is not None:
         out = out + bias.astype(np.float64)
     act = options.fusedActivationFunction
-    kinds = schema.ActivationFunctionType
     if act == kinds.RELU:
         return np.maximum(out, 0.0)
     if act == kinds.RELU6:
@@ -237,27 +239,25 @@ def _calibration_inputs(calibration: torch.Tensor, example: torch.Tensor,
     return [data[i:i + batch].contiguous().numpy() for i in range(0, usable, batch)]
 
 
-def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None, recipe: str = "conv") -> str:
+def _quantize(path: Path, precision: Precision, calibration: list[np.ndarray] | None, recipe: str = "conv") -> str:
     """Quantize the float model at ``path`` in place with ai-edge-quantizer; returns the scheme."""
     with quiet():
         aeq = require("ai_edge_quantizer")
     qt = aeq.qtyping
     op = qt.TFLOperationName.ALL_SUPPORTED
     notes: list[str] = []
-    if precision == "int8" and recipe != "linear":
-        from . import tflite_int8
+    if precision.is_integer and recipe != "linear":
 
         data, notes = tflite_int8.mark_float_ops(path.read_bytes())
         path.write_bytes(data)
     quantizer = aeq.quantizer.Quantizer(path.read_bytes())
-    if precision == "fp16":
+    if precision.is_float16:
         quantizer.add_weight_only_config(
             regex=".*", operation_name=op, num_bits=16,
             algorithm_key=aeq.algorithm_manager.AlgorithmName.FLOAT_CASTING,
         )
         scheme = "float16 weights, dequantized to float32 at load; float32 activations and I/O"
     else:
-        from . import tflite_int8
 
         scheme = tflite_int8.configure(quantizer, aeq, recipe)
     with quiet():
@@ -271,206 +271,15 @@ def _quantize(path: Path, precision: str, calibration: list[np.ndarray] | None, 
 
 
 def _signature_input(path: Path) -> tuple[str, str]:
-    interpreter = _session(path, 1).interpreter
+    interpreter = session(path, 1).interpreter
     signatures = interpreter.get_signature_list()
     key = next(iter(signatures))
     return key, signatures[key]["inputs"][0]
 
 
-# ----------------------------------------------------------------------------------------- run
-
-
-class TFLiteSession:
-    """A LiteRT interpreter (XNNPACK CPU delegate) on one artifact (see
-    :class:`edgerep.exporters.targets.Session`)."""
-
-    def __init__(self, path: Path, threads: int | None = 1) -> None:
-        with quiet():  # the runtime logs "Created TensorFlow Lite XNNPACK delegate" at each load
-            require("ai_edge_litert")
-            from ai_edge_litert.interpreter import Interpreter
-
-            self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
-            self.interpreter.allocate_tensors()
-        detail = self._input = self.interpreter.get_input_details()[0]
-        self._output = self.interpreter.get_output_details()[0]
-        self.input_name = detail["name"]
-        self.input_shape = tuple(int(d) for d in detail["shape"])
-        self.input_dtype = np.dtype(np.float32)  # quantized inputs are quantized by run()
-        self._path = Path(path)
-
-    def run(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float32)
-        if tuple(x.shape) != self.input_shape:
-            raise ValueError(f"inputs have shape {tuple(x.shape)} but {self._path.name} takes "
-                             f"{self.input_shape}; transpose to the model's layout "
-                             "(NHWC unless exported with channels_last=False)")
-        self.interpreter.set_tensor(self._input["index"], np.ascontiguousarray(_quantize_input(x, self._input)))
-        self.interpreter.invoke()
-        return _dequantize_output(self.interpreter.get_tensor(self._output["index"]), self._output)
-
-
-@reuse_last_load
-def _session(path: Path, threads: int) -> TFLiteSession:
-    return TFLiteSession(path, threads)
-
-
-def run(path: Path, inputs: np.ndarray, *, threads: int = 1) -> np.ndarray:
-    """Run ``inputs`` (already in the model's layout) through the LiteRT interpreter (XNNPACK),
-    reusing the last loaded interpreter while the file is unchanged."""
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
-    return _session(path, threads).run(inputs)
-
-
-def _invoke(interpreter: Any, x: np.ndarray) -> np.ndarray:
-    """One run of a loaded interpreter on float32 ``x`` (quantized at the input if it must be)."""
-    detail = interpreter.get_input_details()[0]
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(detail["index"], np.ascontiguousarray(_quantize_input(x, detail)))
-    interpreter.invoke()
-    out = interpreter.get_output_details()[0]
-    return _dequantize_output(interpreter.get_tensor(out["index"]), out)
-
-
-def _quantize_input(x: np.ndarray, detail: dict) -> np.ndarray:
-    """float32 -> the input's type (integer inputs of files quantized elsewhere use their scale)."""
-    dtype = np.dtype(detail["dtype"])
-    if dtype.kind == "f":
-        return x.astype(dtype, copy=False)
-    scale, zero = detail["quantization"]
-    info = np.iinfo(dtype)
-    return np.clip(np.round(x / scale) + zero, info.min, info.max).astype(dtype)
-
-
-def _dequantize_output(y: np.ndarray, detail: dict) -> np.ndarray:
-    if np.dtype(detail["dtype"]).kind == "f":
-        return y.astype(np.float32, copy=True)
-    scale, zero = detail["quantization"]
-    return ((y.astype(np.float32) - zero) * scale).astype(np.float32)
-
-
-# ------------------------------------------------------------------------------------ flatbuffer
-
-
-def _read_model(path: Path) -> Any:
-    """The flatbuffer's ``Model`` table (read-only view)."""
-    return _model_of(Path(path).read_bytes(), str(path))
-
-
-def _model_of(data: bytes, source: str) -> Any:
-    if len(data) < 8 or data[4:8] != b"TFL3":
-        raise ValueError(f"{source} is not a TFLite flatbuffer (no TFL3 identifier)")
-    return _schema().Model.GetRootAsModel(data, 0)
-
-
-def op_histogram(path: Path) -> dict[str, int]:
-    """Operator counts over every subgraph, by builtin name (custom ops as ``CUSTOM:<name>``)."""
-    schema = _schema()
-    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    model = _read_model(path)
-    counts: Counter[str] = Counter()
-    for g in range(model.SubgraphsLength()):
-        sub = model.Subgraphs(g)
-        for i in range(sub.OperatorsLength()):
-            code = model.OperatorCodes(sub.Operators(i).OpcodeIndex())
-            # Builtins above 127 live in BuiltinCode(); older ones in the deprecated int8 field.
-            builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-            name = names.get(builtin, f"BUILTIN_{builtin}")
-            if name == "CUSTOM":
-                name = f"CUSTOM:{(code.CustomCode() or b'').decode()}"
-            counts[name] += 1
-    return dict(counts.most_common())
-
-
-def constant_ops(path: Path) -> int:
-    """Operators of the main subgraph that compute only from constants (0 after :func:`convert`'s
-    rewrites fold them)."""
-    from .tflite_rewrites import constant_ops as find
-
-    return len(find(unpack_model(Path(path).read_bytes())))
-
-
-def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
-    """Store ``metadata`` as flatbuffer metadata entries (name -> UTF-8 buffer), atomically.
-
-    Entries with the same names are replaced; others (``min_runtime_version``, TFLite's own
-    ``TFLITE_METADATA``) are kept. Readers: :func:`read_metadata`, or any flatbuffer reader.
-    """
-    path = Path(path)
-    write_atomic(path, with_metadata(path.read_bytes(), metadata))
-
-
-def with_metadata(data: bytes, metadata: dict[str, str]) -> bytes:
-    """``data`` (a ``.tflite`` flatbuffer) with ``metadata`` stored as :func:`embed_metadata` does."""
-    if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                  for k, v in metadata.items()):
-        raise TypeError("metadata must be a dict of str to str (see edgerep.exporters.metadata.flatten)")
-    schema = _schema()
-    model = unpack_model(data)
-    kept = [m for m in (model.metadata or []) if _name(m.name) not in metadata]
-    for key, value in metadata.items():
-        buffer = schema.BufferT()
-        buffer.data = np.frombuffer(value.encode("utf-8"), dtype=np.uint8)
-        model.buffers.append(buffer)
-        entry = schema.MetadataT()
-        entry.name = key
-        entry.buffer = len(model.buffers) - 1
-        kept.append(entry)
-    model.metadata = kept
-    return pack_model(model, len(data))
-
-
-def read_metadata(path: Path) -> dict[str, str]:
-    """Every flatbuffer metadata entry whose bytes are UTF-8 text, by name."""
-    return metadata_entries(Path(path).read_bytes(), str(path))
-
-
-def metadata_entries(data: bytes, source: str = "<bytes>") -> dict[str, str]:
-    """:func:`read_metadata` of a ``.tflite`` flatbuffer's bytes (``source`` names it in errors)."""
-    model = _model_of(data, source)
-    out = {}
-    for i in range(model.MetadataLength()):
-        entry = model.Metadata(i)
-        buf = model.Buffers(entry.Buffer())
-        raw = buf.DataAsNumpy().tobytes() if buf.DataLength() else b""
-        try:
-            out[_name(entry.Name())] = raw.decode("utf-8").rstrip("\x00")
-        except UnicodeDecodeError:  # binary entries (e.g. TFLITE_METADATA) are not text
-            continue
-    return out
-
-
-def _name(raw: bytes | str | None) -> str:
-    return raw.decode() if isinstance(raw, bytes) else (raw or "")
-
-
-def io_signature(path: Path) -> dict[str, list[dict[str, Any]]]:
-    """Input and output tensors (name, shape, dtype) as the interpreter reports them."""
-    interpreter = _session(path, 1).interpreter
-
-    def desc(d: dict) -> dict[str, Any]:
-        return {"name": d["name"], "shape": [int(s) for s in d["shape"]], "dtype": np.dtype(d["dtype"]).name}
-
-    return {"inputs": [desc(d) for d in interpreter.get_input_details()],
-            "outputs": [desc(d) for d in interpreter.get_output_details()]}
-
-
-def check_structure(path: Path, expected: dict[str, Any]) -> list[str]:
-    """The interpreter's input/output shapes against ``expected`` (see Target.check_structure);
-    TFLite renames tensors, so names are not compared."""
-    sig = io_signature(path)
-    problems = []
-    if len(sig["inputs"]) != 1 or sig["inputs"][0]["shape"] != list(expected["input_shape"]):
-        problems.append(f"inputs {[i['shape'] for i in sig['inputs']]} != [{list(expected['input_shape'])}]")
-    if len(sig["outputs"]) != 1 or sig["outputs"][0]["shape"] != list(expected["output_shape"]):
-        problems.append(f"outputs {[o['shape'] for o in sig['outputs']]} != [{list(expected['output_shape'])}]")
-    return problems
-
-
 class TFLiteTarget(Target):
     """TFLite files from litert-torch, rewritten for XNNPACK, run with ai-edge-litert."""
 
-    default_precision = "fp32"
     options = frozenset({"channels_last", "calibration"})
     runtime = "litert"
     runtime_title = "LiteRT"
@@ -502,24 +311,52 @@ class TFLiteTarget(Target):
                 f"(Android: benchmark_model --graph={path.name} --num_threads=4)")
 
     def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
-        embed_metadata(path, metadata)
+        """Store ``metadata`` as flatbuffer metadata entries (name -> UTF-8 buffer), atomically.
+
+        Entries with the same names are replaced; others (``min_runtime_version``, TFLite's own
+        ``TFLITE_METADATA``) are kept. Readers: :meth:`read_metadata`, or any flatbuffer reader.
+        """
+        path = Path(path)
+        write_atomic(path, with_metadata(path.read_bytes(), metadata))
 
     def read_metadata(self, path: Path) -> dict[str, str]:
-        return read_metadata(path)
+        """Every flatbuffer metadata entry whose bytes are UTF-8 text, by name."""
+        return metadata_entries(Path(path).read_bytes(), str(path))
 
     def op_histogram(self, path: Path) -> dict[str, int]:
-        return op_histogram(path)
+        """Operator counts over every subgraph, by builtin name (custom ops as ``CUSTOM:<name>``)."""
+        names = builtin_names()
+        model = read_model(path)
+        counts: Counter[str] = Counter()
+        for g in range(model.SubgraphsLength()):
+            sub = model.Subgraphs(g)
+            for i in range(sub.OperatorsLength()):
+                code = model.OperatorCodes(sub.Operators(i).OpcodeIndex())
+                builtin = builtin_code(code)
+                name = names.get(builtin, f"BUILTIN_{builtin}")
+                if name == "CUSTOM":
+                    name = f"CUSTOM:{(code.CustomCode() or b'').decode()}"
+                counts[name] += 1
+        return dict(counts.most_common())
 
     def constant_ops(self, path: Path) -> int:
-        return constant_ops(path)
+        """Operators of the main subgraph that compute only from constants (0 after :func:`convert`'s
+        rewrites fold them)."""
+        return len(rewrites.constant_ops(unpack_model(Path(path).read_bytes())))
 
     def int8_facts(self, path: Path) -> dict[str, Any] | None:
-        from .tflite_int8 import int8_facts
-
         return int8_facts(path)
 
     def check_structure(self, path: Path, expected: dict[str, Any]) -> list[str]:
-        return check_structure(path, expected)
+        """The interpreter's input/output shapes against ``expected`` (see Target.check_structure);
+        TFLite renames tensors, so names are not compared."""
+        sig = io_signature(path)
+        problems = []
+        if len(sig["inputs"]) != 1 or sig["inputs"][0]["shape"] != list(expected["input_shape"]):
+            problems.append(f"inputs {[i['shape'] for i in sig['inputs']]} != [{list(expected['input_shape'])}]")
+        if len(sig["outputs"]) != 1 or sig["outputs"][0]["shape"] != list(expected["output_shape"]):
+            problems.append(f"outputs {[o['shape'] for o in sig['outputs']]} != [{list(expected['output_shape'])}]")
+        return problems
 
     def runtime_version(self) -> str | None:
         found = dist_version("ai-edge-litert")
@@ -527,6 +364,3 @@ class TFLiteTarget(Target):
 
     def open(self, path: Path, threads: int | None = 1) -> TFLiteSession:
         return TFLiteSession(path, threads)
-
-    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray:
-        return run(path, inputs, threads=1)

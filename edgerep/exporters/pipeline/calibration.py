@@ -15,6 +15,8 @@ Files are read by paths that cannot run code: numpy with ``allow_pickle=False``,
 
 from __future__ import annotations
 
+import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,15 @@ import torch.nn.functional as F
 
 from edgerep._files import check_regular, check_zip
 from edgerep._text import one_line
+from edgerep.face.alignment import align
+from edgerep.face.detect import MTCNN
 from edgerep.weights import check_dense
 
+from ..._images import open_raster, read_image_file
+from . import samples
 from .prepare import Graph, Prepared, graph_input, reference_inputs
+
+# PIL (the face extra) is imported where used: tensor and array calibration files need no image library.
 
 RANDOM_IMAGES = 32  # the calibration set without user images or scikit-image (the export notes say so)
 LIMIT = 640  # images read from a folder or array at most
@@ -79,7 +87,6 @@ def default(prep: Prepared) -> Calibration:
     :data:`RANDOM_IMAGES` random images otherwise. Random noise gives activation ranges unlike real
     images', so the note says which it was.
     """
-    from . import samples
 
     if samples.data_dir() is not None:
         size = prep.input_size
@@ -177,9 +184,6 @@ def _load_npy(path: Path) -> torch.Tensor:
 
 
 def _load_pt(path: Path) -> torch.Tensor:
-    import pickle
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -225,8 +229,6 @@ def _load_images(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
 def _load_faces(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
     """Every face in the photos of ``directory``, detected (MTCNN) and aligned as the face pipeline
     does, as raw pixels (N, 3, H, W); faces the detector misses are not counted."""
-    from edgerep.face.alignment import align
-    from edgerep.face.detect import MTCNN
 
     try:
         from PIL import Image
@@ -255,7 +257,6 @@ def _load_faces(directory: Path, prep: Prepared, limit: int) -> torch.Tensor:
 
 def _read_image(path: Path, Image: Any) -> torch.Tensor:  # noqa: N803 - the PIL.Image module
     """One RGB image as a (1, 3, H, W) float tensor of pixels 0..255; ValueError naming the file."""
-    from .._images import open_raster, read_image_file
 
     name = f"calibration image {str(path)!r}"
     with open_raster(read_image_file(path, "calibration image"), name) as im:

@@ -22,6 +22,8 @@ from typing import Any
 
 from edgerep._optional import require
 
+# onnxscript (the onnx extra) is imported where used: edgerep runs without it.
+
 # Elements above which a folded value must not be larger than the constants it replaces (16 MB of
 # float32): folding then never costs more file size than that per node.
 OUTPUT_LIMIT = 1 << 22

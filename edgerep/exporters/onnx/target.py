@@ -6,7 +6,7 @@ that runtimes which cannot take a constant where they expect an activation (Open
 
 fp16 exports a float16 copy of the model behind float32 inputs/outputs; int8 is static QDQ
 quantization (per-channel int8 weights, uint8 activations) calibrated on the batch it is given, after
-the float-graph rewrites of :mod:`edgerep.exporters.onnx_int8` that let onnxruntime run it in int8.
+the float-graph rewrites of :mod:`edgerep.exporters.onnx.int8` that let onnxruntime run it in int8.
 """
 
 from __future__ import annotations
@@ -23,25 +23,18 @@ from torch import nn
 
 from edgerep._optional import require
 
-from .._io import quiet, reuse_last_load
-from .._ort import session_options
-from .onnx_fold import constant_nodes, fold_constants
-from .options import ExportOptions
-from .targets import Target
+from ..._io import quiet
+from ..pipeline.int8_torch import per_layer_drift, quantized_layers
+from ..pipeline.options import ExportOptions
+from ..pipeline.targets import Target
+from . import int8 as onnx_int8
+from .fold import constant_nodes, fold_constants
+from .int8 import int8_facts
+from .runtime import OnnxSession
 
 MIN_OPSET = 18  # the dynamo exporter's minimum
 DEFAULT_OPSET = 20  # torch 2.13's default; the first with a single Gelu op (18 spells it in 5 ops)
 MAX_OPSET = 23  # torch 2.13's newest
-
-
-def validate(options: ExportOptions) -> None:
-    opset = options.opset
-    if opset is not None and (isinstance(opset, bool) or not isinstance(opset, int)
-                              or not MIN_OPSET <= opset <= MAX_OPSET):
-        raise ValueError(
-            f"opset {opset!r} is not supported: the dynamo exporter writes opsets "
-            f"{MIN_OPSET}..{MAX_OPSET}; pass --opset between them (default {DEFAULT_OPSET})"
-        )
 
 
 def convert(model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
@@ -52,7 +45,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
     info: dict = {"opset": opset, "exporter": "torch.onnx.export(dynamo=True)"}
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".edgerep-onnx-") as tmp:
         exported = Path(tmp) / "model.onnx"
-        if options.precision == "fp16":
+        if options.precision.is_float16:
             # Exported from a half-precision copy: onnxruntime's float16 graph converter leaves the
             # graph unsorted with float32 I/O (onnx.checker rejects it).
             model = _Float16(model)
@@ -64,9 +57,9 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
             )
             info["folded_nodes"] = fold_constants(program.model)
             program.save(str(exported), external_data=False)
-        if options.precision != "int8":
+        if not options.precision.is_integer:
             exported.replace(path)
-            if options.precision == "fp16":
+            if options.precision.is_float16:
                 info["fp16"] = "float16 weights and arithmetic, float32 input/output"
         else:
             float_layers = _float_layers(model, options) if options.int8_recipe == "linear" else []
@@ -91,8 +84,6 @@ def _float_layers(model: nn.Module, options: ExportOptions) -> list[str]:
     """The Linear layers the "linear" recipe keeps float on onnxruntime: the
     :data:`~.onnx_int8.FLOAT_LINEAR_LAYERS` whose int8 alone costs the most on the calibration images
     (:func:`.int8_torch.per_layer_drift`)."""
-    from . import onnx_int8
-    from .int8_torch import per_layer_drift, quantized_layers
 
     x = options.calibration[:onnx_int8.SWEEP_IMAGES].float()
     with torch.no_grad():
@@ -118,7 +109,6 @@ def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
                    workdir: Path, recipe: str = "conv", float_layers: list[str] | None = None) -> tuple[str, list[str]]:
     """Static QDQ int8 of the float file ``src`` into ``dst`` (recipe and its measurements:
     :mod:`.onnx_int8`); returns the scheme and the notes of the float-graph rewrites."""
-    from . import onnx_int8
 
     if calibration is None:
         raise ValueError("int8 export needs a calibration batch")
@@ -142,106 +132,9 @@ def _calibration_batches(model_path: Path, calibration: torch.Tensor) -> list[di
     return [{name: data[i:i + batch]} for i in range(0, usable, batch)]
 
 
-_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8,
-          "tensor(int8)": np.int8}
-
-
-class OnnxSession:
-    """An onnxruntime CPU session on one artifact (see :class:`edgerep.exporters.targets.Session`)."""
-
-    def __init__(self, path: Path, threads: int | None = 1) -> None:
-        ort = require("onnxruntime")
-        self._session = ort.InferenceSession(str(path), session_options(ort, threads),
-                                             providers=["CPUExecutionProvider"])
-        inp = self._session.get_inputs()[0]
-        self.input_name = inp.name
-        self.input_shape = tuple(d if isinstance(d, int) else 1 for d in inp.shape)
-        self.input_dtype = np.dtype(_TYPES.get(inp.type, np.float32))
-
-    def run(self, x: np.ndarray) -> np.ndarray:
-        return self._session.run(None, {self.input_name: np.asarray(x, dtype=self.input_dtype)})[0]
-
-
-@reuse_last_load
-def session(path: Path, threads: int = 1) -> OnnxSession:
-    """The last loaded session of ``path`` while the file is unchanged (verification's batches)."""
-    return OnnxSession(path, threads)
-
-
-def run(path: Path, inputs: np.ndarray) -> np.ndarray:
-    return session(path).run(inputs.astype(np.float32))
-
-
-def embed_metadata(path: Path, metadata: dict[str, str]) -> None:
-    """Replace the edgerep entries of ``metadata_props`` (the file is rewritten in place; the caller
-    writes to a temporary path)."""
-    onnx = require("onnx")
-    model = onnx.load(str(path))
-    keep = [p for p in model.metadata_props if p.key not in metadata]
-    del model.metadata_props[:]
-    model.metadata_props.extend(keep)
-    for key, value in metadata.items():
-        model.metadata_props.add(key=key, value=value)
-    model.producer_name = "edgerep"
-    if "edgerep.model" in metadata:
-        model.doc_string = f"{metadata['edgerep.model']} exported by edgerep"
-    onnx.save(model, str(path))
-
-
-def read_metadata(path: Path) -> dict[str, str]:
-    onnx = require("onnx")
-    model = onnx.load(str(path), load_external_data=False)
-    return {p.key: p.value for p in model.metadata_props}
-
-
-def op_histogram(path: Path) -> dict[str, int]:
-    onnx = require("onnx")
-    graph = onnx.load(str(path), load_external_data=False).graph
-    counts: Counter[str] = Counter()
-    stack = [graph]
-    while stack:  # include subgraphs (If/Loop bodies)
-        g = stack.pop()
-        for node in g.node:
-            counts[node.op_type] += 1
-            stack.extend(a.g for a in node.attribute if a.type == onnx.AttributeProto.GRAPH)
-    return dict(counts.most_common())
-
-
-def check_structure(path: Path, expected: dict) -> list[str]:
-    """Input/output names and shapes of the graph against ``expected`` (see Target.check_structure)."""
-    sig = io_signature(path)
-    problems = []
-    if [i["name"] for i in sig["inputs"]] != [expected["input_name"]]:
-        problems.append(f"inputs {[i['name'] for i in sig['inputs']]} != [{expected['input_name']!r}]")
-    elif sig["inputs"][0]["shape"] != list(expected["input_shape"]):
-        problems.append(f"input shape {sig['inputs'][0]['shape']} != {list(expected['input_shape'])}")
-    if [o["name"] for o in sig["outputs"]] != [expected["output_name"]]:
-        problems.append(f"outputs {[o['name'] for o in sig['outputs']]} != [{expected['output_name']!r}]")
-    return problems
-
-
-def constant_ops(path: Path) -> int:
-    """Nodes left in the graph that compute only from constants (0 after :func:`convert`'s fold)."""
-    onnx = require("onnx")
-    return len(constant_nodes(onnx.load(str(path), load_external_data=False).graph))
-
-
-def io_signature(path: Path) -> dict:
-    onnx = require("onnx")
-    graph = onnx.load(str(path), load_external_data=False).graph
-
-    def desc(v) -> dict:  # noqa: ANN001
-        t = v.type.tensor_type
-        return {"name": v.name, "shape": [d.dim_value or d.dim_param for d in t.shape.dim],
-                "dtype": onnx.helper.tensor_dtype_to_np_dtype(t.elem_type).name}
-
-    return {"inputs": [desc(v) for v in graph.input], "outputs": [desc(v) for v in graph.output]}
-
-
 class OnnxTarget(Target):
     """ONNX through torch's dynamo exporter, one self-contained file, run with onnxruntime (CPU)."""
 
-    default_precision = "fp32"
     options = frozenset({"opset", "calibration"})
     runtime = "onnxruntime"
     runtime_title = "onnxruntime"
@@ -250,7 +143,13 @@ class OnnxTarget(Target):
     tools = ("torch", "onnx", "onnxscript", "onnxruntime", "numpy")
 
     def validate(self, options: ExportOptions) -> None:
-        validate(options)
+        opset = options.opset
+        if opset is not None and (isinstance(opset, bool) or not isinstance(opset, int)
+                                  or not MIN_OPSET <= opset <= MAX_OPSET):
+            raise ValueError(
+                f"opset {opset!r} is not supported: the dynamo exporter writes opsets "
+                f"{MIN_OPSET}..{MAX_OPSET}; pass --opset between them (default {DEFAULT_OPSET})"
+            )
 
     def convert(self, model: nn.Module, example: torch.Tensor, path: Path, options: ExportOptions) -> dict:
         return convert(model, example, path, options)
@@ -259,30 +158,70 @@ class OnnxTarget(Target):
         return f"opset {info.get('opset')}, {options.precision}"
 
     def embed_metadata(self, path: Path, metadata: dict[str, str]) -> None:
-        embed_metadata(path, metadata)
+        """Replace the edgerep entries of ``metadata_props`` (the file is rewritten in place; the caller
+        writes to a temporary path)."""
+        onnx = require("onnx")
+        model = onnx.load(str(path))
+        keep = [p for p in model.metadata_props if p.key not in metadata]
+        del model.metadata_props[:]
+        model.metadata_props.extend(keep)
+        for key, value in metadata.items():
+            model.metadata_props.add(key=key, value=value)
+        model.producer_name = "edgerep"
+        if "edgerep.model" in metadata:
+            model.doc_string = f"{metadata['edgerep.model']} exported by edgerep"
+        onnx.save(model, str(path))
 
     def read_metadata(self, path: Path) -> dict[str, str]:
-        return read_metadata(path)
+        onnx = require("onnx")
+        model = onnx.load(str(path), load_external_data=False)
+        return {p.key: p.value for p in model.metadata_props}
 
     def op_histogram(self, path: Path) -> dict[str, int]:
-        return op_histogram(path)
+        onnx = require("onnx")
+        graph = onnx.load(str(path), load_external_data=False).graph
+        counts: Counter[str] = Counter()
+        stack = [graph]
+        while stack:  # include subgraphs (If/Loop bodies)
+            g = stack.pop()
+            for node in g.node:
+                counts[node.op_type] += 1
+                stack.extend(a.g for a in node.attribute if a.type == onnx.AttributeProto.GRAPH)
+        return dict(counts.most_common())
 
     def constant_ops(self, path: Path) -> int:
-        return constant_ops(path)
+        """Nodes left in the graph that compute only from constants (0 after :func:`convert`'s fold)."""
+        onnx = require("onnx")
+        return len(constant_nodes(onnx.load(str(path), load_external_data=False).graph))
 
     def int8_facts(self, path: Path) -> dict[str, Any] | None:
-        from .onnx_int8 import int8_facts
-
         return int8_facts(path)
 
     def check_structure(self, path: Path, expected: dict) -> list[str]:
-        return check_structure(path, expected)
+        """Input/output names and shapes of the graph against ``expected`` (see Target.check_structure)."""
+        sig = self.io_signature(path)
+        problems = []
+        if [i["name"] for i in sig["inputs"]] != [expected["input_name"]]:
+            problems.append(f"inputs {[i['name'] for i in sig['inputs']]} != [{expected['input_name']!r}]")
+        elif sig["inputs"][0]["shape"] != list(expected["input_shape"]):
+            problems.append(f"input shape {sig['inputs'][0]['shape']} != {list(expected['input_shape'])}")
+        if [o["name"] for o in sig["outputs"]] != [expected["output_name"]]:
+            problems.append(f"outputs {[o['name'] for o in sig['outputs']]} != [{expected['output_name']!r}]")
+        return problems
+
+    def io_signature(self, path: Path) -> dict:
+        onnx = require("onnx")
+        graph = onnx.load(str(path), load_external_data=False).graph
+
+        def desc(v) -> dict:  # noqa: ANN001
+            t = v.type.tensor_type
+            return {"name": v.name, "shape": [d.dim_value or d.dim_param for d in t.shape.dim],
+                    "dtype": onnx.helper.tensor_dtype_to_np_dtype(t.elem_type).name}
+
+        return {"inputs": [desc(v) for v in graph.input], "outputs": [desc(v) for v in graph.output]}
 
     def runtime_version(self) -> str | None:
         return require("onnxruntime").__version__
 
     def open(self, path: Path, threads: int | None = 1) -> OnnxSession:
         return OnnxSession(path, threads)
-
-    def run(self, path: Path, inputs: np.ndarray) -> np.ndarray:
-        return run(path, inputs)

@@ -7,7 +7,7 @@ operators that recompute it on every run) are replaced by the tensors they compu
 
 Each rewrite replaces operators of the converted flatbuffer by others that compute the same function
 (the same products, summed in another order: equal within float32 rounding) in a form XNNPACK has
-fast kernels for. ``tflite.convert`` applies them to the float32 file litert-torch writes, before any
+fast kernels for. :func:`.target.convert` applies them to the float32 file litert-torch writes, before any
 quantization, and checks the rewritten file against the converted one on the interpreter.
 
 The one that matters, found by timing single ops and graph variants against onnxruntime
@@ -30,10 +30,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from .flatbuffer import pack_model, schema, unpack_model
+
+# ai_edge_litert (the tflite extra) is imported where used: edgerep runs without it.
 
 # The largest depthwise kernel (in taps) XNNPACK's f32 single-pass kernels cover (its 5x5 tile).
 MAX_FAST_DEPTHWISE_TAPS = 25
@@ -116,16 +119,6 @@ def _halve(piece: KernelPiece) -> list[KernelPiece]:
 
 
 # ------------------------------------------------------------------------------- on the flatbuffer
-
-
-def schema() -> ModuleType:
-    """The TFLite flatbuffer schema (``ai_edge_litert.schema_py_generated``)."""
-    from edgerep._optional import require
-
-    require("ai_edge_litert")
-    from ai_edge_litert import schema_py_generated
-
-    return schema_py_generated
 
 
 def _float32_bytes(values: np.ndarray) -> np.ndarray:
@@ -455,26 +448,6 @@ def drop_orphan_tensors(data: bytes) -> bytes:
         return data
     _drop_unread_constants(model)
     return pack_model(model, len(data))
-
-
-def unpack_model(data: bytes) -> Any:
-    """A ``.tflite`` flatbuffer as a mutable ``ModelT``."""
-    from ai_edge_litert.tools import flatbuffer_utils
-
-    return flatbuffer_utils.read_model_from_bytearray(bytearray(data))
-
-
-def pack_model(model: Any, size_hint: int = 0) -> bytes:
-    """``model`` (a ``ModelT``) serialized as a ``.tflite`` flatbuffer.
-
-    The builder starts at ``size_hint`` (the size of the file it came from) rather than 1 KB:
-    growing by doubling copies the whole buffer each time, which costs a 44 MB model 0.1 s.
-    """
-    import flatbuffers
-
-    builder = flatbuffers.Builder(max(1024, int(size_hint * 1.05) + 4096))
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
 
 
 class Rewritten(NamedTuple):

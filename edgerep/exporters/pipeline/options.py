@@ -6,9 +6,9 @@ Light (standard library only): the CLI, the bench and the target registry import
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-PRECISIONS = ("fp32", "fp16", "int8")
+from .precision import Precision
 
 # Target-specific options (ExportOptions fields) and their command-line spelling, for messages.
 TARGET_OPTIONS = {
@@ -29,7 +29,7 @@ class ExportOptions:
     ``None`` in a target-specific field means "not given": the target's default applies.
     """
 
-    precision: str
+    precision: Precision
     batch: int = 1
     image_input: bool = False
     l2_normalize: bool = False
@@ -37,11 +37,23 @@ class ExportOptions:
     deployment_target: str | None = None  # coreml
     channels_last: bool | None = None  # tflite
     calibration: Any = None  # int8 on onnx / tflite: a tensor (N, 3, H, W) in the graph's input form
-    int8_recipe: str = "conv"  # int8 on onnx / tflite: edgerep.exporters.int8_torch.recipe of the model
+    int8_recipe: str = "conv"  # int8 on onnx / tflite: edgerep.exporters.pipeline.int8_torch.recipe of the model
     mean: tuple[float, ...] | None = None  # per-channel normalization (image_input folding)
     std: tuple[float, ...] | None = None
     input_name: str = "image"
     output_name: str = "output"
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What planning finds out about the model before any torch work: who it is and what it takes."""
+
+    name: str
+    spec: Any  # the registry's ModelSpec, None for a module that is not registered
+    task: str  # "classification", "face-embedding" or "custom"
+    input_size: tuple[int, int]  # (H, W)
+    mean: tuple[float, ...] | None
+    std: tuple[float, ...] | None
 
 
 def output_name(task: str) -> str:
@@ -49,19 +61,12 @@ def output_name(task: str) -> str:
     return "embedding" if task == "face-embedding" else "logits"
 
 
-def check_precision(precision: str | None, allowed: Sequence[str] = PRECISIONS, who: str = "") -> None:
-    """ValueError for a precision that is not one of ``allowed`` (``None``: each target's default)."""
-    if precision is not None and precision not in allowed:
-        raise ValueError(f"precision {precision!r} is not supported{' by ' + who if who else ''}; "
-                         f"allowed: {', '.join(allowed)}")
-
-
-def check_common(*, precision: str | None, batch: Any, calibration: Any, input_size: tuple[int, int]) -> None:
-    """The options every target shares: precision, batch, calibration needing int8, input size."""
-    check_precision(precision)
+def check_common(*, precision: Precision | None, batch: Any, calibration: Any, input_size: tuple[int, int]) -> None:
+    """The options every target shares: batch, calibration needing int8, input size (``precision``
+    already parsed; ``None``: each target's default)."""
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch must be a positive integer, got {batch!r}")
-    if calibration is not None and precision != "int8":
+    if calibration is not None and not (precision is not None and precision.is_integer):
         raise ValueError(f"calibration applies only to precision 'int8' (got precision {precision!r}); "
                          "pass --precision int8 or drop --calibration")
     h, w = input_size

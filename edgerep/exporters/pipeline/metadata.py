@@ -16,6 +16,8 @@ from typing import Any
 
 from edgerep._version import __version__
 
+# edgerep.counting (torch) is imported where used: reading an artifact's metadata stays torch-free.
+
 SIDECAR_SUFFIX = ".json"
 _JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 KEY_PREFIX = "edgerep."
@@ -99,7 +101,7 @@ def output_meaning(task: str, l2_normalize: bool, num_outputs: int | None) -> st
     return f"model output with {num_outputs} values per sample"
 
 
-def describe(job: Any, info: dict, histogram: dict, graph_audit: dict, verification: dict) -> dict[str, Any]:
+def describe(job: Any, info: dict, histogram: dict, graph_audit: Any, verification: Any) -> dict[str, Any]:
     """Everything the artifact says about itself (the sidecar, and inside the file flattened)."""
     from edgerep.counting import count_macs, count_params
 
@@ -129,8 +131,8 @@ def describe(job: Any, info: dict, histogram: dict, graph_audit: dict, verificat
         "checkpoint": prep.checkpoint,
         "checkpoint_sha256": (prep.checkpoint or {}).get("sha256"),
         "op_histogram": histogram,
-        "audit": graph_audit,
-        "verification": verification,
+        "audit": graph_audit.to_json(),
+        "verification": verification.to_json(),
         "conversion": info,
         "options": {**target.recorded_options(options, info), "image_input": options.image_input,
                     "batch": options.batch},
