@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from .metadata import flatten, unflatten
+from .pipeline.metadata import flatten, unflatten
 
 _BINARY_ENTRY = bytes([0x1C, 0x00, 0x00, 0x00, 0xFF, 0xFE, 0x80, 0x00])  # not UTF-8, like TFLITE_METADATA
 
@@ -21,7 +21,7 @@ def _model_bytes(shape: list[int], extra_entries: dict[str, bytes]) -> bytes:
     """A minimal TFLite model: one float32 input tensor that is also the output, no operators."""
     import numpy as np
 
-    from .tflite_rewrites import pack_model, schema
+    from .tflite.flatbuffer import pack_model, schema
 
     s = schema()
     model = s.ModelT()
@@ -80,7 +80,7 @@ def _artifact(entries: dict[str, str]) -> dict[str, Any] | None:
 
 
 def _case(name: str, shape: list[int], meta: dict[str, Any] | None) -> dict[str, Any]:
-    from .tflite import metadata_entries, with_metadata
+    from .tflite.flatbuffer import metadata_entries, with_metadata
 
     data = _model_bytes(shape, {"min_runtime_version": b"2.9.0\x00\x00", "TFLITE_METADATA": _BINARY_ENTRY})
     if meta is not None:
