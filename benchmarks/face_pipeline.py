@@ -50,7 +50,7 @@ def stage_latencies(runs: int) -> dict[str, Any]:
     from skimage import data
 
     from edgerep.face import EmbeddingSpec, Gallery, align
-    from edgerep.face.detect import MTCNN
+    from edgerep.facecore.detect import MTCNN
     from edgerep.face.gallery import Identity
 
     photo = np.ascontiguousarray(data.astronaut())

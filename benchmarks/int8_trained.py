@@ -58,7 +58,7 @@ MODELS = {  # name: (checkpoint, task)
     "edgeface_xs_q": "weights/edgeface_xs_q.pt",
 }
 COREML_MIN_ELEMENTS = 2048  # coremltools' linear_quantize_weights leaves smaller tensors float
-FACE_THRESHOLD = 0.35  # edgerep.face.matching.DEFAULT_THRESHOLD
+FACE_THRESHOLD = 0.35  # edgerep.facecore.matching.DEFAULT_THRESHOLD
 
 
 def testdata() -> Path:
@@ -98,9 +98,9 @@ def photos(files: list[Path], prep) -> torch.Tensor:  # noqa: ANN001
 
 def portrait_faces(root: Path) -> torch.Tensor:
     """The largest face of each portrait, detected and aligned by edgerep (raw pixels, N x 3 x 112 x 112)."""
-    from edgerep.face.alignment import align
-    from edgerep.face.detect import MTCNN, largest
-    from edgerep.face.images import load_image
+    from edgerep.facecore.alignment import align
+    from edgerep.facecore.detect import MTCNN, largest
+    from edgerep.facecore.images import load_image
 
     detector, crops = MTCNN(), []
     for p in sorted((root / "faces" / "portraits").glob("*.jpg")):

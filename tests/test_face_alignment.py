@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edgerep.face import ARCFACE_112, align, estimate_norm, similarity_transform, template, warp_affine
-from edgerep.face.alignment import invert_affine, sample_points, to_uint8
+from edgerep.facecore.alignment import invert_affine, sample_points, to_uint8
 
 from .face_reference import umeyama_svd, warp_by_hand
 

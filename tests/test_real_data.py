@@ -83,9 +83,9 @@ def _person(stem: str) -> str:
 @pytest.fixture(scope="module")
 def portrait_faces(testdata: Path) -> tuple[np.ndarray, list[str]]:
     """The portraits detected and aligned by edgerep (112 x 112), and each one's person."""
-    from edgerep.face.alignment import align
-    from edgerep.face.detect import MTCNN, largest
-    from edgerep.face.images import list_images, load_image
+    from edgerep.facecore.alignment import align
+    from edgerep.facecore.detect import MTCNN, largest
+    from edgerep.facecore.images import list_images, load_image
 
     detector, crops, people = MTCNN(), [], []
     for photo in list_images(testdata / PORTRAITS):

@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..face.images import IMAGE_SUFFIXES, load_image
+from ..facecore.images import IMAGE_SUFFIXES, load_image
 
 _WNID = re.compile(r"^(n\d{8})_")
 

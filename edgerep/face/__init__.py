@@ -11,36 +11,36 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _API = {
-    "ARCFACE_112": "edgerep.face.alignment",
-    "template": "edgerep.face.alignment",
-    "similarity_transform": "edgerep.face.alignment",
-    "estimate_norm": "edgerep.face.alignment",
-    "warp_affine": "edgerep.face.alignment",
-    "align": "edgerep.face.alignment",
-    "DEFAULT_THRESHOLD": "edgerep.face.matching",
-    "Match": "edgerep.face.matching",
-    "l2_normalize": "edgerep.face.matching",
-    "cosine_similarity": "edgerep.face.matching",
-    "centroid": "edgerep.face.matching",
-    "identify": "edgerep.face.matching",
+    "ARCFACE_112": "edgerep.facecore.alignment",
+    "template": "edgerep.facecore.alignment",
+    "similarity_transform": "edgerep.facecore.alignment",
+    "estimate_norm": "edgerep.facecore.alignment",
+    "warp_affine": "edgerep.facecore.alignment",
+    "align": "edgerep.facecore.alignment",
+    "DEFAULT_THRESHOLD": "edgerep.facecore.matching",
+    "Match": "edgerep.facecore.matching",
+    "l2_normalize": "edgerep.facecore.matching",
+    "cosine_similarity": "edgerep.facecore.matching",
+    "centroid": "edgerep.facecore.matching",
+    "identify": "edgerep.facecore.matching",
     "Gallery": "edgerep.face.gallery",
     "GalleryError": "edgerep.face.gallery",
     "EmbeddingSpec": "edgerep.face.gallery",
-    "yuv420_to_rgb": "edgerep.face.frames",
-    "frame_to_view": "edgerep.face.frames",
-    "view_to_frame": "edgerep.face.frames",
-    "landmarks_to_view": "edgerep.face.frames",
-    "landmarks_to_frame": "edgerep.face.frames",
-    "frame_to_view_image": "edgerep.face.frames",
-    "Face": "edgerep.face.detect",
-    "MTCNN": "edgerep.face.detect",
-    "GivenFaces": "edgerep.face.detect",
-    "faces_from_json": "edgerep.face.detect",
+    "yuv420_to_rgb": "edgerep.facecore.frames",
+    "frame_to_view": "edgerep.facecore.frames",
+    "view_to_frame": "edgerep.facecore.frames",
+    "landmarks_to_view": "edgerep.facecore.frames",
+    "landmarks_to_frame": "edgerep.facecore.frames",
+    "frame_to_view_image": "edgerep.facecore.frames",
+    "Face": "edgerep.facecore.detect",
+    "MTCNN": "edgerep.facecore.detect",
+    "GivenFaces": "edgerep.facecore.detect",
+    "faces_from_json": "edgerep.facecore.detect",
     "Embedder": "edgerep.face.embed",
     "TorchEmbedder": "edgerep.face.embed",
     "ArtifactEmbedder": "edgerep.face.embed",
     "load_embedder": "edgerep.face.embed",
-    "load_image": "edgerep.face.images",
+    "load_image": "edgerep.facecore.images",
     "load_bin": "edgerep.face.verification",
     "verification_metrics": "edgerep.face.verification",
     "parity": "edgerep.face.parity",
@@ -50,16 +50,16 @@ _API = {
 __all__ = list(_API)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .alignment import ARCFACE_112, align, estimate_norm, similarity_transform, template, warp_affine
-    from .detect import MTCNN, Face, GivenFaces, faces_from_json
+    from ..facecore.alignment import ARCFACE_112, align, estimate_norm, similarity_transform, template, warp_affine
+    from ..facecore.detect import MTCNN, Face, GivenFaces, faces_from_json
     from .embed import ArtifactEmbedder, Embedder, TorchEmbedder, load_embedder
-    from .images import load_image
+    from ..facecore.images import load_image
     from .parity import default_faces, parity
     from .verification import load_bin, verification_metrics
-    from .frames import (frame_to_view, frame_to_view_image, landmarks_to_frame, landmarks_to_view,
+    from ..facecore.frames import (frame_to_view, frame_to_view_image, landmarks_to_frame, landmarks_to_view,
                          view_to_frame, yuv420_to_rgb)
     from .gallery import EmbeddingSpec, Gallery, GalleryError
-    from .matching import DEFAULT_THRESHOLD, Match, centroid, cosine_similarity, identify, l2_normalize
+    from ..facecore.matching import DEFAULT_THRESHOLD, Match, centroid, cosine_similarity, identify, l2_normalize
 
 
 def __getattr__(name: str) -> Any:

@@ -22,12 +22,12 @@ from .._text import is_blank, printable
 from ..bench.report import check_outputs
 from ..exporters.pipeline.precision import PRECISIONS, Precision
 from ..exporters.pipeline.targets import get_target
-from .alignment import align
-from .detect import Face, MTCNN, largest, load_faces_json, parse_landmarks
+from ..facecore.alignment import align
+from ..facecore.detect import Face, MTCNN, largest, load_faces_json, parse_landmarks
 from .embed import ArtifactEmbedder, check_compatible, load_embedder, resolve_runtime
 from .gallery import Gallery
-from .images import decode_image, list_images, load_image, save_png
-from .matching import DEFAULT_THRESHOLD, check_threshold, same_person
+from ..facecore.images import decode_image, list_images, load_image, save_png
+from ..facecore.matching import DEFAULT_THRESHOLD, check_threshold, same_person
 from .parity import (
     FACES_LABEL, MAX_FLIP_RATE, MIN_COSINE, TARGETS, calibration_batch, default_faces, parity, render_parity,
 )

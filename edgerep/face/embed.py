@@ -27,7 +27,7 @@ from ..exporters.pipeline.cache import ExportCache, export_cached
 from ..exporters.pipeline.precision import Precision
 from ..exporters.pipeline.targets import TARGETS
 from .gallery import EmbeddingSpec
-from .matching import l2_normalize
+from ..facecore.matching import l2_normalize
 
 # torch, the registry and bench's workload/runners (torch) are imported where used: an ArtifactEmbedder
 # runs without torch.

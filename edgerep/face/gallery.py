@@ -28,8 +28,8 @@ from .._files import JsonLimitError, parse_json, read_text
 from .._io import write_atomic
 from .._schema import SchemaError, check_versioned
 from .._text import is_blank
-from .alignment import template
-from .matching import DEFAULT_THRESHOLD, Match, centroid, check_threshold, identify, l2_normalize, same_person
+from ..facecore.alignment import template
+from ..facecore.matching import DEFAULT_THRESHOLD, Match, centroid, check_threshold, identify, l2_normalize, same_person
 
 SCHEMA_ID = "edgerep.gallery/1"
 SUPPORTED = (SCHEMA_ID,)

@@ -27,12 +27,12 @@ from .._optional import require
 from .._text import one_line
 from ..exporters.pipeline.precision import PRECISIONS
 from ..exporters.pipeline.targets import get_target
-from .alignment import align, estimate_norm, to_uint8, warp_affine
-from .detect import MTCNN, largest
+from ..facecore.alignment import align, estimate_norm, to_uint8, warp_affine
+from ..facecore.detect import MTCNN, largest
 from .embed import ArtifactEmbedder, TorchEmbedder, cached_artifact
-from .frames import landmarks_to_view
-from .images import resize
-from .matching import DEFAULT_THRESHOLD, check_threshold
+from ..facecore.frames import landmarks_to_view
+from ..facecore.images import resize
+from ..facecore.matching import DEFAULT_THRESHOLD, check_threshold
 
 # torch and scikit-image (its sample faces; optional) are imported where used: edgerep runs without them.
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from .alignment import estimate_norm, invert_affine, sample_points, template, to_uint8, warp_affine
-from .frames import (ROTATIONS, frame_to_view, landmarks_to_view, view_size, view_to_frame,
+from ..facecore.alignment import estimate_norm, invert_affine, sample_points, template, to_uint8, warp_affine
+from ..facecore.frames import (ROTATIONS, frame_to_view, landmarks_to_view, view_size, view_to_frame,
                      yuv420_to_rgb)
 from .gallery import EmbeddingSpec, Gallery
-from .matching import centroid, identify, l2_normalize
+from ..facecore.matching import centroid, identify, l2_normalize
 
 _MARGIN = 1e-9
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from .._files import read_bytes
 from ..safe_pickle import PLAIN_BYTES_GLOBALS, UnsafePickleError, loads
-from .matching import l2_normalize
+from ..facecore.matching import l2_normalize
 
 FAR_TARGET = 1e-3
 

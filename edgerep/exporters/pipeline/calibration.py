@@ -27,8 +27,8 @@ import torch.nn.functional as F
 
 from edgerep._files import check_regular, check_zip
 from edgerep._text import one_line
-from edgerep.face.alignment import align
-from edgerep.face.detect import MTCNN
+from edgerep.facecore.alignment import align
+from edgerep.facecore.detect import MTCNN
 from edgerep.weights import check_dense
 
 from ..._images import open_raster, read_image_file

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from edgerep.face.alignment import estimate_norm, to_uint8, warp_affine
-from edgerep.face.detect import MTCNN, largest
-from edgerep.face.frames import landmarks_to_view
+from edgerep.facecore.alignment import estimate_norm, to_uint8, warp_affine
+from edgerep.facecore.detect import MTCNN, largest
+from edgerep.facecore.frames import landmarks_to_view
 
 from ..._images import open_raster, read_image_file
 

@@ -12,7 +12,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from edgerep.counting import to_meta
-from edgerep.face.matching import DEFAULT_THRESHOLD
+from edgerep.facecore.matching import DEFAULT_THRESHOLD
 
 from .checks import Audit, Verification
 from .precision import Precision

@@ -9,7 +9,7 @@ import org.json.JSONObject
 import org.json.JSONTokener
 
 /**
- * Faces given as JSON, in the forms edgerep reads with `--landmarks-json` (edgerep.face.detect
+ * Faces given as JSON, in the forms edgerep reads with `--landmarks-json` (edgerep.facecore.detect
  * `faces_from_json`): `edgerep face detect --json` output (`{"faces": [...]}`), one face object
  * (`{"landmarks": [[x, y] x 5], "box": [x1, y1, x2, y2], "score": s}`, box and score optional), a list
  * of face objects, or a bare list of 5 points. Landmarks are in template order, pixel-centre

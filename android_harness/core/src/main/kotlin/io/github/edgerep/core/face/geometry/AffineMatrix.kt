@@ -11,7 +11,7 @@ data class AffineMatrix(val a: Double, val b: Double, val c: Double, val d: Doub
     fun apply(p: Point): Point = Point(a * p.x + b * p.y + c, d * p.x + e * p.y + f)
 
     /**
-     * The inverse, with cv2's `invertAffineTransform` arithmetic (edgerep.face.alignment
+     * The inverse, with cv2's `invertAffineTransform` arithmetic (edgerep.facecore.alignment
      * `invert_affine`): `D = 1 / (a*e - b*d)`, `[[e*D, -b*D, -(e*D)*c - (-b*D)*f], [-d*D, a*D,
      * -(-d*D)*c - (a*D)*f]]`.
      */

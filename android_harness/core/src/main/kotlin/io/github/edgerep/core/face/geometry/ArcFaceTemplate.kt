@@ -3,7 +3,7 @@ package io.github.edgerep.core.face.geometry
 /**
  * The 5-point ArcFace template the face models were trained on (deepinsight/insightface
  * `face_align.py` `arcface_dst`), in [Landmarks] order, scaled as InsightFace's `estimate_norm`:
- * size 112 as is, size 128 shifted 8 pixels right (ratio 1, `diff_x = 8`). edgerep.face.alignment
+ * size 112 as is, size 128 shifted 8 pixels right (ratio 1, `diff_x = 8`). edgerep.facecore.alignment
  * `template` is the reference.
  */
 object ArcFaceTemplate {

@@ -4,7 +4,7 @@ package io.github.edgerep.core.face.geometry
  * A camera frame of [width] x [height] (as the sensor delivers it, before rotation) and its *view*:
  * the frame turned [rotation] degrees clockwise to be upright (Android's
  * `ImageInfo.getRotationDegrees()`), then mirrored left-right when [mirror] (the front camera's
- * preview). edgerep.face.frames is the reference (golden vectors `landmarks`). Points use
+ * preview). edgerep.facecore.frames is the reference (golden vectors `landmarks`). Points use
  * pixel-centre coordinates, so a point maps exactly as the pixel under it:
  *
  * ```

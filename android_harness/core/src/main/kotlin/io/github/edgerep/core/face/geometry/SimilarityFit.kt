@@ -4,7 +4,7 @@ package io.github.edgerep.core.face.geometry
  * The least-squares similarity (rotation, uniform scale, translation; no reflection, no RANSAC)
  * mapping source points onto destination points: Umeyama's solution with the reflection correction,
  * which in 2-D has a closed form (what skimage's `SimilarityTransform.estimate` computes). The
- * arithmetic is edgerep.face.alignment `similarity_transform`'s, operation for operation, so the
+ * arithmetic is edgerep.facecore.alignment `similarity_transform`'s, operation for operation, so the
  * matrices agree bit for bit (golden vectors `alignment`):
  *
  * means are the sums over the points in order divided by n; with centred points `s`, `d`, summing in

@@ -5,7 +5,7 @@ import kotlin.math.floor
 
 /**
  * The face crop: an image warped by an affine matrix into a `size` x `size` RGB crop, exactly as
- * edgerep.face.alignment `warp_affine` + `to_uint8` (golden vectors `alignment`), in plain double
+ * edgerep.facecore.alignment `warp_affine` + `to_uint8` (golden vectors `alignment`), in plain double
  * arithmetic in the same order (the JVM never fuses a multiply-add), so the bytes agree:
  *
  * - destination pixel (x, y) samples `(sx, sy) = ((ia*x + ib*y) + ic, (id*x + ie*y) + if)` with

@@ -4,7 +4,7 @@ import java.nio.Buffer
 import java.nio.ByteBuffer
 
 /**
- * Android `YUV_420_888` frames to RGB, exactly as edgerep.face.frames `yuv420_to_rgb` (golden vectors
+ * Android `YUV_420_888` frames to RGB, exactly as edgerep.facecore.frames `yuv420_to_rgb` (golden vectors
  * `yuv`): full-range BT.601 (JFIF; camera frames are full range) in 16-bit fixed point, 32-bit
  * integers. With `d = U - 128`, `e = V - 128`:
  *

@@ -4,7 +4,7 @@ import kotlin.math.sqrt
 
 /**
  * An immutable vector of doubles (an embedding, or an identity's centroid), compared by value. The
- * arithmetic is edgerep.face.matching's: [normalized] is `v / sqrt(sum(v[i] * v[i]))`, [dot] a sum
+ * arithmetic is edgerep.facecore.matching's: [normalized] is `v / sqrt(sum(v[i] * v[i]))`, [dot] a sum
  * in index order (numpy may sum in another order, so results agree to about 1e-12, decisions exactly).
  */
 class Embedding private constructor(private val values: DoubleArray) {

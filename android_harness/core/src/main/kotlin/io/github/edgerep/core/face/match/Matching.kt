@@ -1,7 +1,7 @@
 package io.github.edgerep.core.face.match
 
 /**
- * The matching rules of edgerep.face.matching (golden vectors `matching` and `gallery`):
+ * The matching rules of edgerep.facecore.matching (golden vectors `matching` and `gallery`):
  *
  * - an identity's vector is its *centroid*: the normalized sum of its normalized embeddings, summed
  *   in enrollment order (so one threshold means the same for identities with many photos or few);
