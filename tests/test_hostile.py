@@ -755,7 +755,7 @@ def test_bench_notes_core_ml_off_macos_with_its_reason():
 
 
 def test_vectors_check_says_ok_on_success(tmp_path, capsys):
-    from edgerep import vectors
+    from tools.conformance import vectors
 
     vectors.write(tmp_path)
     capsys.readouterr()

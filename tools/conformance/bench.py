@@ -1,4 +1,4 @@
-"""Golden vectors of the benchmark statistics and the protocol loop (see :mod:`edgerep.vectors`).
+"""Golden vectors of the benchmark statistics and the protocol loop (see :mod:`tools.conformance.vectors`).
 
 ``stats``: timed samples per round, trim, MACs and ceiling -> every statistic of a record, and the
 record's fields exactly as ``edgerep.bench/1`` writes them (rounded). ``protocol``: a scripted
@@ -12,9 +12,9 @@ import random
 from dataclasses import asdict
 from typing import Any
 
-from .measure import measure
-from .records import Record
-from .stats import Protocol, summarize
+from edgerep.bench.measure import measure
+from edgerep.bench.records import Record
+from edgerep.bench.stats import Protocol, summarize
 
 _SUMMARY_FIELDS = ("median_ms", "mean_ms", "low_ms", "high_ms", "p90_ms", "p95_ms", "p99_ms", "std_ms",
                    "min_ms", "max_ms", "iterations", "kept", "gmacs_per_s", "efficiency")
