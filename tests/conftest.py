@@ -67,3 +67,25 @@ def testdata():
         pytest.skip(f"real-data tier: no test data at {root}; set {TESTDATA_VARIABLE}=DIR "
                     "(trained weights and photos, see README 'Tests')")
     return root
+
+
+@pytest.fixture(scope="session")
+def portrait_crops(testdata):
+    """The 32 portraits of the test data, each one's largest face detected and aligned by edgerep
+    (uint8, N x 112 x 112 x 3, sorted by file name), and their file stems. Detected once per test
+    process for every real-data module that needs them."""
+    import numpy as np
+
+    from edgerep.face.alignment import align
+    from edgerep.face.detect import MTCNN, largest
+    from edgerep.face.images import list_images, load_image
+
+    detector, crops, stems = MTCNN(), [], []
+    for photo in list_images(testdata / "faces" / "portraits"):
+        image = load_image(photo)
+        face = largest(detector.detect(image))
+        assert face is not None, f"no face found in {photo.name}"
+        crops.append(align(image, face.landmarks, 112))
+        stems.append(photo.stem)
+    assert len(crops) == 32
+    return np.stack(crops), stems
