@@ -24,7 +24,8 @@ from .helpers import randomize  # noqa: E402
 LINUX = sys.platform != "darwin"
 
 
-pytestmark = pytest.mark.usefixtures("tiny_models")
+# xdist_group: one worker converts the module's tiny .mlpackage (./dev test: --dist loadgroup)
+pytestmark = [pytest.mark.usefixtures("tiny_models"), pytest.mark.xdist_group("export_coreml")]
 
 
 def _ops(spec) -> list[str]:

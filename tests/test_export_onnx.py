@@ -22,7 +22,8 @@ from .export_helpers import TINY, TINY_FACE  # noqa: E402
 from .helpers import randomize, rel_err  # noqa: E402
 
 
-pytestmark = pytest.mark.usefixtures("tiny_models")
+# xdist_group: one worker builds the module's mobileone_s0 export (./dev test: --dist loadgroup)
+pytestmark = [pytest.mark.usefixtures("tiny_models"), pytest.mark.xdist_group("export_onnx")]
 
 
 def _run(path, x: np.ndarray) -> np.ndarray:
