@@ -24,8 +24,7 @@ from .helpers import randomize  # noqa: E402
 LINUX = sys.platform != "darwin"
 
 
-# xdist_group: one worker converts the module's tiny .mlpackage (./dev test: --dist loadgroup)
-pytestmark = [pytest.mark.usefixtures("tiny_models"), pytest.mark.xdist_group("export_coreml")]
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 def _ops(spec) -> list[str]:

@@ -22,8 +22,7 @@ from .export_helpers import TINY, TINY_FACE  # noqa: E402
 from .helpers import randomize, rel_err  # noqa: E402
 
 
-# xdist_group: one worker builds the module's mobileone_s0 export (./dev test: --dist loadgroup)
-pytestmark = [pytest.mark.usefixtures("tiny_models"), pytest.mark.xdist_group("export_onnx")]
+pytestmark = pytest.mark.usefixtures("tiny_models")
 
 
 def _run(path, x: np.ndarray) -> np.ndarray:

@@ -23,9 +23,6 @@ pytest.importorskip("ai_edge_litert")
 
 from edgerep.exporters import tflite  # noqa: E402
 
-# xdist_group: one worker converts the module's tiny model per layout (./dev test: --dist loadgroup)
-pytestmark = pytest.mark.xdist_group("export_tflite")
-
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()

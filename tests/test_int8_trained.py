@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-pytestmark = [pytest.mark.realdata, pytest.mark.slow, pytest.mark.xdist_group("realdata")]  # see test_real_data.py
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 pytest.importorskip("onnxruntime")
 
 XXS = ("edgeface_xxs_q", "weights/edgeface_xxs_q.pt")

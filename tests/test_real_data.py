@@ -19,10 +19,7 @@ from edgerep import create_model
 from edgerep.checkpoints import load_checkpoint
 from edgerep.registry import built_from
 
-# One xdist worker for this module and test_int8_trained.py (./dev test: --dist loadgroup): their
-# module fixtures (1,000 photos evaluated on five runtimes, the exports) and the portraits
-# (conftest.py) are made once, not once per worker.
-pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("realdata")]
+pytestmark = pytest.mark.realdata
 
 MOBILEONE = "weights/mobileone_s0_apple_fused.safetensors"
 IMAGENET = "images/imagenet-sample"
