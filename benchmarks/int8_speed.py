@@ -5,7 +5,7 @@
 
 Per model, in one process:
 
-1. The model with randomized statistics (tests/helpers.py ``randomize``: BatchNorm statistics and the
+1. The model with randomized statistics (tools/randomize.py ``randomize``: BatchNorm statistics and the
    constant-initialized parameters, layer scales included, drawn at random, as the parity tests do).
    Freshly initialized weights are no stand-in for trained ones here: FastViT's 1e-5 layer scales make
    each branch's activations 1e-8 of the residual's, a scale ratio XNNPACK's int8 ADD refuses (it
@@ -51,7 +51,7 @@ from edgerep.exporters.pipeline.int8 import describe  # noqa: E402
 from edgerep.exporters.pipeline.targets import get_target  # noqa: E402
 from edgerep.exporters.pipeline.metadata import dist_version  # noqa: E402
 from edgerep.registry import get_spec  # noqa: E402
-from tests.helpers import randomize  # noqa: E402
+from tools.randomize import randomize  # noqa: E402
 
 DEFAULT_MODELS = "mobileone_s0,fastvit_t8,facelivt_s,repnext_m0,edgeface_xxs,facelivtv2_xs,fastvit_sa12"
 

@@ -45,6 +45,35 @@ def shared_export_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     return cache
 
 
+
+# ---- xdist: modules whose tests share costly module fixtures run in one worker --------------------
+# ./dev test runs `-n 2 --dist loadgroup`. Spread over both workers, a module fixture is built once
+# per worker: the real-data tier evaluated 1,000 photos on five runtimes and exported EdgeFace to
+# int8 twice. pytest-xdist 3.8 groups by an "@name" suffix its xdist_group mark adds to node ids,
+# which pytest 9.2's structured node ids no longer carry (the mark has no effect), so the groups are
+# named here, by module, for xdist's own loadgroup scheduler. Groups start first (xdist orders work
+# by size); every other test is scheduled one by one.
+SAME_WORKER = {
+    "tests/test_real_data.py": "realdata",  # with test_int8_trained.py: the portraits (below)
+    "tests/test_int8_trained.py": "realdata",
+    "tests/test_export_onnx.py": "export_onnx",  # mobileone_s0 exported once for 11 tests
+    "tests/test_export_tflite.py": "export_tflite",  # the tiny model converted once per layout
+    "tests/test_export_coreml.py": "export_coreml",  # the tiny .mlpackage converted once
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SAME_WORKER.get(nodeid.split("::", 1)[0]) or super()._split_scope(nodeid)
+
+    return ModuleGroups(config, log)
+
 # ---- the real-data tier: trained weights and real photos ----------------------------------------
 # ../shared/testdata beside the checkout (CI has it), or the folder $EDGEREP_TESTDATA names. Without
 # it the tier skips with one line naming the variable; nothing is downloaded.
@@ -67,3 +96,25 @@ def testdata():
         pytest.skip(f"real-data tier: no test data at {root}; set {TESTDATA_VARIABLE}=DIR "
                     "(trained weights and photos, see docs/testing.md)")
     return root
+
+
+@pytest.fixture(scope="session")
+def portrait_crops(testdata):
+    """The 32 portraits of the test data, each one's largest face detected and aligned by edgerep
+    (uint8, N x 112 x 112 x 3, sorted by file name), and their file stems. Detected once per test
+    process for every real-data module that needs them."""
+    import numpy as np
+
+    from edgerep.facecore.alignment import align
+    from edgerep.facecore.detect import MTCNN, largest
+    from edgerep.facecore.images import list_images, load_image
+
+    detector, crops, stems = MTCNN(), [], []
+    for photo in list_images(testdata / "faces" / "portraits"):
+        image = load_image(photo)
+        face = largest(detector.detect(image))
+        assert face is not None, f"no face found in {photo.name}"
+        crops.append(align(image, face.landmarks, 112))
+        stems.append(photo.stem)
+    assert len(crops) == 32
+    return np.stack(crops), stems

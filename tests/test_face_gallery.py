@@ -202,7 +202,7 @@ def test_a_gallery_written_by_the_kotlin_core_loads_and_identifies_as_edgerep() 
     edgerep loads it; the numbers the phone stored are edgerep's float32-shortest values of the same
     normalized embeddings; the golden probes get the identities the Kotlin core gave them."""
     from edgerep.face.gallery import float32_shortest
-    from edgerep.face.vectors import GOLDEN_ARTIFACT_SHA256, golden_gallery
+    from tools.conformance.face import GOLDEN_ARTIFACT_SHA256, golden_gallery
 
     written = Gallery.load(Path(__file__).parent / "fixtures" / "kotlin_core_gallery.json")
     golden, probes = golden_gallery()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgerep import vectors
+from tools.conformance import vectors
 from edgerep.face import Gallery, GalleryError
 
 from .face_reference import identify_by_hand, normalize, umeyama_svd, warp_by_hand, yuv_by_hand
@@ -32,7 +32,7 @@ def sections() -> dict[str, dict]:
 def test_face_sections_are_registered_and_reproducible(sections: dict[str, dict]) -> None:
     for name, doc in sections.items():
         assert _render(name) == doc  # no dates, no randomness
-        assert vectors.SECTIONS[name].startswith("edgerep.face.vectors:") and len(doc["description"]) > 300
+        assert vectors.SECTIONS[name].startswith("tools.conformance.face:") and len(doc["description"]) > 300
         assert any("error" not in c for c in doc["cases"])
 
 

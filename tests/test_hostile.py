@@ -143,14 +143,6 @@ def test_a_failed_verification_leaves_the_good_artifact_in_place(tmp_path):
 # ---- the one reader: FIFOs, devices and folders named as input files ------------------------------
 
 
-@pytest.fixture(scope="module")
-def _registered_tiny():
-    from tests.export_helpers import registered
-
-    with registered():
-        yield
-
-
 def _within(seconds: int, fn, *args):  # noqa: ANN001, ANN202
     """``fn(*args)``, failing the test (instead of hanging it) if it blocks for ``seconds``."""
     import signal
@@ -193,7 +185,7 @@ _WORDS = {"fifo": "FIFO", "zero": "a device", "folder": "a directory"}
 
 @pytest.mark.parametrize("kind", ["fifo", "zero", "folder"])
 @pytest.mark.parametrize("case", list(_CASES))
-def test_a_fifo_device_or_folder_as_input_gets_one_line_naming_it(tmp_path, capsys, _registered_tiny, case, kind):
+def test_a_fifo_device_or_folder_as_input_gets_one_line_naming_it(tmp_path, capsys, tiny_models, case, kind):
     files = _inputs(tmp_path)
     files["bad"] = files[kind]
     files["out"] = tmp_path / "out"
@@ -275,7 +267,7 @@ def test_num_batches_tracked_stays_readable():
 
 
 @pytest.mark.parametrize("content", [os.urandom(4096), b"just some text\n" * 50, b""])
-def test_random_bytes_or_text_as_a_checkpoint(tmp_path, capsys, _registered_tiny, content):
+def test_random_bytes_or_text_as_a_checkpoint(tmp_path, capsys, tiny_models, content):
     path = tmp_path / "w.pt"
     path.write_bytes(content)
     code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "--checkpoint", path,
@@ -334,14 +326,14 @@ def test_torchscript_stride0_view_is_refused_before_allocating(tmp_path):
 
 
 @pytest.mark.parametrize("threads", [(os.cpu_count() or 1) + 1, 100_000])
-def test_threads_beyond_the_machines_cores_are_refused(capsys, _registered_tiny, threads):
+def test_threads_beyond_the_machines_cores_are_refused(capsys, tiny_models, threads):
     code, out, err = run_cli(capsys, "bench", "_export_tiny", "--runtime", "torch", "--quick",
                              "--threads", str(threads))
     line = one_line_error(code, err)
     assert "--threads" in line and f"{os.cpu_count()} cores" in line
 
 
-def test_export_to_dev_null_is_refused_and_writes_nothing_into_dev(capsys, _registered_tiny):
+def test_export_to_dev_null_is_refused_and_writes_nothing_into_dev(capsys, tiny_models):
     assert not os.path.exists("/dev/null.onnx")
     code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", "/dev/null")
     line = one_line_error(code, err)
@@ -682,7 +674,7 @@ def _own_handlers():
     (15, [2, 15], 143, "terminated by signal 15"),
 ])
 def test_more_signals_during_the_cleanup_do_not_change_the_status_or_stop_the_cleanup(
-        tmp_path, capsys, monkeypatch, _registered_tiny, _own_handlers, first, then, status, word):
+        tmp_path, capsys, monkeypatch, tiny_models, _own_handlers, first, then, status, word):
     _interrupting_convert(monkeypatch, first, then)
     code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "out" / "m.onnx")
     lines = [line for line in err.splitlines() if line.strip()]
@@ -691,7 +683,7 @@ def test_more_signals_during_the_cleanup_do_not_change_the_status_or_stop_the_cl
 
 
 def test_sigterm_wrapped_by_the_converter_is_not_reported_as_a_failed_conversion(
-        tmp_path, capsys, monkeypatch, _registered_tiny, _own_handlers):
+        tmp_path, capsys, monkeypatch, tiny_models, _own_handlers):
     _interrupting_convert(monkeypatch, 15, [], wrap=True)
     code, out, err = run_cli(capsys, "export", "_export_tiny", "-t", "onnx", "-o", tmp_path / "m.onnx")
     lines = [line for line in err.splitlines() if line.strip()]
@@ -758,7 +750,7 @@ def test_bench_notes_core_ml_off_macos_with_its_reason():
 
 
 def test_vectors_check_says_ok_on_success(tmp_path, capsys):
-    from edgerep import vectors
+    from tools.conformance import vectors
 
     vectors.write(tmp_path)
     capsys.readouterr()
@@ -857,7 +849,7 @@ def test_an_artifact_sidecar_without_input_is_one_line(tmp_path, capsys):
     assert "input.shape" in one_line_error(code, err) or "output.shape" in err
 
 
-def test_a_calibration_fifo_is_refused_before_any_work(tmp_path, capsys, _registered_tiny):
+def test_a_calibration_fifo_is_refused_before_any_work(tmp_path, capsys, tiny_models):
     os.mkfifo(tmp_path / "c.npy")
     code, out, err = _within(20, run_cli, capsys, "export", "_export_tiny", "-t", "onnx", "--precision", "int8",
                              "--calibration", tmp_path / "c.npy", "-o", tmp_path / "m.onnx")
@@ -882,7 +874,7 @@ def test_empty_landmarks_are_an_error_not_a_detection(tmp_path, capsys):
 
 
 def test_a_signal_just_after_the_status_line_cannot_kill_the_exiting_process(
-        tmp_path, capsys, monkeypatch, _registered_tiny, _own_handlers):
+        tmp_path, capsys, monkeypatch, tiny_models, _own_handlers):
     import signal
 
     _interrupting_convert(monkeypatch, signal.SIGINT, [])

@@ -322,6 +322,25 @@ def test_every_recorded_ratio_names_a_model_and_target():
         assert get_spec(model).family == family and model in int8.MEASURED
 
 
+def test_the_recorded_table_is_read_from_benchmarks_and_absent_from_an_install(tmp_path, monkeypatch):
+    """A checkout reads benchmarks/int8_speed.json; an installed package (no pyproject.toml beside
+    edgerep/, no benchmarks/) has no table and prints no speed note; a NaN in the file is an error."""
+    assert int8.MEASURED_FILE.parts[-2:] == ("benchmarks", "int8_speed.json") and int8.MEASURED
+    assert int8._measured(int8.MEASURED_FILE) == int8.MEASURED
+    site = tmp_path / "site-packages"
+    (site / "benchmarks").mkdir(parents=True)
+    (site / "benchmarks" / "int8_speed.json").write_text('{"ratios": {"repnext_m0": {"onnx": 1.04}}}')
+    assert int8._measured(site / "benchmarks" / "int8_speed.json") == {}  # not a checkout: ignored
+    assert int8._measured(tmp_path / "benchmarks" / "int8_speed.json") == {}  # no file
+    monkeypatch.setattr(int8, "MEASURED", {})
+    assert int8.speed_note("repnext_m0", get_target("onnx")) is None
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "int8_speed.json").write_text('{"ratios": {"repnext_m0": {"onnx": NaN}}}')
+    with pytest.raises(ValueError, match="NaN is not a latency ratio"):
+        int8._measured(tmp_path / "benchmarks" / "int8_speed.json")
+
+
 def test_export_closing_notes_come_from_the_recorded_table():
     from types import SimpleNamespace
 

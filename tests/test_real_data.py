@@ -23,7 +23,6 @@ pytestmark = pytest.mark.realdata
 
 MOBILEONE = "weights/mobileone_s0_apple_fused.safetensors"
 IMAGENET = "images/imagenet-sample"
-PORTRAITS = "faces/portraits"
 EDGEFACE = {"edgeface_xxs_q": ("edgeface_xxs", "weights/edgeface_xxs_q.pt"),
             "edgeface_xs_q": ("edgeface_xs", "weights/edgeface_xs_q.pt")}
 PUBLISHED_TOP1 = 0.817  # the data README's MobileOne-S0 fp32 figure on these 1,000 photos
@@ -81,21 +80,12 @@ def _person(stem: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def portrait_faces(testdata: Path) -> tuple[np.ndarray, list[str]]:
-    """The portraits detected and aligned by edgerep (112 x 112), and each one's person."""
-    from edgerep.facecore.alignment import align
-    from edgerep.facecore.detect import MTCNN, largest
-    from edgerep.facecore.images import list_images, load_image
-
-    detector, crops, people = MTCNN(), [], []
-    for photo in list_images(testdata / PORTRAITS):
-        image = load_image(photo)
-        face = largest(detector.detect(image))
-        assert face is not None, f"no face found in {photo.name}"
-        crops.append(align(image, face.landmarks, 112))
-        people.append(_person(photo.stem))
+def portrait_faces(portrait_crops) -> tuple[np.ndarray, list[str]]:
+    """The portraits detected and aligned by edgerep (112 x 112; conftest.py), and each one's person."""
+    crops, stems = portrait_crops
+    people = [_person(stem) for stem in stems]
     assert len(crops) == 32 and len(set(people)) == 20
-    return np.stack(crops), people
+    return crops, people
 
 
 def test_trained_edgeface_recognizes_the_same_person(testdata: Path, portrait_faces) -> None:

@@ -1,4 +1,4 @@
-"""Golden vectors: the harnesses' committed copies are what edgerep.vectors writes, and --check
+"""Golden vectors: the harnesses' committed copies are what tools.conformance writes, and --check
 catches a copy that drifted."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edgerep import vectors
+from tools.conformance import vectors
 from edgerep.bench.stats import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ def test_check_reports_a_drifted_or_missing_file(tmp_path: Path) -> None:
     stats.write_text(json.dumps(doc, indent=1) + "\n")
     (tmp_path / "protocol.json").unlink()
     assert sorted(p.split(": ")[1] for p in vectors.differences(tmp_path)) == [
-        "differs from what edgerep.vectors writes", "missing"]
+        "differs from what tools.conformance writes", "missing"]
     assert vectors.main(["--check", str(tmp_path)]) == 1
 
 
@@ -43,7 +43,7 @@ def test_stats_vectors_hold_modelbench_figures() -> None:
 @pytest.mark.parametrize("copy", vectors.HARNESS_COPIES)
 def test_harness_copies_are_what_edgerep_writes(copy: str) -> None:
     """A harness's committed vectors drifted from edgerep: regenerate with
-    ``python -m edgerep.vectors <copy>`` and rerun that harness's tests."""
+    ``python -m tools.conformance --harnesses`` and rerun that harness's tests."""
     assert vectors.differences(ROOT / copy) == []
 
 

@@ -1,7 +1,7 @@
 """Face alignment: the ArcFace 5-point template, the similarity fit onto it, and the crop.
 
 These are the rules the Kotlin and Swift harness cores reproduce bit for bit (golden vectors:
-``python -m edgerep.vectors``, section ``alignment``), so every step is spelled out in plain IEEE
+``python -m tools.conformance``, section ``alignment``), so every step is spelled out in plain IEEE
 double arithmetic in a fixed order (no BLAS, no LAPACK, no fused multiply-add):
 
 - **Coordinates**: pixel-centre convention, as ``cv2.warpAffine``: the centre of pixel column ``i``

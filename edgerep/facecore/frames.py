@@ -1,7 +1,7 @@
 """Phone camera frames: YUV_420_888 to RGB, and points between a frame and its upright view.
 
 The reference for the Android face demo (and the iOS one where it applies); golden vectors ``yuv``
-and ``landmarks`` (``python -m edgerep.vectors``) hold the cases its Kotlin core must reproduce.
+and ``landmarks`` (``python -m tools.conformance``) hold the cases its Kotlin core must reproduce.
 
 **YUV_420_888 to RGB** (:func:`yuv420_to_rgb`): Android's camera format: a Y plane (pixel stride 1,
 ``y_row_stride`` bytes per row) and U, V planes subsampled 2x2 that share ``uv_row_stride`` and

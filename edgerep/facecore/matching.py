@@ -1,7 +1,7 @@
 """Matching rules: normalization, cosine similarity, an identity's score, the decision.
 
 The Kotlin and Swift harness cores implement the same rules (golden vectors ``matching`` and
-``gallery``, ``python -m edgerep.vectors``):
+``gallery``, ``python -m tools.conformance``):
 
 - **Normalization**: ``v / sqrt(sum(v_i * v_i))``; a zero or non-finite vector is an error.
 - **Similarity**: cosine = the dot product of the two normalized vectors (in [-1, 1]).

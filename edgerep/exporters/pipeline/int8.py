@@ -2,50 +2,46 @@
 
 The facts come from the artifact itself (:meth:`~edgerep.exporters.pipeline.targets.Target.int8_facts`, one
 small function in each target's module); the speed comes from a table measured once with
-benchmarks/int8_speed.py and recorded here (and in benchmarks/RESULTS.md, "Issue 15"): timing at
-export time would be slow and, on a busy machine, wrong.
+benchmarks/int8_speed.py and kept in benchmarks/int8_speed.json (and benchmarks/RESULTS.md, "Issue
+15"): timing at export time would be slow and, on a busy machine, wrong.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
+
+import edgerep
 
 from .targets import Target, get_target
 
-# Median int8 / fp32 latency, 1 thread, x86-64 (Intel Xeon, AVX-512 VNNI), every suite model, interleaved,
-# randomized statistics, real-image calibration: benchmarks/int8_speed.py --rounds 20 on 2026-11-30
-# (RESULTS.md, "Issue 15"). Keys: model, then target.
-MEASURED: dict[str, dict[str, float]] = {
-    "fastvit_t8": {"onnx": 0.75, "tflite": 0.71},
-    "fastvit_t12": {"onnx": 0.61, "tflite": 0.55},
-    "fastvit_s12": {"onnx": 0.69, "tflite": 0.46},
-    "fastvit_sa12": {"onnx": 0.61, "tflite": 0.54},
-    "fastvit_sa24": {"onnx": 0.58, "tflite": 0.44},
-    "fastvit_sa36": {"onnx": 0.56, "tflite": 0.43},
-    "fastvit_ma36": {"onnx": 0.70, "tflite": 0.35},
-    "repnext_m0": {"onnx": 1.04, "tflite": 0.63},
-    "repnext_m1": {"onnx": 0.94, "tflite": 0.63},
-    "repnext_m2": {"onnx": 0.66, "tflite": 0.57},
-    "repnext_m3": {"onnx": 0.62, "tflite": 0.44},
-    "repnext_m4": {"onnx": 0.60, "tflite": 0.44},
-    "repnext_m5": {"onnx": 0.63, "tflite": 0.40},
-    "mobileone_s0": {"onnx": 0.66, "tflite": 0.54},
-    "mobileone_s1": {"onnx": 0.59, "tflite": 0.33},
-    "mobileone_s2": {"onnx": 0.47, "tflite": 0.25},
-    "mobileone_s3": {"onnx": 0.37, "tflite": 0.22},
-    "mobileone_s4": {"onnx": 0.50, "tflite": 0.16},
-    "facelivtv2_xs": {"onnx": 0.90, "tflite": 0.63},
-    "facelivt_s": {"onnx": 0.85, "tflite": 0.67},
-    "facelivtv2_s": {"onnx": 0.90, "tflite": 0.67},
-    "facelivtv2_m": {"onnx": 0.68, "tflite": 0.39},
-    "facelivt_m": {"onnx": 0.53, "tflite": 0.39},
-    "facelivtv2_l": {"onnx": 0.63, "tflite": 0.35},
-    "edgeface_xxs": {"onnx": 0.95, "tflite": 0.81},
-    "edgeface_xs_gamma_06": {"onnx": 1.01, "tflite": 0.83},
-    "edgeface_s_gamma_05": {"onnx": 0.90, "tflite": 0.67},
-    "edgeface_base": {"onnx": 0.55, "tflite": 0.37},
-}
+# Median int8 / fp32 latency per model, then target: measured once with benchmarks/int8_speed.py and
+# kept as data beside the other measurements (benchmarks/int8_speed.json: machine, date, command;
+# RESULTS.md "Issue 15"). An installed package has no benchmarks/ folder, and these are one machine's
+# measurements, not properties of the package: without the file there is no table and no speed note
+# (the export itself and its int8 facts are unchanged), rather than a copy that could go stale.
+MEASURED_FILE = Path(edgerep.__file__).resolve().parents[1] / "benchmarks" / "int8_speed.json"
+
+
+def _measured(path: Path) -> dict[str, dict[str, float]]:
+    """The ratios in ``path`` (a repository checkout's benchmarks/int8_speed.json), or {} where the
+    file is not there (an installed package: site-packages has no pyproject.toml beside it)."""
+    if not (path.parent.parent / "pyproject.toml").is_file() or not path.is_file():
+        return {}
+
+    def refuse(constant: str) -> float:
+        raise ValueError(f"{path}: {constant} is not a latency ratio")
+
+    ratios = json.loads(path.read_text("utf-8"), parse_constant=refuse)["ratios"]
+    for model, row in ratios.items():
+        if not all(isinstance(r, (int, float)) and not isinstance(r, bool) and 0 < r < 10 for r in row.values()):
+            raise ValueError(f"{path}: {model}'s ratios must be numbers in (0, 10), got {row}")
+    return ratios
+
+
+MEASURED: dict[str, dict[str, float]] = _measured(MEASURED_FILE)
 # Ratios moved by up to this much between runs (the same models measured on a loaded and on a quiet
 # machine): a model gets a note only when it misses the goal by more.
 NOISE = 0.05

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import EdgeRepBenchCore
 
-/// The statistics of every case of stats.json (written by `python -m edgerep.vectors`), bit for bit,
+/// The statistics of every case of stats.json (written by `python -m tools.conformance`), bit for bit,
 /// and the record fields exactly as edgerep's report stores them.
 final class StatsVectorTests: XCTestCase {
     private func cases() throws -> [StatsCase] {

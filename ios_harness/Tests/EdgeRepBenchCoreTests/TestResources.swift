@@ -47,7 +47,7 @@ private func collectDifferences(_ lhs: JSONValue, _ rhs: JSONValue, path: String
 }
 
 /// A model whose loads and predictions take scripted nanoseconds on a fake clock that advances only
-/// inside the model (edgerep/bench/vectors.py `_ScriptedModel`).
+/// inside the model (tools/conformance/bench.py `_ScriptedModel`).
 final class ScriptedModel {
     private(set) var now: UInt64 = 0
     private let loadNs: [UInt64]

@@ -2,7 +2,7 @@ import Foundation
 
 @testable import EdgeRepBenchCore
 
-/// The golden vectors `python -m edgerep.vectors` writes (Resources/vectors/*.json).
+/// The golden vectors `python -m tools.conformance` writes (Resources/vectors/*.json).
 struct VectorFile<Case: Decodable>: Decodable {
     let schema: String
     let section: String

@@ -8,13 +8,13 @@ import kotlin.math.abs
 import kotlin.math.max
 
 /**
- * The golden vectors edgerep writes (`python -m edgerep.vectors`), committed under
+ * The golden vectors edgerep writes (`python -m tools.conformance`), committed under
  * src/test/resources/vectors; a Python test fails when these copies drift from edgerep.
  */
 object GoldenVectors {
     fun section(name: String): JSONObject {
         val stream = GoldenVectors::class.java.getResourceAsStream("/vectors/$name.json")
-            ?: error("vectors/$name.json is not on the test classpath (regenerate: python -m edgerep.vectors DIR)")
+            ?: error("vectors/$name.json is not on the test classpath (regenerate: python -m tools.conformance --harnesses)")
         val doc = JSONObject(stream.bufferedReader(Charsets.UTF_8).use { it.readText() })
         assertEquals("edgerep.vectors/1", doc.getString("schema"))
         assertEquals(name, doc.getString("section"))

@@ -1,7 +1,7 @@
-"""Golden vectors of the TFLite metadata a device harness reads (see :mod:`edgerep.vectors`).
+"""Golden vectors of the TFLite metadata a device harness reads (see :mod:`tools.conformance.vectors`).
 
 Each case is a small ``.tflite`` flatbuffer built here deterministically (one tensor, no operator)
-with entries stored by the exporter's own :func:`edgerep.exporters.tflite.with_metadata`, base64
+with entries stored by the exporter's own :func:`edgerep.exporters.tflite.flatbuffer.with_metadata`, base64
 encoded, with what a reader must find in it: every text entry (:func:`metadata_entries`), and the
 fields a benchmark record takes from the ``edgerep.*`` entries (``artifact``; null for a file
 without them). The Kotlin core's flatbuffer reader is tested against these bytes on the JVM.
@@ -12,17 +12,16 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from .pipeline.metadata import flatten, unflatten
+import numpy as np
+
+from edgerep.exporters.pipeline.metadata import flatten, unflatten
+from edgerep.exporters.tflite.flatbuffer import metadata_entries, pack_model, schema, with_metadata
 
 _BINARY_ENTRY = bytes([0x1C, 0x00, 0x00, 0x00, 0xFF, 0xFE, 0x80, 0x00])  # not UTF-8, like TFLITE_METADATA
 
 
 def _model_bytes(shape: list[int], extra_entries: dict[str, bytes]) -> bytes:
     """A minimal TFLite model: one float32 input tensor that is also the output, no operators."""
-    import numpy as np
-
-    from .tflite.flatbuffer import pack_model, schema
-
     s = schema()
     model = s.ModelT()
     model.version = 3
@@ -80,8 +79,6 @@ def _artifact(entries: dict[str, str]) -> dict[str, Any] | None:
 
 
 def _case(name: str, shape: list[int], meta: dict[str, Any] | None) -> dict[str, Any]:
-    from .tflite.flatbuffer import metadata_entries, with_metadata
-
     data = _model_bytes(shape, {"min_runtime_version": b"2.9.0\x00\x00", "TFLITE_METADATA": _BINARY_ENTRY})
     if meta is not None:
         data = with_metadata(data, flatten(meta))

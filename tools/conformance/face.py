@@ -1,4 +1,4 @@
-"""Golden vectors of the face rules (see :mod:`edgerep.vectors`): ``alignment``, ``matching``,
+"""Golden vectors of the face rules (see :mod:`tools.conformance.vectors`): ``alignment``, ``matching``,
 ``gallery``, ``yuv`` and ``landmarks``.
 
 Inputs come from Python's ``random.Random`` with fixed seeds (its stream is stable across versions)
@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from ..facecore.alignment import estimate_norm, invert_affine, sample_points, template, to_uint8, warp_affine
-from ..facecore.frames import (ROTATIONS, frame_to_view, landmarks_to_view, view_size, view_to_frame,
-                     yuv420_to_rgb)
-from .gallery import EmbeddingSpec, Gallery
-from ..facecore.matching import centroid, identify, l2_normalize
+from edgerep.facecore.alignment import (estimate_norm, invert_affine, sample_points, template, to_uint8,
+                                    warp_affine)
+from edgerep.facecore.frames import (ROTATIONS, frame_to_view, landmarks_to_view, view_size, view_to_frame,
+                                 yuv420_to_rgb)
+from edgerep.face.gallery import EmbeddingSpec, Gallery
+from edgerep.facecore.matching import centroid, identify, l2_normalize
 
 _MARGIN = 1e-9
 
