@@ -21,12 +21,12 @@ float between a dequantize and a quantize, so it costs its float time plus both 
 3. Weights per output channel where the kernel allows (Conv, Gemm; onnxruntime refuses per-channel
    scales on the 3-D stacked weights of FaceLiVT's batched token MatMul: "shared mode is not
    supported for weight"); those MatMuls get one scale per tensor. The weights arrive already on
-   this grid, rounded in torch with GPTQ and bias-corrected (:mod:`.int8_torch`).
+   this grid, rounded in torch with GPTQ and bias-corrected (:mod:`edgerep.exporters.pipeline.int8_torch`).
 4. uint8 activations (U8S8, what MLAS's x86 kernels take), asymmetric, no ``reduce_range`` (VNNI
    has no u8s8 overflow); ranges from the 99.99th percentile of the calibration activations, not
    their min/max (min/max for item 5's recipe, whose inputs lose nothing to it) (trained MobileOne-S0: top-1 agreement with fp32 77 % with min/max, 96 % with the
    percentile and GPTQ weights; benchmarks/RESULTS.md, "Issue 21").
-5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`.int8_torch.recipe`): only the
+5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`edgerep.exporters.pipeline.int8_torch.recipe`): only the
    Linear layers (MatMul/Gemm with a weight) in int8, their outputs float. Their residual stream
    carries a few channels far wider than the rest, which one per-tensor scale cannot hold: the
    default recipe, quantizing every op on it, turned the authors' EdgeFace-XXS embeddings to cosine

@@ -1,7 +1,7 @@
 """ONNX target: torch's dynamo exporter, one self-contained file, checked, run with onnxruntime.
 
 Every constant subgraph the exporter leaves (a value computed from weights and the fixed input shape
-alone, e.g. EdgeFace's positional encoding) is folded into an initializer (:mod:`.onnx_fold`), so
+alone, e.g. EdgeFace's positional encoding) is folded into an initializer (:mod:`.fold`), so
 that runtimes which cannot take a constant where they expect an activation (OpenCV DNN) load it.
 
 fp16 exports a float16 copy of the model behind float32 inputs/outputs; int8 is static QDQ
@@ -82,8 +82,8 @@ class _Float16(nn.Module):
 
 def _float_layers(model: nn.Module, options: ExportOptions) -> list[str]:
     """The Linear layers the "linear" recipe keeps float on onnxruntime: the
-    :data:`~.onnx_int8.FLOAT_LINEAR_LAYERS` whose int8 alone costs the most on the calibration images
-    (:func:`.int8_torch.per_layer_drift`)."""
+    :data:`~.int8.FLOAT_LINEAR_LAYERS` whose int8 alone costs the most on the calibration images
+    (:func:`edgerep.exporters.pipeline.int8_torch.per_layer_drift`)."""
 
     x = options.calibration[:onnx_int8.SWEEP_IMAGES].float()
     with torch.no_grad():
@@ -108,7 +108,7 @@ def _unwrap(model: nn.Module) -> nn.Module:
 def _quantize_int8(src: Path, dst: Path, calibration: torch.Tensor | None,
                    workdir: Path, recipe: str = "conv", float_layers: list[str] | None = None) -> tuple[str, list[str]]:
     """Static QDQ int8 of the float file ``src`` into ``dst`` (recipe and its measurements:
-    :mod:`.onnx_int8`); returns the scheme and the notes of the float-graph rewrites."""
+    :mod:`.int8`); returns the scheme and the notes of the float-graph rewrites."""
 
     if calibration is None:
         raise ValueError("int8 export needs a calibration batch")

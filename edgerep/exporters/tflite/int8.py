@@ -11,7 +11,7 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    channel-repeated input did not help: the int8 7x7 stride-2 conv alone then took 150 ms on
    XNNPACK (1.3 ms on TFLite's own kernel) and the channel-interleaving CONCATENATION 12 ms. These
    convs stay float32 (:func:`mark_float_ops`); the stride-1 7x7s are already split into pieces of at
-   most 25 taps by :mod:`.tflite_rewrites` and run in int8.
+   most 25 taps by :mod:`.rewrites` and run in int8.
 2. Ops with no int8 XNNPACK kernel, which TFLite's own int8 kernels run 10-30x slower than XNNPACK
    runs them in float32, stay float32 (a dequantize in front, a quantize behind): BATCH_MATMUL
    (FaceLiVT's token-axis Linear maps: 9.8 of facelivt_s's 12.5 ms in int8 against 0.5 ms in
@@ -23,11 +23,11 @@ profiler), 1 thread, x86-64; figures in benchmarks/RESULTS.md, "Issue 15".
    point ("div.cc: data[i] != zero_point"), which small norms do; and an int8 MAXIMUM cannot hold
    eps, so a float DIV behind it divided by zero (non-finite outputs, failed verification).
 4. Everything else is static int8: per-channel symmetric int8 weights (already on that grid: rounded
-   in torch with GPTQ and bias-corrected, :mod:`.int8_torch`), per-tensor int8 activations from
+   in torch with GPTQ and bias-corrected, :mod:`edgerep.exporters.pipeline.int8_torch`), per-tensor int8 activations from
    min/max calibration (ai-edge-quantizer's moving average of each sample's min and max), float32
    input and output. GELU in int8 is TFLite's lookup table (not XNNPACK, which has no int8 GELU; as
    fast as the float32 GELU on XNNPACK).
-5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`.int8_torch.recipe`): only the
+5. Networks with LayerNorm (EdgeFace; recipe ``"linear"``, :func:`edgerep.exporters.pipeline.int8_torch.recipe`): only the
    FULLY_CONNECTED layers in int8, as dynamic-range ops (int8 weights, the float input quantized per
    run by the kernel), everything else float32: the residual stream's outlier channels defeat
    per-tensor static scales (benchmarks/RESULTS.md, "Issue 21").
@@ -75,7 +75,7 @@ def slow_int8_depthwise(sub: _Subgraph, op: Any) -> str | None:
 
 
 def mark_float_ops(data: bytes) -> tuple[bytes, list[str]]:
-    """``data`` (a float32 ``.tflite``, after :mod:`.tflite_rewrites`) with the output tensors of the
+    """``data`` (a float32 ``.tflite``, after :mod:`.rewrites`) with the output tensors of the
     depthwise convs of item 1 renamed ``FLOAT_MARK + name``, which :func:`configure` keeps in float32;
     and one note saying what was kept."""
     model = unpack_model(data)

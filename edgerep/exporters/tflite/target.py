@@ -12,7 +12,7 @@ Precisions:
         (TFLite's "float16 quantization"; GPU delegates and ARMv8.2 XNNPACK may compute in fp16).
   int8  static post-training quantization with ai-edge-quantizer: int8 per-channel symmetric
         weights, int8 per-tensor activations from min/max calibration; float32 input and output;
-        the float-file rewrites and the ops kept in float32 are in :mod:`.tflite_int8`.
+        the float-file rewrites and the ops kept in float32 are in :mod:`.int8`.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, *, precision: P
             the model's own layout (logits or embeddings are 2-D either way).
         calibration: int8 only (required): NCHW images in the same form as ``example``.
         int8_recipe: int8 only: ``"conv"`` (static int8 throughout) or ``"linear"`` (networks with
-            LayerNorm: dynamic-range int8 Linear layers, the rest float32); see :mod:`.tflite_int8`.
+            LayerNorm: dynamic-range int8 Linear layers, the rest float32); see :mod:`.int8`.
 
     Returns:
         What the sidecar records: converter and runtime versions, layout, rewrites, precision scheme.
