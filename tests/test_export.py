@@ -75,7 +75,7 @@ def test_cli_unknown_target(capsys, tmp_path):
     (["--target", "onnx", "--deployment-target", "iOS17"], ["--deployment-target", "'onnx'", "coreml"]),
     (["--target", "coreml", "--opset", "19"], ["--opset", "'coreml'", "onnx"]),
     (["--target", "onnx", "--nchw"], ["--nchw", "'onnx'", "tflite"]),
-    (["--target", "coreml", "--precision", "int8", "--calibration", "x"], ["--calibration", "'coreml'"]),
+    (["--target", "coreml", "--nchw"], ["--nchw", "'coreml'", "tflite"]),
 ])
 def test_cli_option_not_supported_by_target(capsys, tmp_path, argv, names):
     code, _, err = run_cli(capsys, "export", TINY, *argv, "-o", str(tmp_path))

@@ -149,3 +149,38 @@ def test_readme_main_job_fastvit_t8(capsys, tmp_path):
     side = json.loads((tmp_path / "fastvit_t8.mlpackage.json").read_text())
     assert side["audit"]["batchnorm"] == 0 and side["input"]["shape"] == [1, 3, 256, 256]
     assert side["op_histogram"]["conv"] > 0 and "batch_norm" not in side["op_histogram"]
+
+
+def test_int8_weights_are_rounded_with_gptq_on_the_calibration_images(tmp_path, monkeypatch):
+    """Core ML's 8-bit weights come from GPTQ in torch: the model coremltools receives holds every
+    weight it will quantize (>= 2048 elements) on coremltools' per-channel grid (max|w| / 127), so
+    its own rounding keeps them; smaller weights, which it leaves fp16, are not moved."""
+    import edgerep.exporters.coreml.target as coreml_target
+
+    model = create_model(TINY_FACE, num_classes=128)
+    randomize(model)
+    seen = {}
+    real = coreml_target.convert
+
+    def spy(graph, example, path, options):
+        seen["weights"] = {n: m.weight.detach().clone() for n, m in graph.named_modules()
+                           if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))}
+        return real(graph, example, path, options)
+
+    monkeypatch.setattr(coreml_target, "convert", spy)
+    calibration = torch.rand(12, 3, 32, 32) * 2 - 1
+    r = export(model, "coreml", precision="int8", calibration=calibration, output=tmp_path)
+    assert any("rounded onto the int8 grid by GPTQ" in n for n in r.metadata["notes"]), r.metadata["notes"]
+    big = {n: w for n, w in seen["weights"].items() if w.numel() >= coreml_target.INT8_MIN_ELEMENTS}
+    small = {n: w for n, w in seen["weights"].items() if w.numel() < coreml_target.INT8_MIN_ELEMENTS}
+    assert big and small
+    for name, w in big.items():
+        rows = w.reshape(w.shape[0], -1).double()
+        steps = rows / (rows.abs().amax(1, keepdim=True) / 127)
+        assert torch.allclose(steps, steps.round(), atol=1e-3), name
+    off_grid = 0
+    for w in small.values():
+        rows = w.reshape(w.shape[0], -1).double()
+        steps = rows / (rows.abs().amax(1, keepdim=True).clamp(min=1e-12) / 127)
+        off_grid += int((steps - steps.round()).abs().gt(1e-2).sum())
+    assert off_grid > 0  # left as they were

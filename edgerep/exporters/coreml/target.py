@@ -30,6 +30,7 @@ from torch import nn
 from edgerep._optional import require
 
 from ..._io import quiet
+from ..pipeline.int8_torch import quantized_layers
 from ..pipeline.options import ExportOptions
 from ..pipeline.precision import Precision
 from ..pipeline.targets import Target
@@ -38,6 +39,9 @@ from ..pipeline.torch_fold import fold_constants
 # coremltools and PIL (optional extras) are imported where used: edgerep runs without them.
 
 DEFAULT_DEPLOYMENT_TARGET = "iOS16"
+# int8: weights of at least this many elements are stored in 8 bits (coremltools' default threshold,
+# passed explicitly: the torch rounding must pick the same weights).
+INT8_MIN_ELEMENTS = 2048
 # ML Programs need iOS15 / macOS12 or newer; int8 weights (constexpr ops) iOS16 / macOS13.
 DEPLOYMENT_TARGETS = ("iOS15", "iOS16", "iOS17", "iOS18", "iOS26", "macOS12", "macOS13", "macOS14",
                       "macOS15", "macOS26")
@@ -94,7 +98,8 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
                 OpLinearQuantizerConfig, OptimizationConfig, linear_quantize_weights,
             )
 
-            config = OptimizationConfig(global_config=OpLinearQuantizerConfig(mode="linear_symmetric"))
+            config = OptimizationConfig(global_config=OpLinearQuantizerConfig(
+                mode="linear_symmetric", weight_threshold=INT8_MIN_ELEMENTS))
             mlmodel = linear_quantize_weights(mlmodel, config=config)
         mlmodel.save(str(path))
     info = {
@@ -105,8 +110,9 @@ def convert(model: nn.Module, example: torch.Tensor, path: Path, options: Export
         "folded_nodes": folded,
     }
     if options.precision.is_integer:
-        info["int8"] = ("8-bit linear symmetric weight quantization (coremltools.optimize), fp16 "
-                        "compute; tensors under 2048 elements stay fp16")
+        info["int8"] = ("8-bit linear symmetric weight quantization (coremltools.optimize), per output "
+                        f"channel, of weights rounded with GPTQ; fp16 compute; tensors under "
+                        f"{INT8_MIN_ELEMENTS} elements stay fp16")
     return info
 
 
@@ -203,7 +209,9 @@ class CoreMLTarget(Target):
 
     default_precision = Precision.FP16  # Apple's advice: fp16 compute, compared with the source
     precisions = (Precision.FP16, Precision.FP32, Precision.INT8)
-    options = frozenset({"deployment_target"})
+    # calibration: images to round the 8-bit weights with (GPTQ); Core ML's int8 is weights only.
+    options = frozenset({"deployment_target", "calibration"})
+    int8_needs_calibration = False
     is_directory = True
     float16_precisions = (Precision.FP16, Precision.INT8)  # int8 weights over fp16 compute
     runtime = "coreml"
@@ -211,6 +219,14 @@ class CoreMLTarget(Target):
     takes_threads = False
     runtime_title = "Core ML"
     tools = ("torch", "coremltools", "numpy")
+
+    def int8_weight_layers(self, model: nn.Module, recipe: str) -> list[str]:
+        """Every conv and Linear weight coremltools stores in 8 bits: ``linear_symmetric`` quantizes each
+        weight of at least :data:`INT8_MIN_ELEMENTS` elements per output channel on the grid GPTQ
+        rounds to (``max|w| / 127``), so it keeps the rounded weights exactly; whatever the network
+        (LayerNorm ones included: Core ML's int8 leaves activations float)."""
+        mods = dict(model.named_modules())
+        return [n for n in quantized_layers(model, "conv") if mods[n].weight.numel() >= INT8_MIN_ELEMENTS]
 
     def validate(self, options: ExportOptions) -> None:
         deployment_target(options)

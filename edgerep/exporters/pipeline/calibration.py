@@ -53,6 +53,7 @@ class Calibration:
     note: str = ""  # for the artifact's notes (random images: the int8 ranges are not real ones)
     held_out: torch.Tensor | None = None  # same form as images: what the int8 check runs on
     domain: str = ""  # what the held-out images are, for the verification line
+    given: bool = True  # the user's images (False: the default edgerep picked)
 
     def held_out_pixels(self, prep: Prepared) -> torch.Tensor | None:
         """The held-out images as raw pixels (what the export's verification feeds), or None."""
@@ -96,13 +97,13 @@ def default(prep: Prepared) -> Calibration:
         what = f"{len(images)} {kind} shipped with scikit-image"
         return Calibration(images, pixels=True, source=f"{what} (pass --calibration DIR with images like yours)",
                            note=f"int8 calibrated on {what} (pass --calibration DIR with images like yours)",
-                           held_out=held, domain=f"{len(held)} held-out {kind}")
+                           held_out=held, domain=f"{len(held)} held-out {kind}", given=False)
     images = reference_inputs(prep, batch=RANDOM_IMAGES, n=1, seed=1234)[0]
     return Calibration(
         images, pixels=True,
         source=f"{RANDOM_IMAGES} random images (pass --calibration DIR with real images for accuracy)",
         note=f"int8 calibrated on {RANDOM_IMAGES} random images (pip install scikit-image for real sample "
-             "photos, or pass --calibration DIR)")
+             "photos, or pass --calibration DIR)", given=False)
 
 
 def load(source: Any, prep: Prepared, limit: int = LIMIT) -> Calibration:

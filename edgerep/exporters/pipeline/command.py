@@ -69,7 +69,7 @@ def register(subparsers: Any) -> None:
     layout.add_argument("--nchw", dest="channels_last", action="store_const", const=False,
                         help="tflite: channels-first input")
     g.add_argument("--calibration", metavar="DIR",
-                   help="int8 on onnx/tflite: directory of images (or .npy/.pt tensor) for calibration; "
+                   help="int8: directory of images (or .npy/.pt tensor) for calibration; "
                         "default: scikit-image's sample photos (faces for face models), else random images")
     p.set_defaults(func=run, channels_last=None)
 

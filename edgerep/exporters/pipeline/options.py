@@ -36,7 +36,7 @@ class ExportOptions:
     opset: int | None = None  # onnx
     deployment_target: str | None = None  # coreml
     channels_last: bool | None = None  # tflite
-    calibration: Any = None  # int8 on onnx / tflite: a tensor (N, 3, H, W) in the graph's input form
+    calibration: Any = None  # int8: a tensor (N, 3, H, W) in the graph's input form
     int8_recipe: str = "conv"  # int8 on onnx / tflite: edgerep.exporters.pipeline.int8_torch.recipe of the model
     mean: tuple[float, ...] | None = None  # per-channel normalization (image_input folding)
     std: tuple[float, ...] | None = None

@@ -127,7 +127,7 @@ def export(
         opset: ONNX opset (18..23, default 20).
         deployment_target: Core ML minimum deployment target (default iOS16).
         channels_last: TFLite input layout: NHWC (default, True) or NCHW (False).
-        calibration: int8 on ONNX/TFLite: a directory of images, a .npy/.pt file or a tensor of
+        calibration: int8: a directory of images, a .npy/.pt file or a tensor of
             normalized (N, 3, H, W) images; when omitted, the photos (faces for face models) shipped
             with scikit-image, or random images without it (the notes say which).
         log: called with one line per finished step (the CLI prints them).
@@ -193,7 +193,8 @@ def _run(model_or_name: Any, identity: ModelIdentity, jobs: list, checkpoint: An
         if options.precision in t.float16_precisions:
             check_float16_range(prep.fused, f"{t.name} {options.precision} export of {prep.name}")
     calib = None
-    if any(o.precision.is_integer and "calibration" in t.options for t, o, _ in jobs):
+    takes = [t for t, o, _ in jobs if o.precision.is_integer and "calibration" in t.options]
+    if calibration is not None and takes or any(t.int8_needs_calibration for t in takes):
         from . import calibration as calibration_data
 
         calib = calibration_data.default(prep) if calibration is None else calibration_data.load(calibration, prep)
@@ -353,13 +354,14 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibra
     notes = list(graph.notes)
     raw = reference_inputs(prep, options.batch, VERIFY_BATCHES)
     domain = None
-    if calib is not None and options.precision.is_integer and "calibration" in target.options:
+    if (calib is not None and options.precision.is_integer and "calibration" in target.options
+            and (calib.given or target.int8_needs_calibration)):
         from . import int8_torch
 
         images = calib.graph_input(prep, graph)
         recipe = int8_torch.recipe(prep.fused)
         module, rounding = int8_torch.round_weights(
-            graph.module, images, int8_torch.quantized_layers(graph.module, recipe))
+            graph.module, images, target.int8_weight_layers(graph.module, recipe))
         graph = replace(graph, module=module)
         options = replace(options, calibration=images, int8_recipe=recipe)
         notes += ([calib.note] if calib.note else []) + [rounding.note()]

@@ -47,6 +47,9 @@ class Target(ABC):
     default_precision: Precision = Precision.FP32
     precisions: tuple[Precision, ...] = PRECISIONS
     options: frozenset[str] = frozenset()  # target-specific ExportOptions fields it accepts
+    # int8 needs calibration images (activation ranges): the default images when none are given. A
+    # target whose int8 is weights only uses them when given (GPTQ rounding) and rounds to nearest without.
+    int8_needs_calibration: bool = True
     is_directory: bool = False  # the artifact is a folder (an .mlpackage)
     # Precisions whose artifact holds or computes float16 weights (fp32 weights above 65504 overflow).
     float16_precisions: tuple[Precision, ...] = (Precision.FP16,)
@@ -69,6 +72,13 @@ class Target(ABC):
         return self.info.suffix
 
     # --------------------------------------------------------------------------- writing
+
+    def int8_weight_layers(self, model: Any, recipe: str) -> list[str]:
+        """The layers of ``model`` whose weights this target stores in int8, which the export rounds in
+        torch first (GPTQ, :mod:`.int8_torch`): by default those the int8 ``recipe`` computes in int8."""
+        from .int8_torch import quantized_layers  # torch: this module stays importable without it
+
+        return quantized_layers(model, recipe)
 
     def validate(self, options: ExportOptions) -> None:
         """Raise ValueError for option values this target cannot honour (after the common checks)."""
