@@ -26,9 +26,7 @@ internal class InterpreterRuntime : ModelRuntime {
     }
 
     override fun loader(artifact: Artifact, delegate: Delegate, threads: Int, gpuPrecision: GpuPrecision): PredictorLoader {
-        val values = Inputs.values(artifact)
-        val input = ByteBuffer.allocateDirect(values.size * Float.SIZE_BYTES).order(ByteOrder.nativeOrder())
-        input.asFloatBuffer().put(values)
+        val input = Inputs.buffer(artifact)
         return PredictorLoader {
             val interpreter = Interpreter(artifact.file, Interpreter.Options().setNumThreads(threads).setUseXNNPACK(true))
             try {

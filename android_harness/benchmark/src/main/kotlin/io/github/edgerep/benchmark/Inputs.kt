@@ -7,10 +7,21 @@ import io.github.edgerep.core.artifact.Layout
 import io.github.edgerep.core.artifact.SyntheticInput
 import org.tensorflow.lite.DataType
 import org.tensorflow.lite.Interpreter
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
 
-/** The synthetic input of a record: from the edgerep metadata, or for a foreign model its tensor shape. */
+/** The synthetic input of a record: from the edgerep metadata, or for a foreign model its tensor shape.
+ * Both flavors ship LiteRT's `Interpreter` (1.x, and 2.x beside `CompiledModel`), so this serves both. */
 internal object Inputs {
     fun values(artifact: Artifact): FloatArray = SyntheticInput.values(artifact.metadata?.input ?: foreignInput(artifact))
+
+    /** [values] as the Interpreter takes them: a direct buffer of native-order float32. */
+    fun buffer(artifact: Artifact): ByteBuffer {
+        val values = values(artifact)
+        val buffer = ByteBuffer.allocateDirect(values.size * Float.SIZE_BYTES).order(ByteOrder.nativeOrder())
+        buffer.asFloatBuffer().put(values)
+        return buffer
+    }
 
     /** A model without edgerep metadata: an NHWC float image in [-1, 1], if its input is one. */
     private fun foreignInput(artifact: Artifact): InputSpec {
