@@ -5,7 +5,8 @@
 Exports Apple's MobileOne-S0 (``../shared/testdata`` or ``$EDGEREP_TESTDATA``) to Core ML int8 with a
 calibration folder of the first ``--photos`` ImageNet photos, keeping the weights the export hands
 to coremltools (GPTQ-rounded in torch), then reads the saved package's 8-bit codes
-(``get_weights_metadata``) and compares them with ``round(w / (max|w| / 127))`` per output channel.
+(``get_weights_metadata``) and compares them with ``round(w / (max|w| / 127))`` per output channel
+(the grid of :func:`edgerep.exporters.pipeline.int8_torch.row_scales`).
 Rows whose largest weight is below float16's normal range (dead channels: coremltools casts to
 float16 first, so they are zero there) are counted apart. Runs without macOS: nothing is predicted.
 """
@@ -26,6 +27,7 @@ sys.path.insert(0, str(REPO))
 import edgerep.exporters.coreml.target as coreml_target  # noqa: E402
 from benchmarks.int8_trained import MODELS, testdata  # noqa: E402
 from edgerep.exporters import export  # noqa: E402
+from edgerep.exporters.pipeline.int8_torch import QMAX, row_scales  # noqa: E402
 
 FP16_NORMAL = 6.1e-5
 
@@ -62,10 +64,9 @@ def main() -> int:
     for name, w in handed.items():
         (key,) = [k for k in codes if k.startswith("p_" + name.replace(".", "_") + "_weight")]
         q = codes[key].astype(np.int64).reshape(w.shape[0], -1)
-        rows = w.numpy().reshape(w.shape[0], -1)
-        peak = np.abs(rows).max(1, keepdims=True)
-        expected = np.clip(np.round(rows / np.where(peak > 0, peak / 127, 1)), -127, 127).astype(np.int64)
-        live = peak[:, 0] >= FP16_NORMAL
+        rows = w.reshape(w.shape[0], -1)
+        expected = torch.clamp(torch.round(rows / row_scales(rows)[:, None]), -QMAX, QMAX).long().numpy()
+        live = rows.abs().amax(1).numpy() >= FP16_NORMAL
         dead_rows += int((~live).sum())
         differ += int((expected[live] != q[live]).sum())
         same += int((expected[live] == q[live]).sum())
