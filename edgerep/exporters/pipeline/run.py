@@ -193,8 +193,7 @@ def _run(model_or_name: Any, identity: ModelIdentity, jobs: list, checkpoint: An
         if options.precision in t.float16_precisions:
             check_float16_range(prep.fused, f"{t.name} {options.precision} export of {prep.name}")
     calib = None
-    takes = [t for t, o, _ in jobs if o.precision.is_integer and "calibration" in t.options]
-    if calibration is not None and takes or any(t.int8_needs_calibration for t in takes):
+    if any(_calibrates(t, o, given=calibration is not None) for t, o, _ in jobs):
         from . import calibration as calibration_data
 
         calib = calibration_data.default(prep) if calibration is None else calibration_data.load(calibration, prep)
@@ -343,6 +342,13 @@ class _Job:
         return (x.permute(0, 2, 3, 1) if self.layout == "NHWC" else x).contiguous().numpy()
 
 
+def _calibrates(target: Target, options: ExportOptions, *, given: bool) -> bool:
+    """Whether this export uses calibration images: int8 on a target that takes them, when the user
+    gave some or the target cannot do without (weights-only int8, Core ML's, uses them only if given)."""
+    return (options.precision.is_integer and "calibration" in target.options
+            and (given or target.int8_needs_calibration))
+
+
 def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibration | None) -> _Job:
     import torch
 
@@ -354,8 +360,7 @@ def _plan(prep: Prepared, target: Target, options: ExportOptions, calib: Calibra
     notes = list(graph.notes)
     raw = reference_inputs(prep, options.batch, VERIFY_BATCHES)
     domain = None
-    if (calib is not None and options.precision.is_integer and "calibration" in target.options
-            and (calib.given or target.int8_needs_calibration)):
+    if calib is not None and _calibrates(target, options, given=calib.given):
         from . import int8_torch
 
         images = calib.graph_input(prep, graph)
